@@ -1,0 +1,149 @@
+"""Admin use cases: staff accounts, their roles, deactivation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
+from payclaims.auth.models import Role, User, UserRole, new_session_token
+from payclaims.auth.services import find_user_by_email, invitation_link, normalise_email
+from payclaims.database import utc_now
+from payclaims.errors import DomainError, PermissionDenied
+from payclaims.extensions import db
+from payclaims.mail import send_email
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_active or not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can do this.")
+
+
+def _active_admin_count() -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .join(UserRole)
+            .where(User.is_active.is_(True), UserRole.role == Role.ADMIN)
+        )
+        or 0
+    )
+
+
+def _describe(roles: Iterable[Role]) -> str:
+    return ", ".join(role.label for role in Role if role in set(roles)) or "none"
+
+
+def invite_staff(
+    *, actor: User, name: str, email: str, roles: Iterable[Role], ip_address: str | None
+) -> User:
+    """Create a staff account with ``roles`` and email an invitation to set a password."""
+    _require_admin(actor)
+    roles = set(roles)
+    if not roles:
+        raise DomainError("Select at least one role", field="roles")
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise DomainError(
+            "There is already an account with this email address. Find it in the list of "
+            "people and change its roles instead.",
+            field="email",
+        )
+    user = User(name=name.strip(), email=email)
+    user.role_grants.extend(UserRole(role=role) for role in roles)
+    db.session.add(user)
+    db.session.flush()
+    record_event(
+        AuditAction.STAFF_INVITED,
+        actor=actor,
+        subject=user,
+        ip_address=ip_address,
+        detail=f"roles: {_describe(roles)}",
+    )
+    db.session.commit()
+    _send_invitation(user, actor)
+    return user
+
+
+def resend_invitation(user: User, *, actor: User, ip_address: str | None) -> None:
+    """Send a new invitation; earlier invitation links stop working."""
+    _require_admin(actor)
+    if user.has_password:
+        raise DomainError("This person has already set a password.")
+    if not user.is_active:
+        raise DomainError("This account is deactivated. Reactivate it first.")
+    user.session_token = new_session_token()
+    record_event(AuditAction.INVITATION_RESENT, actor=actor, subject=user, ip_address=ip_address)
+    db.session.commit()
+    _send_invitation(user, actor)
+
+
+def _send_invitation(user: User, actor: User) -> None:
+    send_email(
+        user.email,
+        "You have been invited to use payclaims",
+        "invitation",
+        user=user,
+        inviter=actor,
+        link=invitation_link(user),
+        days=current_app.config["INVITATION_DAYS"],
+    )
+
+
+def set_roles(user: User, roles: Iterable[Role], *, actor: User, ip_address: str | None) -> None:
+    """Replace a person's roles. The last active admin keeps the admin role."""
+    _require_admin(actor)
+    new_roles = set(roles)
+    if not new_roles:
+        raise DomainError("Select at least one role", field="roles")
+    old_roles = set(user.roles)
+    if new_roles == old_roles:
+        return
+    losing_admin = Role.ADMIN in old_roles and Role.ADMIN not in new_roles
+    if losing_admin and user.is_active and _active_admin_count() <= 1:
+        raise DomainError(
+            "This is the only active admin. Make someone else an admin first.", field="roles"
+        )
+    user.role_grants = [grant for grant in user.role_grants if grant.role in new_roles]
+    user.role_grants.extend(UserRole(role=role) for role in new_roles - old_roles)
+    record_event(
+        AuditAction.ROLES_CHANGED,
+        actor=actor,
+        subject=user,
+        ip_address=ip_address,
+        detail=f"from {_describe(old_roles)} to {_describe(new_roles)}",
+    )
+    db.session.commit()
+
+
+def deactivate_account(user: User, *, actor: User, ip_address: str | None) -> None:
+    """Stop a person signing in and end their sessions. Their history is kept."""
+    _require_admin(actor)
+    if user.id == actor.id:
+        raise DomainError("You cannot deactivate your own account.")
+    if not user.is_active:
+        return
+    if user.has_role(Role.ADMIN) and _active_admin_count() <= 1:
+        raise DomainError("This is the only active admin. Make someone else an admin first.")
+    user.is_active = False
+    user.deactivated_at = utc_now()
+    user.session_token = new_session_token()
+    record_event(AuditAction.ACCOUNT_DEACTIVATED, actor=actor, subject=user, ip_address=ip_address)
+    db.session.commit()
+
+
+def reactivate_account(user: User, *, actor: User, ip_address: str | None) -> None:
+    """Let a deactivated person sign in again."""
+    _require_admin(actor)
+    if user.is_active:
+        return
+    user.is_active = True
+    user.deactivated_at = None
+    user.failed_sign_in_count = 0
+    user.locked_until = None
+    record_event(AuditAction.ACCOUNT_REACTIVATED, actor=actor, subject=user, ip_address=ip_address)
+    db.session.commit()

@@ -1,0 +1,48 @@
+"""The audit trail, for admins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+from payclaims.audit.models import AUDIT_ACTION_LABELS, AuditEvent
+from payclaims.auth.access import roles_required
+from payclaims.auth.models import Role
+from payclaims.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+EVENTS_PER_PAGE = 50
+
+
+class AuditFilterForm(FlaskForm):
+    """Filter the audit trail (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(
+        "What happened",
+        choices=[("", "Anything"), *((a.value, label) for a, label in AUDIT_ACTION_LABELS.items())],
+        validators=[Optional()],
+    )
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def events() -> str:
+    """List audit events, newest first."""
+    form = AuditFilterForm(request.args)
+    query = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.subject_user))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    if form.validate() and form.action.data:
+        query = query.where(AuditEvent.action == form.action.data)
+    page = db.paginate(query, per_page=EVENTS_PER_PAGE, error_out=False)
+    return render_template("audit/events.html", form=form, page=page)

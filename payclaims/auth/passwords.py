@@ -1,0 +1,56 @@
+"""The password rules: long enough, not too long, and not common or easy to guess."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+# zxcvbn scores 0-4; 3 means "safely unguessable" against an online attack and a slow hash.
+MIN_STRENGTH_SCORE = 3
+# Strength checking is quadratic in length, so only this much of a long password is scored.
+SCORED_PREFIX = 64
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(
+    password: str, *, min_length: int, max_length: int, context: tuple[str, ...] = ()
+) -> str | None:
+    """Return why ``password`` is refused, in plain English, or None if it is acceptable.
+
+    ``context`` holds things about the person (name, email) that must not make up the password.
+    """
+    if len(password) < min_length:
+        return f"Password must be {min_length} characters or more"
+    if len(password) > max_length:
+        return f"Password must be {max_length} characters or fewer"
+    if password.lower() in _common_passwords():
+        return "This password is too common. Try 3 or 4 random words together"
+    words = [part for item in context for part in item.lower().replace("@", " ").split() if part]
+    result = zxcvbn(password[:SCORED_PREFIX], user_inputs=words)
+    if result["score"] < MIN_STRENGTH_SCORE:
+        return "This password is too easy to guess. Try 3 or 4 random words together"
+    return None
+
+
+def hash_password(password: str, method: str) -> str:
+    """Return a salted hash of ``password``."""
+    return generate_password_hash(password, method=method)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches the hash; always False when no password is set."""
+    if password_hash is None:
+        # Spend the same time as a real check so that response time reveals nothing.
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
+_DUMMY_HASH = generate_password_hash("not a real password", method="pbkdf2:sha256:1000")

@@ -1,0 +1,397 @@
+"""Account use cases: sign-up, sign-in, verification, password and email changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
+from payclaims.auth.models import Role, User, UserRole, new_session_token
+from payclaims.auth.passwords import hash_password, password_matches, password_problem
+from payclaims.auth.tokens import LinkPurpose, fingerprint, make_token, read_token
+from payclaims.database import utc_now
+from payclaims.errors import DomainError, InvalidLink
+from payclaims.extensions import db
+from payclaims.mail import send_email
+
+SIGN_IN_FAILED_MESSAGE = (
+    "Enter a correct email address and password. After several wrong tries we pause "
+    "sign-in for a while: you can wait, or reset your password."
+)
+
+
+class SignInFailed(DomainError):
+    """Sign-in refused. The message is the same whatever the reason, so it reveals nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(SIGN_IN_FAILED_MESSAGE)
+
+
+def normalise_email(email: str) -> str:
+    """Return the form of an email address used to store and look it up."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the person with this email address, if there is one."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_new_password(password: str, *, name: str = "", email: str = "") -> None:
+    """Raise ``DomainError`` on the ``password`` field if the password breaks the rules."""
+    config = current_app.config
+    problem = password_problem(
+        password,
+        min_length=config["PASSWORD_MIN_LENGTH"],
+        max_length=config["PASSWORD_MAX_LENGTH"],
+        context=(name, email),
+    )
+    if problem:
+        raise DomainError(problem, field="password")
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and store a new password and sign the person out of every other session."""
+    user.password_hash = hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    user.password_changed_at = utc_now()
+    user.session_token = new_session_token()
+    user.failed_sign_in_count = 0
+    user.locked_until = None
+
+
+def _link(endpoint: str, purpose: LinkPurpose, payload: dict[str, object]) -> str:
+    token = make_token(current_app.config["SECRET_KEY"], purpose, payload)
+    return url_for(endpoint, token=token, _external=True)
+
+
+def _read(purpose: LinkPurpose, token: str, max_age: timedelta) -> dict[str, object]:
+    return read_token(current_app.config["SECRET_KEY"], purpose, token, max_age)
+
+
+def _user_from_payload(payload: dict[str, object]) -> User:
+    user_id = payload.get("u")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active:
+        raise InvalidLink("This link is not valid.")
+    return user
+
+
+# Sign-up and email verification ------------------------------------------------------------
+
+
+def register_expert(*, name: str, email: str, password: str, ip_address: str | None) -> None:
+    """Create an expert-by-experience account and email a verification link.
+
+    If the address is already registered, the owner is emailed instead and the caller sees
+    exactly the same outcome, so the form cannot be used to find out who has an account.
+    """
+    email = normalise_email(email)
+    check_new_password(password, name=name, email=email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        # Hash anyway so that both paths take the same time.
+        hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+        send_email(
+            existing.email,
+            "Someone tried to create an account with your email address",
+            "account_exists",
+            user=existing,
+            sign_in_url=url_for("auth.sign_in", _external=True),
+            reset_url=url_for("auth.forgot_password", _external=True),
+        )
+        return
+    user = User(name=name.strip(), email=email)
+    set_password(user, password)
+    user.role_grants.append(UserRole(role=Role.EXPERT))
+    db.session.add(user)
+    db.session.flush()
+    record_event(AuditAction.SIGNED_UP, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    send_verification_email(user)
+
+
+def send_verification_email(user: User) -> None:
+    """Email ``user`` a link that confirms their address."""
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    link = _link("auth.verify_email", LinkPurpose.VERIFY_EMAIL, {"u": user.id, "e": user.email})
+    send_email(
+        user.email, "Confirm your email address", "verify_email", user=user, link=link, hours=hours
+    )
+
+
+def verify_email(token: str, *, ip_address: str | None) -> User:
+    """Mark the address in a verification link as confirmed; return its owner."""
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    payload = _read(LinkPurpose.VERIFY_EMAIL, token, timedelta(hours=hours))
+    user = _user_from_payload(payload)
+    if payload.get("e") != user.email:
+        raise InvalidLink("This link is for an email address you no longer use.")
+    if not user.is_email_verified:
+        user.email_verified_at = utc_now()
+        record_event(AuditAction.EMAIL_VERIFIED, actor=user, subject=user, ip_address=ip_address)
+        db.session.commit()
+    return user
+
+
+# Sign-in ------------------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str, *, ip_address: str | None) -> User:
+    """Return the person if the email and password are right; otherwise raise ``SignInFailed``.
+
+    Repeated failures lock the account for a while; the person is told by email.
+    """
+    config = current_app.config
+    now = utc_now()
+    user = find_user_by_email(email)
+    if user is None:
+        password_matches(None, password)
+        _record_failure(None, ip_address, f"unknown email {normalise_email(email)[:254]}")
+        raise SignInFailed()
+    if user.locked_until is not None and not user.is_locked(now):
+        user.failed_sign_in_count = 0
+        user.locked_until = None
+    if user.is_locked(now):
+        password_matches(None, password)
+        _record_failure(user, ip_address, "account locked")
+        raise SignInFailed()
+    if not password_matches(user.password_hash, password):
+        user.failed_sign_in_count += 1
+        reason = "wrong password" if user.has_password else "no password set"
+        _record_failure(user, ip_address, reason)
+        if user.failed_sign_in_count >= config["SIGN_IN_LOCKOUT_THRESHOLD"]:
+            minutes = config["SIGN_IN_LOCKOUT_MINUTES"]
+            user.locked_until = now + timedelta(minutes=minutes)
+            record_event(
+                AuditAction.SIGN_IN_LOCKED,
+                actor=None,
+                subject=user,
+                ip_address=ip_address,
+                detail=f"locked for {minutes} minutes after {user.failed_sign_in_count} failures",
+            )
+            db.session.commit()
+            send_email(
+                user.email,
+                "We have paused sign-in to your account",
+                "account_locked",
+                user=user,
+                minutes=minutes,
+                reset_url=url_for("auth.forgot_password", _external=True),
+            )
+        else:
+            db.session.commit()
+        raise SignInFailed()
+    if not user.is_active:
+        _record_failure(user, ip_address, "account deactivated")
+        raise SignInFailed()
+    user.failed_sign_in_count = 0
+    user.last_signed_in_at = now
+    record_event(AuditAction.SIGN_IN_SUCCEEDED, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    return user
+
+
+def _record_failure(user: User | None, ip_address: str | None, detail: str) -> None:
+    record_event(
+        AuditAction.SIGN_IN_FAILED, actor=None, subject=user, ip_address=ip_address, detail=detail
+    )
+    db.session.commit()
+
+
+def record_sign_out(user: User, *, ip_address: str | None) -> None:
+    """Audit a sign-out."""
+    record_event(AuditAction.SIGNED_OUT, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+
+
+# Password reset and invitations -----------------------------------------------------------
+
+
+def request_password_reset(email: str, *, ip_address: str | None) -> None:
+    """Email a single-use reset link if the address belongs to an active account.
+
+    The caller shows the same message whether or not it does.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    link = _link(
+        "auth.reset_password",
+        LinkPurpose.RESET_PASSWORD,
+        {"u": user.id, "p": fingerprint(user.password_hash)},
+    )
+    record_event(
+        AuditAction.PASSWORD_RESET_REQUESTED, actor=None, subject=user, ip_address=ip_address
+    )
+    db.session.commit()
+    send_email(
+        user.email, "Reset your password", "reset_password", user=user, link=link, minutes=minutes
+    )
+
+
+def user_for_reset(token: str) -> User:
+    """Return the person a reset link is for, or raise ``InvalidLink``."""
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    payload = _read(LinkPurpose.RESET_PASSWORD, token, timedelta(minutes=minutes))
+    user = _user_from_payload(payload)
+    if payload.get("p") != fingerprint(user.password_hash):
+        raise InvalidLink("This link has already been used.")
+    return user
+
+
+def reset_password(token: str, password: str, *, ip_address: str | None) -> User:
+    """Set a new password through a reset link, which then stops working."""
+    user = user_for_reset(token)
+    check_new_password(password, name=user.name, email=user.email)
+    set_password(user, password)
+    # Following the emailed link proves the person reads this address.
+    if not user.is_email_verified:
+        user.email_verified_at = utc_now()
+    record_event(AuditAction.PASSWORD_RESET, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    send_email(
+        user.email,
+        "Your password has been changed",
+        "password_changed",
+        user=user,
+        reset_url=url_for("auth.forgot_password", _external=True),
+    )
+    return user
+
+
+def invitation_link(user: User) -> str:
+    """Return a link that lets an invited member of staff set their first password."""
+    return _link(
+        "auth.accept_invitation",
+        LinkPurpose.INVITATION,
+        {"u": user.id, "p": fingerprint(user.password_hash), "s": fingerprint(user.session_token)},
+    )
+
+
+def user_for_invitation(token: str) -> User:
+    """Return the person an invitation is for, or raise ``InvalidLink``."""
+    days = current_app.config["INVITATION_DAYS"]
+    payload = _read(LinkPurpose.INVITATION, token, timedelta(days=days))
+    user = _user_from_payload(payload)
+    if user.has_password or payload.get("p") != fingerprint(user.password_hash):
+        raise InvalidLink("This invitation has already been used. Sign in instead.")
+    if payload.get("s") != fingerprint(user.session_token):
+        raise InvalidLink("This invitation has been replaced by a newer one.")
+    return user
+
+
+def accept_invitation(token: str, password: str, *, ip_address: str | None) -> User:
+    """Set an invited person's first password; the invitation then stops working."""
+    user = user_for_invitation(token)
+    check_new_password(password, name=user.name, email=user.email)
+    set_password(user, password)
+    user.email_verified_at = user.email_verified_at or utc_now()
+    record_event(AuditAction.INVITATION_ACCEPTED, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    return user
+
+
+# Account changes ------------------------------------------------------------------------------
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, ip_address: str | None
+) -> None:
+    """Change a password after checking the current one; other sessions are signed out."""
+    if not password_matches(user.password_hash, current_password):
+        raise DomainError("Your current password is not right", field="current_password")
+    check_new_password(new_password, name=user.name, email=user.email)
+    set_password(user, new_password)
+    record_event(AuditAction.PASSWORD_CHANGED, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    send_email(
+        user.email,
+        "Your password has been changed",
+        "password_changed",
+        user=user,
+        reset_url=url_for("auth.forgot_password", _external=True),
+    )
+
+
+def request_email_change(
+    user: User, *, new_email: str, password: str, ip_address: str | None
+) -> None:
+    """Email a confirmation link to a new address; the address changes when it is followed."""
+    if not password_matches(user.password_hash, password):
+        raise DomainError("Your password is not right", field="password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise DomainError("This is already your email address", field="new_email")
+    record_event(
+        AuditAction.EMAIL_CHANGE_REQUESTED,
+        actor=user,
+        subject=user,
+        ip_address=ip_address,
+        detail=f"to {new_email}",
+    )
+    db.session.commit()
+    if find_user_by_email(new_email) is not None:
+        # Tell the owner of that address, and nobody else, that it is already in use.
+        send_email(
+            new_email, "This email address already has an account", "email_in_use", name=user.name
+        )
+    else:
+        hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+        link = _link(
+            "auth.confirm_email_change",
+            LinkPurpose.CHANGE_EMAIL,
+            {"u": user.id, "e": new_email, "o": fingerprint(user.email)},
+        )
+        send_email(
+            new_email,
+            "Confirm your new email address",
+            "confirm_email_change",
+            user=user,
+            link=link,
+            hours=hours,
+        )
+    send_email(
+        user.email,
+        "Someone asked to change your email address",
+        "email_change_requested",
+        user=user,
+        new_email=new_email,
+    )
+
+
+def confirm_email_change(token: str, *, ip_address: str | None) -> User:
+    """Change the address to the one in a confirmation link and mark it verified."""
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    payload = _read(LinkPurpose.CHANGE_EMAIL, token, timedelta(hours=hours))
+    user = _user_from_payload(payload)
+    new_email = payload.get("e")
+    if not isinstance(new_email, str) or payload.get("o") != fingerprint(user.email):
+        raise InvalidLink("This link has already been used.")
+    taken = db.session.scalar(
+        select(func.count()).select_from(User).where(User.email == new_email, User.id != user.id)
+    )
+    if taken:
+        raise InvalidLink("This email address already has an account.")
+    old_email = user.email
+    user.email = new_email
+    user.email_verified_at = utc_now()
+    record_event(
+        AuditAction.EMAIL_CHANGED,
+        actor=user,
+        subject=user,
+        ip_address=ip_address,
+        detail=f"from {old_email} to {new_email}",
+    )
+    db.session.commit()
+    send_email(
+        old_email,
+        "Your email address has been changed",
+        "email_changed",
+        user=user,
+        new_email=new_email,
+    )
+    return user

@@ -1,0 +1,75 @@
+"""Flask commands: ``create-user`` and ``seed-demo``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from payclaims.auth.models import Role, User, UserRole
+from payclaims.auth.services import (
+    check_new_password,
+    find_user_by_email,
+    normalise_email,
+    set_password,
+)
+from payclaims.database import utc_now
+from payclaims.demo import DEMO_PEOPLE, DemoRefused, seed_demo
+from payclaims.errors import DomainError
+from payclaims.extensions import db
+
+ROLE_NAMES = [role.value for role in Role]
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Their email address (used to sign in).")
+@click.option("--name", required=True, help="Their full name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLE_NAMES),
+    help="A role; give --role more than once for several.",
+)
+@click.password_option(help="Their password (asked for if not given).")
+def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a person who can sign in straight away (for example the first admin)."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise click.ClickException(f"There is already an account for {email}.")
+    try:
+        check_new_password(password, name=name, email=email)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    user = User(name=name.strip(), email=email, email_verified_at=utc_now())
+    set_password(user, password)
+    user.role_grants.extend(UserRole(role=Role(value)) for value in dict.fromkeys(roles))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(
+        f"Created {email} with roles: {', '.join(role.label for role in user.sorted_roles())}."
+    )
+
+
+@click.command("seed-demo")
+@click.option("--password", required=True, help="The password every demo sign-in gets.")
+def seed_demo_command(password: str) -> None:
+    """Load demo data (refused in production)."""
+    try:
+        created = seed_demo(password)
+    except DemoRefused as error:
+        raise click.ClickException(str(error)) from error
+    if created:
+        click.echo(f"Loaded demo data: {len(created)} people.")
+    else:
+        click.echo("Demo data was already loaded.")
+    click.echo("Demo sign-ins:")
+    for person in DEMO_PEOPLE:
+        roles = ", ".join(role.label for role in person.roles)
+        click.echo(f"  {person.email:<38} {roles}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

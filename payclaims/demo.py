@@ -1,0 +1,70 @@
+"""Demo data: realistic people for trying payclaims out. Never loaded in production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from payclaims.auth.models import Role, User, UserRole
+from payclaims.auth.passwords import password_matches
+from payclaims.auth.services import set_password
+from payclaims.database import utc_now
+from payclaims.extensions import db
+
+DEMO_DOMAIN = "demo.payclaims.test"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """One demo sign-in."""
+
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+
+
+DEMO_PEOPLE = (
+    DemoPerson(f"expert@{DEMO_DOMAIN}", "Sam Okafor", (Role.EXPERT,)),
+    DemoPerson(f"coordinator@{DEMO_DOMAIN}", "Priya Shah", (Role.COORDINATOR,)),
+    DemoPerson(f"finance@{DEMO_DOMAIN}", "Tom Becker", (Role.FINANCE_APPROVER,)),
+    DemoPerson(f"finance-admin@{DEMO_DOMAIN}", "Grace Mensah", (Role.FINANCE_ADMIN,)),
+    DemoPerson(f"admin@{DEMO_DOMAIN}", "Alex Morgan", (Role.ADMIN,)),
+)
+
+
+class DemoRefused(Exception):
+    """Demo data may not be loaded here."""
+
+
+def demo_loaded() -> bool:
+    """Whether the demo people exist already."""
+    return db.session.scalar(select(User.id).where(User.email == DEMO_PEOPLE[0].email)) is not None
+
+
+def seed_demo(password: str) -> list[DemoPerson]:
+    """Create the demo people with ``password`` (once); refuse in production. Return who was made.
+
+    Running it again creates nothing, but resets a demo person's password if it differs.
+    """
+    if current_app.config["ENVIRONMENT"] == "production" and not current_app.testing:
+        raise DemoRefused(
+            "Demo data is refused in production (ENVIRONMENT is 'production'). "
+            "Set ENVIRONMENT to 'development' for a demo installation."
+        )
+    created = []
+    for person in DEMO_PEOPLE:
+        existing = db.session.scalar(select(User).where(User.email == person.email))
+        if existing is not None:
+            # Loaded before: only make sure the demo password printed for it works.
+            if not password_matches(existing.password_hash, password):
+                set_password(existing, password)
+            continue
+        user = User(name=person.name, email=person.email, email_verified_at=utc_now())
+        set_password(user, password)
+        user.role_grants.extend(UserRole(role=role) for role in person.roles)
+        db.session.add(user)
+        created.append(person)
+    db.session.commit()
+    return created

@@ -1,0 +1,76 @@
+"""Home pages for each role, and the pages every service has (accessibility, privacy)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from payclaims.auth.access import public, roles_required
+from payclaims.auth.models import FINANCE_ROLES, Role
+from payclaims.forms import PostForm
+
+bp = Blueprint("home", __name__)
+
+# Where "/" takes a person, by the first role they hold in this order.
+HOME_FOR_ROLE = (
+    (Role.EXPERT, "home.expert"),
+    (Role.COORDINATOR, "home.coordinator"),
+    (Role.FINANCE_APPROVER, "home.finance"),
+    (Role.FINANCE_ADMIN, "home.finance"),
+    (Role.ADMIN, "home.admin"),
+)
+
+
+@bp.route("/")
+@public
+def index() -> Response:
+    """Send a signed-in person to their home page, anyone else to sign in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in"))
+    for role, endpoint in HOME_FOR_ROLE:
+        if current_user.has_role(role):
+            return redirect(url_for(endpoint))
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/expert")
+@roles_required(Role.EXPERT)
+def expert() -> str:
+    """Home page for experts by experience."""
+    return render_template("home/expert.html", form=PostForm())
+
+
+@bp.route("/coordinator")
+@roles_required(Role.COORDINATOR)
+def coordinator() -> str:
+    """Home page for coordinators."""
+    return render_template("home/coordinator.html")
+
+
+@bp.route("/finance")
+@roles_required(*FINANCE_ROLES)
+def finance() -> str:
+    """Home page for finance approvers and finance admins."""
+    return render_template("home/finance.html")
+
+
+@bp.route("/admin")
+@roles_required(Role.ADMIN)
+def admin() -> str:
+    """Home page for admins."""
+    return render_template("home/admin.html")
+
+
+@bp.route("/accessibility")
+@public
+def accessibility() -> str:
+    """The accessibility statement."""
+    return render_template("home/accessibility.html")
+
+
+@bp.route("/privacy")
+@public
+def privacy() -> str:
+    """The privacy notice."""
+    return render_template("home/privacy.html")

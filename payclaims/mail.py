@@ -1,0 +1,26 @@
+"""Sending plain-text email from templates in ``templates/email/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template
+from flask_mailman import EmailMessage
+
+
+def send_email(to: str, subject: str, template: str, **context: Any) -> None:
+    """Render ``templates/email/<template>.txt`` and send it to one address."""
+    body = render_template(
+        f"email/{template}.txt",
+        organisation_name=current_app.config["ORGANISATION_NAME"],
+        service_name=current_app.config["SERVICE_NAME"],
+        support_email=current_app.config["SUPPORT_EMAIL"],
+        **context,
+    )
+    message = EmailMessage(
+        subject=f"{current_app.config['SERVICE_NAME']}: {subject}",
+        body=body,
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[to],
+    )
+    message.send()

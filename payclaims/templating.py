@@ -1,0 +1,70 @@
+"""Jinja set-up: NHS.UK frontend templates, filters and what every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from payclaims.auth.models import FINANCE_ROLES, ROLE_DESCRIPTIONS, Role
+from payclaims.dates import format_date, format_datetime
+from payclaims.forms import PostForm, error_list
+from payclaims.security import csp_nonce
+
+# (roles that see the item, label, endpoint, endpoints that mark it as the current page)
+NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
+    ((Role.EXPERT,), "Home", "home.expert", ("home.expert",)),
+    ((Role.COORDINATOR,), "Coordinator", "home.coordinator", ("home.coordinator",)),
+    (FINANCE_ROLES, "Finance", "home.finance", ("home.finance",)),
+    ((Role.ADMIN,), "Admin", "home.admin", ("home.admin",)),
+    ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
+    ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
+)
+
+
+ROLE_DESCRIPTIONS_BY_VALUE = {role.value: text for role, text in ROLE_DESCRIPTIONS.items()}
+
+
+def navigation() -> list[dict[str, Any]]:
+    """The header links for the signed-in person's roles."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        {"text": label, "href": url_for(endpoint), "current": request.endpoint in current_for}
+        for roles, label, endpoint, current_for in NAVIGATION
+        if current_user.has_role(*roles)
+    ]
+
+
+def _page_globals() -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "organisation_name": config["ORGANISATION_NAME"],
+        "service_name": config["SERVICE_NAME"],
+        "support_email": config["SUPPORT_EMAIL"],
+        "cspNonce": csp_nonce(),
+        "navigation_items": navigation(),
+        "sign_out_form": PostForm() if current_user.is_authenticated else None,
+        "role_descriptions": ROLE_DESCRIPTIONS_BY_VALUE,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Load templates from ``templates/`` then nhsuk-frontend-jinja; add filters and globals."""
+    app.jinja_options = {
+        **app.jinja_options,
+        # The NHS.UK macros read optional nested parameters, which needs ChainableUndefined.
+        "undefined": ChainableUndefined,
+    }
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder or "templates"),
+            PackageLoader("nhsuk_frontend_jinja"),
+        ]
+    )
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(error_list, "error_list")
+    app.context_processor(_page_globals)

@@ -1,0 +1,219 @@
+"""Fixtures shared by every test: an app on a migrated database, clients, people, email.
+
+The schema is made by the migrations, once per test session (per xdist worker); each test
+then starts from empty tables. SQLite is the default; set PAYCLAIMS_TEST_POSTGRES_URL (a
+server URL such as postgresql+psycopg://postgres@127.0.0.1:5432/postgres) to run the suite
+on PostgreSQL: the session creates its own database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_mailman import EmailMessage
+from sqlalchemy.engine import make_url
+
+from payclaims import create_app
+from payclaims.auth.models import Role, User, UserRole
+from payclaims.auth.passwords import hash_password
+from payclaims.database import utc_now
+from payclaims.extensions import db
+
+POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
+FAST_HASH = "pbkdf2:sha256:1000"
+PASSWORD = "kettle river purple socks"
+# Hashing is slow on purpose; hash the test password once for every test.
+PASSWORD_HASH = hash_password(PASSWORD, FAST_HASH)
+
+
+def base_test_config(database_url: str) -> dict[str, Any]:
+    """Settings every test app uses; tests override single keys."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_BACKEND": "locmem",
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "ORGANISATION_NAME": "Riverside Recovery College",
+    }
+
+
+@dataclass
+class TestDatabase:
+    """Where the migrated schema lives for this session, and how to give each test a clean one."""
+
+    url: str
+    dialect: str
+    template: Path | None = None
+
+    def url_for_test(self, tmp_path: Path) -> str:
+        """A database for one test: a copy of the migrated file (SQLite) or the shared one."""
+        if self.template is None:
+            return self.url
+        target = tmp_path / "payclaims.sqlite"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+    def clean(self, app: Flask) -> None:
+        """Empty every table after a test (PostgreSQL; SQLite tests get a fresh copy)."""
+        if self.template is not None:
+            return
+        with app.app_context():
+            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def _migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_test_config(url), instance_path=str(instance))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    """Create and migrate this session's database; drop it at the end (PostgreSQL)."""
+    instance = tmp_path_factory.mktemp("instance")
+    server_url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not server_url:
+        template = tmp_path_factory.mktemp("template") / "payclaims.sqlite"
+        url = f"sqlite:///{template}"
+        _migrate(url, instance)
+        yield TestDatabase(url=url, dialect="sqlite", template=template)
+        return
+    name = f"payclaims_test_{uuid.uuid4().hex[:12]}"
+    assert re.fullmatch(r"[a-z0-9_]+", name)
+    admin_engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrate(url, instance)
+        yield TestDatabase(url=url, dialect="postgresql")
+    finally:
+        with admin_engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin_engine.dispose()
+
+
+@pytest.fixture
+def make_app(test_database: TestDatabase, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's clean database, with optional config overrides."""
+    url = test_database.url_for_test(tmp_path)
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        config = {**base_test_config(url), **overrides}
+        app = create_app(config, instance_path=str(tmp_path / "instance"))
+        apps.append(app)
+        return app
+
+    yield build
+    if apps:
+        test_database.clean(apps[0])
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The app, as tests usually want it (CSRF and rate limits off, email kept in memory)."""
+    return make_app()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """An application context, for tests that call services and models directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a person; keyword arguments override the defaults. Returns a detached User."""
+    counter = iter(range(1, 10_000))
+
+    def build(
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        roles: tuple[Role, ...] = (Role.EXPERT,),
+        verified: bool = True,
+        active: bool = True,
+        password: bool = True,
+    ) -> User:
+        number = next(counter)
+        with app.app_context():
+            user = User(
+                name=name or f"Person {number}",
+                email=email or f"person{number}@example.org",
+                password_hash=PASSWORD_HASH if password else None,
+                email_verified_at=utc_now() if verified else None,
+                is_active=active,
+            )
+            user.role_grants.extend(UserRole(role=role) for role in roles)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return build
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Put ``user`` in the client's session, as a real sign-in does (without the slow hash)."""
+    now = utc_now().timestamp()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+        session["signed_in_at"] = now
+        session["seen_at"] = now
+        session.permanent = True
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Callable[[], list[EmailMessage]]:
+    """Return the emails sent so far by ``app``."""
+
+    def messages() -> list[EmailMessage]:
+        return list(getattr(app.extensions["mailman"], "outbox", []))
+
+    return messages
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the first link to this site in an email."""
+    match = re.search(r"http://localhost(/\S+)", str(message.body))
+    assert match, f"no link in: {message.body}"
+    return match.group(1)
