@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2.bccache import Bucket, BytecodeCache
 
 from payclaims.auth.models import FINANCE_ROLES, ROLE_DESCRIPTIONS, Role
 from payclaims.dates import format_date, format_datetime
@@ -25,6 +26,34 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
 
 
 ROLE_DESCRIPTIONS_BY_VALUE = {role.value: text for role, text in ROLE_DESCRIPTIONS.items()}
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole process.
+
+    Each app builds its own Jinja environment; sharing compiled code means a second app in
+    the same process (tests build one per test) does not compile the NHS.UK macros again.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill ``bucket`` from memory when its source has not changed."""
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep ``bucket``'s compiled code."""
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+BYTECODE_CACHE = SharedBytecodeCache()
+
+
+def escape_template(name: str | None) -> bool:
+    """Whether a template's output is HTML-escaped: all but the plain-text email templates."""
+    return name is None or not name.endswith(".txt")
 
 
 def navigation() -> list[dict[str, Any]]:
@@ -57,6 +86,10 @@ def init_app(app: Flask) -> None:
         **app.jinja_options,
         # The NHS.UK macros read optional nested parameters, which needs ChainableUndefined.
         "undefined": ChainableUndefined,
+        # Flask escapes only .html-like templates; the NHS.UK macros are .jinja files and
+        # render what people typed, so everything is escaped except plain-text emails.
+        "autoescape": escape_template,
+        "bytecode_cache": BYTECODE_CACHE,
     }
     app.jinja_loader = ChoiceLoader(
         [

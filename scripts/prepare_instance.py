@@ -48,7 +48,8 @@ def main() -> int:
         CONFIG.write_text(
             "# Local settings for this installation (not committed). See README.md.\n"
             f'SECRET_KEY = "{secrets.token_hex(32)}"\n'
-            'ENVIRONMENT = "development"\n',
+            'ENVIRONMENT = "development"\n'
+            'ORGANISATION_NAME = "Riverside Recovery College (demo)"\n',
             encoding="utf-8",
         )
         CONFIG.chmod(0o600)
