@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
+from flask.cli import with_appcontext
 
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.services import (
@@ -18,6 +20,7 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 
 ROLE_NAMES = [role.value for role in Role]
+NAME_MAX_LENGTH = 200
 
 
 @click.command("create-user")
@@ -32,16 +35,25 @@ ROLE_NAMES = [role.value for role in Role]
     help="A role; give --role more than once for several.",
 )
 @click.password_option(help="Their password (asked for if not given).")
+@with_appcontext
 def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a person who can sign in straight away (for example the first admin)."""
-    email = normalise_email(email)
+    name = name.strip()
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise click.ClickException(f"Give a name of 1 to {NAME_MAX_LENGTH} characters.")
+    try:
+        email = normalise_email(
+            validate_email(email.strip(), check_deliverability=False).normalized
+        )
+    except EmailNotValidError as error:
+        raise click.ClickException(f"That is not a valid email address: {error}") from error
     if find_user_by_email(email) is not None:
         raise click.ClickException(f"There is already an account for {email}.")
     try:
         check_new_password(password, name=name, email=email)
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    user = User(name=name.strip(), email=email, email_verified_at=utc_now())
+    user = User(name=name, email=email, email_verified_at=utc_now())
     set_password(user, password)
     user.role_grants.extend(UserRole(role=Role(value)) for value in dict.fromkeys(roles))
     db.session.add(user)
@@ -53,6 +65,7 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
 
 @click.command("seed-demo")
 @click.option("--password", required=True, help="The password every demo sign-in gets.")
+@with_appcontext
 def seed_demo_command(password: str) -> None:
     """Load demo data (refused in production)."""
     try:

@@ -55,6 +55,8 @@ def base_test_config(database_url: str) -> dict[str, Any]:
 class TestDatabase:
     """Where the migrated schema lives for this session, and how to give each test a clean one."""
 
+    __test__ = False  # not a test class, though its name starts with Test
+
     url: str
     dialect: str
     template: Path | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +13,8 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 MIN_STRENGTH_SCORE = 3
 # Strength checking is quadratic in length, so only this much of a long password is scored.
 SCORED_PREFIX = 64
+# A password made of the person's name or email needs this many other letters or digits.
+MIN_LEFT_OVER = 4
 
 
 @cache
@@ -32,11 +35,23 @@ def password_problem(
         return f"Password must be {max_length} characters or fewer"
     if password.lower() in _common_passwords():
         return "This password is too common. Try 3 or 4 random words together"
-    words = [part for item in context for part in item.lower().replace("@", " ").split() if part]
+    words = [w for item in context for w in re.split(r"[^a-z0-9]+", item.lower()) if len(w) >= 3]
+    if words and _is_made_of(password, words):
+        return (
+            "Your password must not be your name or email address. Try 3 or 4 random words together"
+        )
     result = zxcvbn(password[:SCORED_PREFIX], user_inputs=words)
     if result["score"] < MIN_STRENGTH_SCORE:
         return "This password is too easy to guess. Try 3 or 4 random words together"
     return None
+
+
+def _is_made_of(password: str, words: list[str]) -> bool:
+    """Whether little is left of ``password`` once the person's own words are taken out."""
+    rest = re.sub(r"[^a-z0-9]+", "", password.lower())
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(rest) < MIN_LEFT_OVER
 
 
 def hash_password(password: str, method: str) -> str:
