@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -11,7 +12,7 @@ from payclaims.auth.forms import EMAIL_FORMAT
 from payclaims.auth.models import Role
 from payclaims.forms import strip_text
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class RoleCheckboxes(SelectMultipleField):
@@ -61,14 +62,16 @@ class PeopleFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Name or email", filters=[strip_text], validators=[Optional(), Length(max=254)])
-    role = SelectField("Role", choices=[("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
+    role = SelectField(
+        "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()]
+    )
     status = SelectField(
         "Status",
         choices=[
-            ("", "Any status"),
-            ("active", "Active"),
-            ("invited", "Invited, not yet signed in"),
-            ("deactivated", "Deactivated"),
+            SelectChoice("", "Any status"),
+            SelectChoice("active", "Active"),
+            SelectChoice("invited", "Invited, not yet signed in"),
+            SelectChoice("deactivated", "Deactivated"),
         ],
         validators=[Optional()],
     )

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from payclaims.audit.models import AUDIT_ACTION_LABELS, AuditEvent
@@ -27,7 +28,10 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField(
         "What happened",
-        choices=[("", "Anything"), *((a.value, label) for a, label in AUDIT_ACTION_LABELS.items())],
+        choices=[
+            SelectChoice("", "Anything"),
+            *(SelectChoice(action.value, label) for action, label in AUDIT_ACTION_LABELS.items()),
+        ],
         validators=[Optional()],
     )
 
