@@ -7,6 +7,12 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+# Choices for select fields and checkboxes (tuples are deprecated since WTForms 3.3). The type
+# stubs predate 3.3, hence the ignore; every area imports SelectChoice from here.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+
+__all__ = ["PostForm", "SelectChoice", "add_error", "error_list", "strip_text"]
+
 from payclaims.errors import DomainError
 
 

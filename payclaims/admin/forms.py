@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from payclaims.auth.forms import EMAIL_FORMAT
 from payclaims.auth.models import Role
-from payclaims.forms import strip_text
+from payclaims.forms import SelectChoice, strip_text
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 

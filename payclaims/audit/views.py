@@ -7,13 +7,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from payclaims.audit.models import AUDIT_ACTION_LABELS, AuditEvent
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
 from payclaims.extensions import db
+from payclaims.forms import SelectChoice
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
