@@ -8,8 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from payclaims.auth.models import Role, User, UserRole
-from payclaims.auth.passwords import password_matches
-from payclaims.auth.services import set_password
+from payclaims.auth.services import check_password, set_password
 from payclaims.database import utc_now
 from payclaims.extensions import db
 
@@ -58,7 +57,7 @@ def seed_demo(password: str) -> list[DemoPerson]:
         existing = db.session.scalar(select(User).where(User.email == person.email))
         if existing is not None:
             # Loaded before: only make sure the demo password printed for it works.
-            if not password_matches(existing.password_hash, password):
+            if not check_password(existing.password_hash, password):
                 set_password(existing, password)
             continue
         user = User(name=person.name, email=person.email, email_verified_at=utc_now())

@@ -69,7 +69,8 @@ def enforce_session_limits() -> Response | None:
         logout_user()
         session.clear()
         flash("You were signed out to keep your account safe. Please sign in again.", "info")
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        come_back = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
+        return redirect(url_for("auth.sign_in", next=come_back))
     session["seen_at"] = now
     return None
 

@@ -290,6 +290,23 @@ def test_sign_out_is_post_only_and_clears_session(app, client, make_user):
     assert len(_events(app, "signed_out")) == 1
 
 
+def test_form_post_after_session_ended_asks_to_sign_in_without_coming_back(client, make_user):
+    make_user(email="sam@example.org")
+
+    response = client.post("/sign-out")
+
+    assert response.headers["Location"] == "/sign-in"
+    assert _sign_in(client, "sam@example.org").headers["Location"] == "/"
+
+
+def test_idle_session_on_a_form_post_asks_to_sign_in_without_coming_back(app, client, make_user):
+    sign_in(client, make_user())
+    with client.session_transaction() as session:
+        session["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+
+    assert client.post("/account/password").headers["Location"] == "/sign-in"
+
+
 def test_signed_in_person_visiting_sign_in_goes_home(client, make_user):
     sign_in(client, make_user())
 

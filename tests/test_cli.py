@@ -13,7 +13,7 @@ from payclaims.auth.models import Role, User
 from payclaims.auth.passwords import password_matches
 from payclaims.demo import DEMO_DOMAIN, DEMO_PEOPLE
 from payclaims.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import FAST_HASH, PASSWORD
 
 NEW_PASSWORD = "lantern meadow copper finch"
 DEMO_EMAILS = {
@@ -68,8 +68,8 @@ def test_create_user_with_two_roles_creates_verified_active_user(app: Flask) -> 
         assert user.is_email_verified
         assert user.is_active
         assert user.roles == {Role.COORDINATOR, Role.FINANCE_APPROVER}
-        assert password_matches(user.password_hash, NEW_PASSWORD)
-        assert not password_matches(user.password_hash, "something else entirely")
+        assert password_matches(user.password_hash, NEW_PASSWORD, method=FAST_HASH)
+        assert not password_matches(user.password_hash, "something else entirely", method=FAST_HASH)
         assert user.password_hash is not None
         assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"].split(":")[0])
 
@@ -221,7 +221,7 @@ def test_seed_demo_creates_the_five_demo_sign_ins_with_their_roles(app: Flask) -
     for user in users:
         assert user.is_active
         assert user.is_email_verified
-        assert password_matches(user.password_hash, PASSWORD)
+        assert password_matches(user.password_hash, PASSWORD, method=FAST_HASH)
 
 
 def test_seed_demo_run_twice_creates_nobody_new(app: Flask) -> None:
@@ -246,7 +246,9 @@ def test_seed_demo_run_again_with_new_password_resets_demo_passwords(app: Flask)
     assert result.exit_code == 0, result.output
     users = all_users(app)
     assert len(users) == len(DEMO_EMAILS)
-    assert all(password_matches(user.password_hash, NEW_PASSWORD) for user in users)
+    assert all(
+        password_matches(user.password_hash, NEW_PASSWORD, method=FAST_HASH) for user in users
+    )
 
 
 def test_seed_demo_in_production_is_refused(make_app: Callable[..., Flask]) -> None:

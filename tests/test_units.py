@@ -126,8 +126,21 @@ def test_password_problem_scores_only_a_prefix_of_long_passwords(
     assert all(len(password) <= passwords.SCORED_PREFIX for password in scored)
 
 
-def test_password_matches_with_no_hash_is_false() -> None:
-    assert passwords.password_matches(None, "anything at all") is False
+def test_password_matches_with_no_hash_is_false_but_still_hashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[str] = []
+    real_check = passwords.check_password_hash
+
+    def recording_check(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real_check(password_hash, password)
+
+    monkeypatch.setattr(passwords, "check_password_hash", recording_check)
+
+    assert passwords.password_matches(None, "anything at all", method="scrypt") is False
+    # The dummy check costs what a real one does: same method as real passwords.
+    assert len(checked) == 1 and checked[0].startswith("scrypt:")
 
 
 def test_hash_password_round_trips_and_salts() -> None:
@@ -135,8 +148,8 @@ def test_hash_password_round_trips_and_salts() -> None:
     second = passwords.hash_password("kettle river purple socks", "pbkdf2:sha256:1000")
 
     assert first != second
-    assert passwords.password_matches(first, "kettle river purple socks")
-    assert not passwords.password_matches(first, "kettle river purple sock")
+    assert passwords.password_matches(first, "kettle river purple socks", method="scrypt")
+    assert not passwords.password_matches(first, "kettle river purple sock", method="scrypt")
 
 
 # --- Signed links ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +23,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PEOPLE_PER_PAGE = 25
 
 
+def escape_like(text: str) -> str:
+    """Make ``%`` and ``_`` typed in a search match themselves, not any text."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people() -> str:
@@ -31,8 +36,10 @@ def people() -> str:
     query = select(User).order_by(User.name, User.id)
     if form.validate():
         if form.q.data:
-            pattern = f"%{form.q.data.lower()}%"
-            query = query.where(or_(User.email.like(pattern), User.name.ilike(pattern)))
+            pattern = f"%{escape_like(form.q.data.lower())}%"
+            query = query.where(
+                or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+            )
         if form.role.data:
             query = query.where(User.role_grants.any(UserRole.role == Role(form.role.data)))
         if form.status.data == "active":
@@ -118,51 +125,39 @@ def change_roles(user_id: int) -> str | Response:
 @roles_required(Role.ADMIN)
 def deactivate(user_id: int) -> Response:
     """Deactivate an account."""
-    user = db.get_or_404(User, user_id)
-    if PostForm().validate_on_submit():
-        _flash_outcome(
-            lambda: services.deactivate_account(
-                user, actor=current_user, ip_address=request.remote_addr
-            ),
-            f"{user.name} can no longer sign in.",
-        )
-    return redirect(url_for("admin.person", user_id=user.id))
+    return _act_on_person(user_id, services.deactivate_account, "{name} can no longer sign in.")
 
 
 @bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
 @roles_required(Role.ADMIN)
 def reactivate(user_id: int) -> Response:
     """Reactivate an account."""
-    user = db.get_or_404(User, user_id)
-    if PostForm().validate_on_submit():
-        _flash_outcome(
-            lambda: services.reactivate_account(
-                user, actor=current_user, ip_address=request.remote_addr
-            ),
-            f"{user.name} can sign in again.",
-        )
-    return redirect(url_for("admin.person", user_id=user.id))
+    return _act_on_person(user_id, services.reactivate_account, "{name} can sign in again.")
 
 
 @bp.route("/people/<int:user_id>/invitation", methods=["POST"])
 @roles_required(Role.ADMIN)
 def resend_invitation(user_id: int) -> Response:
     """Send a new invitation email."""
+    return _act_on_person(
+        user_id, services.resend_invitation, "We have emailed a new invitation to {email}."
+    )
+
+
+class PersonAction(Protocol):
+    """An admin service that acts on one person."""
+
+    def __call__(self, user: User, *, actor: User, ip_address: str | None) -> None: ...
+
+
+def _act_on_person(user_id: int, action: PersonAction, success: str) -> Response:
+    """Run a one-button action on a person and say how it went."""
     user = db.get_or_404(User, user_id)
     if PostForm().validate_on_submit():
-        _flash_outcome(
-            lambda: services.resend_invitation(
-                user, actor=current_user, ip_address=request.remote_addr
-            ),
-            f"We have emailed a new invitation to {user.email}.",
-        )
+        try:
+            action(user, actor=current_user, ip_address=request.remote_addr)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(success.format(name=user.name, email=user.email), "success")
     return redirect(url_for("admin.person", user_id=user.id))
-
-
-def _flash_outcome(action: Callable[[], None], success: str) -> None:
-    try:
-        action()
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(success, "success")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort, current_app, request
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from payclaims.audit.models import AuditAction
@@ -78,6 +78,10 @@ def enforce_access() -> Any:
     if access.public:
         return None
     if not current_user.is_authenticated:
+        if request.method not in ("GET", "HEAD"):
+            # A sign-in cannot come back to a form post: start from the home page instead.
+            flash(login_manager.login_message, login_manager.login_message_category)
+            return redirect(url_for("auth.sign_in"))
         return login_manager.unauthorized()
     if access.roles is not None and not current_user.has_role(*access.roles):
         deny(current_user)

@@ -59,13 +59,18 @@ def hash_password(password: str, method: str) -> str:
     return generate_password_hash(password, method=method)
 
 
-def password_matches(password_hash: str | None, password: str) -> bool:
-    """Whether ``password`` matches the hash; always False when no password is set."""
+def password_matches(password_hash: str | None, password: str, *, method: str) -> bool:
+    """Whether ``password`` matches the hash; always False when no password is set.
+
+    With no hash, a hash made with ``method`` (the one real passwords use) is checked instead,
+    so that the time taken does not tell whether an account exists.
+    """
     if password_hash is None:
-        # Spend the same time as a real check so that response time reveals nothing.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(method), password)
         return False
     return check_password_hash(password_hash, password)
 
 
-_DUMMY_HASH = generate_password_hash("not a real password", method="pbkdf2:sha256:1000")
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not anybody's password", method=method)

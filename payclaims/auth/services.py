@@ -40,6 +40,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def check_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches a stored hash (never when there is none)."""
+    return password_matches(
+        password_hash, password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+
+
 def check_new_password(password: str, *, name: str = "", email: str = "") -> None:
     """Raise ``DomainError`` on the ``password`` field if the password breaks the rules."""
     config = current_app.config
@@ -148,17 +155,17 @@ def authenticate(email: str, password: str, *, ip_address: str | None) -> User:
     now = utc_now()
     user = find_user_by_email(email)
     if user is None:
-        password_matches(None, password)
+        check_password(None, password)
         _record_failure(None, ip_address, f"unknown email {normalise_email(email)[:254]}")
         raise SignInFailed()
     if user.locked_until is not None and not user.is_locked(now):
         user.failed_sign_in_count = 0
         user.locked_until = None
     if user.is_locked(now):
-        password_matches(None, password)
+        check_password(None, password)
         _record_failure(user, ip_address, "account locked")
         raise SignInFailed()
-    if not password_matches(user.password_hash, password):
+    if not check_password(user.password_hash, password):
         user.failed_sign_in_count += 1
         reason = "wrong password" if user.has_password else "no password set"
         _record_failure(user, ip_address, reason)
@@ -233,36 +240,6 @@ def request_password_reset(email: str, *, ip_address: str | None) -> None:
     )
 
 
-def user_for_reset(token: str) -> User:
-    """Return the person a reset link is for, or raise ``InvalidLink``."""
-    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
-    payload = _read(LinkPurpose.RESET_PASSWORD, token, timedelta(minutes=minutes))
-    user = _user_from_payload(payload)
-    if payload.get("p") != fingerprint(user.password_hash):
-        raise InvalidLink("This link has already been used.")
-    return user
-
-
-def reset_password(token: str, password: str, *, ip_address: str | None) -> User:
-    """Set a new password through a reset link, which then stops working."""
-    user = user_for_reset(token)
-    check_new_password(password, name=user.name, email=user.email)
-    set_password(user, password)
-    # Following the emailed link proves the person reads this address.
-    if not user.is_email_verified:
-        user.email_verified_at = utc_now()
-    record_event(AuditAction.PASSWORD_RESET, actor=user, subject=user, ip_address=ip_address)
-    db.session.commit()
-    send_email(
-        user.email,
-        "Your password has been changed",
-        "password_changed",
-        user=user,
-        reset_url=url_for("auth.forgot_password", _external=True),
-    )
-    return user
-
-
 def invitation_link(user: User) -> str:
     """Return a link that lets an invited member of staff set their first password."""
     return _link(
@@ -272,42 +249,48 @@ def invitation_link(user: User) -> str:
     )
 
 
-def user_for_invitation(token: str) -> User:
-    """Return the person an invitation is for, or raise ``InvalidLink``."""
-    days = current_app.config["INVITATION_DAYS"]
-    payload = _read(LinkPurpose.INVITATION, token, timedelta(days=days))
+def user_for_password_link(purpose: LinkPurpose, token: str) -> User:
+    """Return the person a reset or invitation link is for, or raise ``InvalidLink``.
+
+    Both links carry a fingerprint of the password hash, so setting a password kills them.
+    """
+    if purpose is LinkPurpose.RESET_PASSWORD:
+        max_age = timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    elif purpose is LinkPurpose.INVITATION:
+        max_age = timedelta(days=current_app.config["INVITATION_DAYS"])
+    else:
+        raise ValueError(f"{purpose} links do not set passwords")
+    payload = _read(purpose, token, max_age)
     user = _user_from_payload(payload)
-    if user.has_password or payload.get("p") != fingerprint(user.password_hash):
-        raise InvalidLink("This invitation has already been used. Sign in instead.")
-    if payload.get("s") != fingerprint(user.session_token):
-        raise InvalidLink("This invitation has been replaced by a newer one.")
+    if purpose is LinkPurpose.INVITATION:
+        if user.has_password or payload.get("p") != fingerprint(user.password_hash):
+            raise InvalidLink("This invitation has already been used. Sign in instead.")
+        if payload.get("s") != fingerprint(user.session_token):
+            raise InvalidLink("This invitation has been replaced by a newer one.")
+    elif payload.get("p") != fingerprint(user.password_hash):
+        raise InvalidLink("This link has already been used.")
     return user
 
 
-def accept_invitation(token: str, password: str, *, ip_address: str | None) -> User:
-    """Set an invited person's first password; the invitation then stops working."""
-    user = user_for_invitation(token)
+def set_password_from_link(
+    purpose: LinkPurpose, token: str, password: str, *, ip_address: str | None
+) -> User:
+    """Set a password through a reset link or an invitation, which then stops working."""
+    user = user_for_password_link(purpose, token)
     check_new_password(password, name=user.name, email=user.email)
     set_password(user, password)
+    # Following the emailed link proves the person reads this address.
     user.email_verified_at = user.email_verified_at or utc_now()
-    record_event(AuditAction.INVITATION_ACCEPTED, actor=user, subject=user, ip_address=ip_address)
+    resetting = purpose is LinkPurpose.RESET_PASSWORD
+    action = AuditAction.PASSWORD_RESET if resetting else AuditAction.INVITATION_ACCEPTED
+    record_event(action, actor=user, subject=user, ip_address=ip_address)
     db.session.commit()
+    if resetting:
+        _send_password_changed(user)
     return user
 
 
-# Account changes ------------------------------------------------------------------------------
-
-
-def change_password(
-    user: User, *, current_password: str, new_password: str, ip_address: str | None
-) -> None:
-    """Change a password after checking the current one; other sessions are signed out."""
-    if not password_matches(user.password_hash, current_password):
-        raise DomainError("Your current password is not right", field="current_password")
-    check_new_password(new_password, name=user.name, email=user.email)
-    set_password(user, new_password)
-    record_event(AuditAction.PASSWORD_CHANGED, actor=user, subject=user, ip_address=ip_address)
-    db.session.commit()
+def _send_password_changed(user: User) -> None:
     send_email(
         user.email,
         "Your password has been changed",
@@ -317,11 +300,27 @@ def change_password(
     )
 
 
+# Account changes ------------------------------------------------------------------------------
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, ip_address: str | None
+) -> None:
+    """Change a password after checking the current one; other sessions are signed out."""
+    if not check_password(user.password_hash, current_password):
+        raise DomainError("Your current password is not right", field="current_password")
+    check_new_password(new_password, name=user.name, email=user.email)
+    set_password(user, new_password)
+    record_event(AuditAction.PASSWORD_CHANGED, actor=user, subject=user, ip_address=ip_address)
+    db.session.commit()
+    _send_password_changed(user)
+
+
 def request_email_change(
     user: User, *, new_email: str, password: str, ip_address: str | None
 ) -> None:
     """Email a confirmation link to a new address; the address changes when it is followed."""
-    if not password_matches(user.password_hash, password):
+    if not check_password(user.password_hash, password):
         raise DomainError("Your password is not right", field="password")
     new_email = normalise_email(new_email)
     if new_email == user.email:

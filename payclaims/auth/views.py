@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import (
@@ -29,6 +30,7 @@ from payclaims.auth.forms import (
     SignUpForm,
 )
 from payclaims.auth.models import User
+from payclaims.auth.tokens import LinkPurpose
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, InvalidLink
 from payclaims.extensions import limiter
@@ -142,7 +144,7 @@ def verify_email(token: str) -> ResponseReturnValue:
         try:
             services.verify_email(token, ip_address=request.remote_addr)
         except InvalidLink as error:
-            return render_template("auth/link_problem.html", message=error.message), 400
+            return _link_problem(error)
         flash("Your email address is confirmed.", "success")
         return redirect(url_for("home.index" if current_user.is_authenticated else "auth.sign_in"))
     return render_template("auth/verify_email.html", form=form)
@@ -176,50 +178,53 @@ def forgot_password() -> ResponseReturnValue:
 @public
 def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password through an emailed link."""
-    try:
-        user = services.user_for_reset(token)
-    except InvalidLink as error:
-        return render_template("auth/link_problem.html", message=error.message), 400
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = services.reset_password(
-                token, form.password.data or "", ip_address=request.remote_addr
-            )
-        except InvalidLink as error:
-            return render_template("auth/link_problem.html", message=error.message), 400
-        except DomainError as error:
-            add_error(form, error)
-        else:
-            end_session()
-            flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("auth.sign_in"))
-    return render_template("auth/new_password.html", form=form, user=user, invitation=False)
+
+    def done(_user: User) -> Response:
+        end_session()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+
+    return _password_from_link(LinkPurpose.RESET_PASSWORD, token, done)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str) -> ResponseReturnValue:
     """Set a first password from a staff invitation, then sign in."""
+
+    def done(user: User) -> Response:
+        start_session(user)
+        flash("Your password is set and you are signed in.", "success")
+        return redirect(url_for("home.index"))
+
+    return _password_from_link(LinkPurpose.INVITATION, token, done)
+
+
+def _password_from_link(
+    purpose: LinkPurpose, token: str, done: Callable[[User], Response]
+) -> ResponseReturnValue:
     try:
-        user = services.user_for_invitation(token)
+        user = services.user_for_password_link(purpose, token)
     except InvalidLink as error:
-        return render_template("auth/link_problem.html", message=error.message), 400
+        return _link_problem(error)
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.accept_invitation(
-                token, form.password.data or "", ip_address=request.remote_addr
+            user = services.set_password_from_link(
+                purpose, token, form.password.data or "", ip_address=request.remote_addr
             )
         except InvalidLink as error:
-            return render_template("auth/link_problem.html", message=error.message), 400
+            return _link_problem(error)
         except DomainError as error:
             add_error(form, error)
         else:
-            start_session(user)
-            flash("Your password is set and you are signed in.", "success")
-            return redirect(url_for("home.index"))
-    return render_template("auth/new_password.html", form=form, user=user, invitation=True)
+            return done(user)
+    invitation = purpose is LinkPurpose.INVITATION
+    return render_template("auth/new_password.html", form=form, user=user, invitation=invitation)
+
+
+def _link_problem(error: InvalidLink) -> ResponseReturnValue:
+    return render_template("auth/link_problem.html", message=error.message), 400
 
 
 @bp.route("/account")
@@ -286,7 +291,7 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
         try:
             services.confirm_email_change(token, ip_address=request.remote_addr)
         except InvalidLink as error:
-            return render_template("auth/link_problem.html", message=error.message), 400
+            return _link_problem(error)
         flash("Your email address has been changed.", "success")
         return redirect(
             url_for("auth.account" if current_user.is_authenticated else "auth.sign_in")
