@@ -18,23 +18,31 @@ node -e 'process.exit(parseInt(process.versions.node) < 20 ? 1 : 0)' \
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
 missing=()
+optional=()
 # WeasyPrint needs Pango; without HarfBuzz's subsetting library it silently falls back to
 # subsetting fonts in pure Python and renders about 7 times slower.
 have_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
 have_lib 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
-command -v fc-list >/dev/null && [[ -n "$(fc-list 2>/dev/null | head -n 1)" ]] || missing+=(fonts-dejavu-core)
+if ! command -v fc-list >/dev/null; then
+  missing+=(fontconfig fonts-dejavu-core)
+elif [[ -z "$(fc-list 2>/dev/null | head -n 1)" ]]; then
+  missing+=(fonts-dejavu-core)
+fi
+# The browser tests need Debian's Chromium; without it they are skipped, not failed.
 if [[ "$mode" == "test" && ! -x /usr/bin/chromium ]]; then
-  missing+=(chromium)
+  optional+=(chromium)
 fi
 
-if ((${#missing[@]})); then
-  if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
-    echo "payclaims setup: installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    fail "missing system packages; install them with: sudo apt-get install ${missing[*]}"
-  fi
+wanted=("${missing[@]}" "${optional[@]}")
+if ((${#wanted[@]})) && [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null; then
+  echo "payclaims setup: installing Debian packages: ${wanted[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
+elif ((${#missing[@]})); then
+  fail "missing system packages; install them with: sudo apt-get install ${missing[*]}"
+elif ((${#optional[@]})); then
+  echo "payclaims setup: Debian chromium is not installed, so the browser tests will be" \
+    "skipped; install it with: sudo apt-get install chromium"
 fi
