@@ -57,9 +57,24 @@ def _register_blueprints(app: Flask) -> None:
     from payclaims.audit.views import bp as audit_bp
     from payclaims.auth.access import enforce_access
     from payclaims.auth.views import bp as auth_bp
+    from payclaims.benefits.views import bp as benefits_bp
+    from payclaims.costcentres.views import bp as costcentres_bp
     from payclaims.home.views import bp as home_bp
+    from payclaims.roles.views import bp as roles_bp
+    from payclaims.signups.views import bp as signups_bp
+    from payclaims.training.views import bp as training_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, audit_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        admin_bp,
+        audit_bp,
+        roles_bp,
+        signups_bp,
+        training_bp,
+        costcentres_bp,
+        benefits_bp,
+    ):
         app.register_blueprint(blueprint)
     app.before_request(enforce_access)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,3 +25,15 @@ def format_datetime(value: datetime | None) -> str:
     local = value.astimezone(UK)
     hour = local.hour % 12 or 12
     return f"{format_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day if it is shorter (31 Jan + 1)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def uk_today() -> date:
+    """Today's date in the UK."""
+    return datetime.now(UK).date()

@@ -2,5 +2,19 @@
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
+from payclaims.costcentres.models import CostCentre
+from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
+from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
-__all__ = ["AuditEvent", "User", "UserRole"]
+__all__ = [
+    "AuditEvent",
+    "CostCentre",
+    "RoleDescription",
+    "RoleVersion",
+    "SignUp",
+    "TrainingCourse",
+    "TrainingEvidence",
+    "TrainingRecord",
+    "User",
+    "UserRole",
+]

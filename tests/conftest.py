@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,28 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_mailman import EmailMessage
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import selectinload
 
 from payclaims import create_app
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.passwords import hash_password
+from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
+from payclaims.dates import add_months
 from payclaims.extensions import db
+from payclaims.roles.models import (
+    FeeUnit,
+    InvolvementLevel,
+    LocationType,
+    RoleDescription,
+    RoleStatus,
+    RoleVersion,
+    SignUp,
+    SignUpStatus,
+)
+from payclaims.training.models import TrainingCourse, TrainingRecord
 
 POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -219,3 +235,198 @@ def link_in(message: EmailMessage) -> str:
     match = re.search(r"http://localhost(/\S+)", str(message.body))
     assert match, f"no link in: {message.body}"
     return match.group(1)
+
+
+# Factories for roles, training and cost centres -------------------------------------------
+
+
+def _stored(app: Flask, obj: Any) -> Any:
+    """Add, commit, refresh and detach ``obj`` (with what is already loaded on it)."""
+    with app.app_context():
+        db.session.add(obj)
+        db.session.commit()
+        db.session.refresh(obj)
+        db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def make_cost_centre(app: Flask) -> Callable[..., CostCentre]:
+    """Create a cost centre."""
+    counter = iter(range(1, 10_000))
+
+    def build(*, code: str | None = None, name: str | None = None) -> CostCentre:
+        number = next(counter)
+        return _stored(
+            app, CostCentre(code=code or f"CC{number:03d}", name=name or f"Cost centre {number}")
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_course(app: Flask) -> Callable[..., TrainingCourse]:
+    """Create a training course (valid 12 months unless told otherwise)."""
+    counter = iter(range(1, 10_000))
+
+    def build(
+        *, name: str | None = None, validity_months: int | None = 12, description: str = ""
+    ) -> TrainingCourse:
+        number = next(counter)
+        return _stored(
+            app,
+            TrainingCourse(
+                name=name or f"Course {number}",
+                description=description or "What the course covers.",
+                validity_months=validity_months,
+            ),
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_record(app: Flask) -> Callable[..., TrainingRecord]:
+    """Record that ``person`` did ``course`` (verified unless told otherwise)."""
+
+    def build(
+        person: User,
+        course: TrainingCourse,
+        *,
+        completed_on: date | None = None,
+        expires_on: date | str | None = "computed",
+        verified: bool = True,
+        recorded_by: User | None = None,
+    ) -> TrainingRecord:
+        completed = completed_on or date.today() - timedelta(days=30)
+        if expires_on == "computed":
+            months = course.validity_months
+            expires = None if months is None else add_months(completed, months)
+        else:
+            assert not isinstance(expires_on, str)
+            expires = expires_on
+        return _stored(
+            app,
+            TrainingRecord(
+                person_id=person.id,
+                course_id=course.id,
+                completed_on=completed,
+                expires_on=expires,
+                recorded_by_id=(recorded_by or person).id,
+                is_verified=verified,
+                verified_by_id=recorded_by.id if verified and recorded_by else None,
+                verified_at=utc_now() if verified else None,
+            ),
+        )
+
+    return build
+
+
+ROLE_DEFAULTS: dict[str, Any] = {
+    "title": "Interview panel member",
+    "purpose": "Help choose new staff for the community mental health team.",
+    "activities": "Read applications, sit on the interview panel and score answers.",
+    "level": InvolvementLevel.CO_PRODUCTION,
+    "location_type": LocationType.IN_PERSON,
+    "venue": "Riverside House, 1 Mill Lane",
+    "venue_accessibility": "Step-free entrance, accessible toilet, hearing loop.",
+    "time_commitment": "One day, 14 January 2027",
+    "session_minutes": 180,
+    "fee_pence": 2000,
+    "fee_unit": FeeUnit.HOUR,
+    "expense_categories": ["public_transport", "mileage"],
+    "support_offered": "A named contact, and a debrief after each session.",
+    "places": 3,
+}
+
+
+@pytest.fixture
+def make_role(
+    app: Flask, make_user: Callable[..., User], make_cost_centre: Callable[..., CostCentre]
+) -> Callable[..., RoleDescription]:
+    """Create a role with one version: published and open unless told otherwise.
+
+    Keyword arguments that are RoleVersion fields (title, places, fee_pence...) go on the
+    version; ``courses`` are its required training.
+    """
+
+    def build(
+        *,
+        coordinator: User | None = None,
+        cost_centre: CostCentre | None = None,
+        status: RoleStatus = RoleStatus.OPEN,
+        closing_on: date | None = None,
+        courses: tuple[TrainingCourse, ...] = (),
+        **fields: Any,
+    ) -> RoleDescription:
+        coordinator = coordinator or make_user(roles=(Role.COORDINATOR,))
+        cost_centre = cost_centre or make_cost_centre()
+        with app.app_context():
+            role = RoleDescription(
+                status=status,
+                coordinator_id=coordinator.id,
+                cost_centre_id=cost_centre.id,
+                created_by_id=coordinator.id,
+            )
+            published = status is not RoleStatus.DRAFT
+            version = RoleVersion(
+                number=1,
+                closing_on=closing_on or date.today() + timedelta(days=30),
+                created_by_id=coordinator.id,
+                published_at=utc_now() if published else None,
+                published_by_id=coordinator.id if published else None,
+                **{**ROLE_DEFAULTS, **fields},
+            )
+            version.required_courses = [db.session.merge(course) for course in courses]
+            role.versions.append(version)
+            db.session.add(role)
+            db.session.commit()
+            role_id = role.id
+        return load_role(app, role_id)
+
+    return build
+
+
+def load_role(app: Flask, role_id: int) -> RoleDescription:
+    """Read a role with its versions and their courses, detached for use outside the app."""
+    with app.app_context():
+        role = db.session.scalar(
+            select(RoleDescription)
+            .where(RoleDescription.id == role_id)
+            .options(
+                selectinload(RoleDescription.versions).selectinload(RoleVersion.required_courses)
+            )
+        )
+        assert role is not None
+        db.session.expunge_all()
+    return role
+
+
+@pytest.fixture
+def make_sign_up(app: Flask, make_user: Callable[..., User]) -> Callable[..., SignUp]:
+    """Sign ``person`` (a new expert unless given) up to ``role``'s published version."""
+
+    def build(
+        role: RoleDescription,
+        *,
+        person: User | None = None,
+        status: SignUpStatus = SignUpStatus.INTERESTED,
+        message: str = "",
+        access_needs: str = "",
+    ) -> SignUp:
+        person = person or make_user(roles=(Role.EXPERT,))
+        version = role.published_version
+        assert version is not None, "sign-ups need a published role"
+        return _stored(
+            app,
+            SignUp(
+                role_id=role.id,
+                version_id=version.id,
+                person_id=person.id,
+                status=status,
+                message=message,
+                access_needs=access_needs,
+            ),
+        )
+
+    return build

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
@@ -34,6 +34,25 @@ class AuditAction(enum.StrEnum):
     ACCOUNT_DEACTIVATED = "account.deactivated"
     ACCOUNT_REACTIVATED = "account.reactivated"
     ACCESS_DENIED = "access.denied"
+    ROLE_CREATED = "role.created"
+    ROLE_EDITED = "role.edited"
+    ROLE_PUBLISHED = "role.published"
+    ROLE_CLOSED = "role.closed"
+    ROLE_REOPENED = "role.reopened"
+    SIGN_UP_CREATED = "sign_up.created"
+    SIGN_UP_ACCEPTED = "sign_up.accepted"
+    SIGN_UP_WAITLISTED = "sign_up.waitlisted"
+    SIGN_UP_DECLINED = "sign_up.declined"
+    SIGN_UP_WITHDRAWN = "sign_up.withdrawn"
+    COURSE_CREATED = "training.course_created"
+    COURSE_EDITED = "training.course_edited"
+    TRAINING_RECORDED = "training.recorded"
+    TRAINING_DECLARED = "training.declared"
+    TRAINING_VERIFIED = "training.verified"
+    TRAINING_EVIDENCE_DOWNLOADED = "training.evidence_downloaded"
+    TRAINING_EXPORTED = "training.exported"
+    COST_CENTRE_CREATED = "cost_centre.created"
+    COST_CENTRE_EDITED = "cost_centre.edited"
 
 
 AUDIT_ACTION_LABELS = {
@@ -55,6 +74,25 @@ AUDIT_ACTION_LABELS = {
     AuditAction.ACCOUNT_DEACTIVATED: "Account deactivated",
     AuditAction.ACCOUNT_REACTIVATED: "Account reactivated",
     AuditAction.ACCESS_DENIED: "Access refused",
+    AuditAction.ROLE_CREATED: "Role created",
+    AuditAction.ROLE_EDITED: "Role edited",
+    AuditAction.ROLE_PUBLISHED: "Role published",
+    AuditAction.ROLE_CLOSED: "Role closed",
+    AuditAction.ROLE_REOPENED: "Role reopened",
+    AuditAction.SIGN_UP_CREATED: "Signed up to a role",
+    AuditAction.SIGN_UP_ACCEPTED: "Sign-up accepted",
+    AuditAction.SIGN_UP_WAITLISTED: "Sign-up put on the waiting list",
+    AuditAction.SIGN_UP_DECLINED: "Sign-up declined",
+    AuditAction.SIGN_UP_WITHDRAWN: "Sign-up withdrawn",
+    AuditAction.COURSE_CREATED: "Training course created",
+    AuditAction.COURSE_EDITED: "Training course edited",
+    AuditAction.TRAINING_RECORDED: "Training recorded",
+    AuditAction.TRAINING_DECLARED: "Training declared by the person",
+    AuditAction.TRAINING_VERIFIED: "Training verified",
+    AuditAction.TRAINING_EVIDENCE_DOWNLOADED: "Training evidence downloaded",
+    AuditAction.TRAINING_EXPORTED: "Training records exported",
+    AuditAction.COST_CENTRE_CREATED: "Cost centre created",
+    AuditAction.COST_CENTRE_EDITED: "Cost centre edited",
 }
 
 
@@ -70,6 +108,11 @@ class AuditEvent(Model):
     subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # What the event is about, beyond a person's account: for example ("sign_up", 42).
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None]
+
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
