@@ -24,6 +24,11 @@ from tests.conftest import sign_in
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 ADMIN_ONLY = frozenset({Role.ADMIN})
+EXPERT_ONLY = frozenset({Role.EXPERT})
+COORDINATORS_AND_ADMINS = frozenset({Role.COORDINATOR, Role.ADMIN})
+FINANCE = frozenset({Role.FINANCE_APPROVER, Role.FINANCE_ADMIN})
+FINANCE_ADMIN_ONLY = frozenset({Role.FINANCE_ADMIN})
+STAFF = COORDINATORS_AND_ADMINS | FINANCE
 
 # Every endpoint ("static" aside) and who may use it. ADD EVERY NEW ENDPOINT HERE.
 EXPECTED: dict[str, str | frozenset[Role]] = {
@@ -59,10 +64,20 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "admin.resend_invitation": ADMIN_ONLY,
     "audit.events": ADMIN_ONLY,
     # --- Roles (payclaims/roles): add endpoints below this line ---
+    "roles.detail": STAFF,
+    "roles.opportunities": EXPERT_ONLY,
+    "roles.opportunity": EXPERT_ONLY,
     # --- Sign-ups (payclaims/signups): add endpoints below this line ---
+    "signups.new": EXPERT_ONLY,
+    "signups.my_roles": EXPERT_ONLY,
+    "signups.for_role": COORDINATORS_AND_ADMINS,
     # --- Training (payclaims/training): add endpoints below this line ---
+    "training.my_training": EXPERT_ONLY,
+    "training.records": COORDINATORS_AND_ADMINS,
     # --- Cost centres (payclaims/costcentres): add endpoints below this line ---
+    "costcentres.index": FINANCE,
     # --- Benefits (payclaims/benefits): add endpoints below this line ---
+    "benefits.note": SIGNED_IN,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.
