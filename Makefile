@@ -17,6 +17,7 @@ help:
 	@echo "make test   install with test tools and run lint, types, and every test"
 
 $(BIN)/python:
+	scripts/check_system.sh run
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python

@@ -7,6 +7,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import with_appcontext
 
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.services import (
     check_new_password,
@@ -57,6 +59,13 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
     set_password(user, password)
     user.role_grants.extend(UserRole(role=Role(value)) for value in dict.fromkeys(roles))
     db.session.add(user)
+    db.session.flush()
+    record_event(
+        AuditAction.ACCOUNT_CREATED,
+        actor=None,
+        subject=user,
+        detail=f"create-user with roles: {', '.join(r.label for r in user.sorted_roles())}",
+    )
     db.session.commit()
     click.echo(
         f"Created {email} with roles: {', '.join(role.label for role in user.sorted_roles())}."

@@ -27,6 +27,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ORGANISATION_NAME": "Your organisation",
         "SERVICE_NAME": "Payclaims",
         "SUPPORT_EMAIL": "involvement@example.org",
+        # The service's own address, used for every link in an email (never the request's
+        # Host header, which a client controls). Required in production.
+        "BASE_URL": "http://127.0.0.1:5000",
         # Database: SQLite in the instance folder unless configured.
         "DATABASE_URL": f"sqlite:///{instance / 'payclaims.sqlite'}",
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
@@ -46,6 +49,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_SIGN_IN": "10 per minute",
         "RATELIMIT_SIGN_UP": "5 per minute;30 per hour",
         "RATELIMIT_PASSWORD_RESET": "5 per minute;20 per hour",
+        "RATELIMIT_PASSWORD_RESET_PER_EMAIL": "3 per 15 minutes",
+        "RATELIMIT_ACCOUNT_CHANGES": "5 per minute;20 per hour",
         # Lock an account after this many failed sign-ins in a row, for this many minutes.
         "SIGN_IN_LOCKOUT_THRESHOLD": 5,
         "SIGN_IN_LOCKOUT_MINUTES": 15,
@@ -75,6 +80,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from the layers, then derive the settings extensions read."""
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FLASK")
     app.config.from_prefixed_env("PAYCLAIMS")
     if test_config is not None:
         app.config.update(test_config)
@@ -115,4 +121,14 @@ def _refuse_unsafe(app: Flask) -> None:
             "Refusing to start with the default secret key. Set PAYCLAIMS_SECRET_KEY or "
             "SECRET_KEY in instance/config.py (for example: python -c "
             "'import secrets; print(secrets.token_hex(32))')."
+        )
+    in_service = not (app.debug or app.testing)
+    if (
+        in_service
+        and app.config["ENVIRONMENT"] == "production"
+        and not str(app.config["BASE_URL"]).startswith("https://")
+    ):
+        raise RuntimeError(
+            "Set BASE_URL (PAYCLAIMS_BASE_URL) to the https:// address people use to reach "
+            "payclaims: emailed links are built from it."
         )

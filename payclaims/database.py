@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+def escape_like(text: str) -> str:
+    """Make ``%`` and ``_`` typed in a search match themselves (use with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def utc_now() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)

@@ -37,3 +37,11 @@ def add_months(start: date, months: int) -> date:
 def uk_today() -> date:
     """Today's date in the UK."""
     return datetime.now(UK).date()
+
+
+def describe_hours(hours: int) -> str:
+    """'3 days', '1 day', '36 hours' or '1 hour': whole days when it divides."""
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"

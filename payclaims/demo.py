@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.services import check_password, set_password
 from payclaims.database import utc_now
@@ -59,11 +61,19 @@ def seed_demo(password: str) -> list[DemoPerson]:
             # Loaded before: only make sure the demo password printed for it works.
             if not check_password(existing.password_hash, password):
                 set_password(existing, password)
+                record_event(
+                    AuditAction.PASSWORD_RESET,
+                    actor=None,
+                    subject=existing,
+                    detail="demo password set by seed-demo",
+                )
             continue
         user = User(name=person.name, email=person.email, email_verified_at=utc_now())
         set_password(user, password)
         user.role_grants.extend(UserRole(role=role) for role in person.roles)
         db.session.add(user)
+        db.session.flush()
+        record_event(AuditAction.ACCOUNT_CREATED, actor=None, subject=user, detail="seed-demo")
         created.append(person)
     db.session.commit()
     return created

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_mailman import EmailMessage
 
 
@@ -24,3 +24,9 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
         to=[to],
     )
     message.send()
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an email, on the configured BASE_URL (never the Host header)."""
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return base + url_for(endpoint, **values, _external=False)

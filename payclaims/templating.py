@@ -10,7 +10,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from jinja2.bccache import Bucket, BytecodeCache
 
 from payclaims.auth.models import FINANCE_ROLES, ROLE_DESCRIPTIONS, Role
-from payclaims.dates import format_date, format_datetime
+from payclaims.dates import describe_hours, format_date, format_datetime
 from payclaims.forms import PostForm, error_list
 from payclaims.money import format_pence
 from payclaims.security import csp_nonce
@@ -101,5 +101,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_pence, "pence")
+    app.add_template_filter(describe_hours, "hours_text")
     app.add_template_global(error_list, "error_list")
     app.context_processor(_page_globals)

@@ -19,6 +19,8 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
 missing=()
 optional=()
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 # WeasyPrint needs Pango; without HarfBuzz's subsetting library it silently falls back to
 # subsetting fonts in pure Python and renders about 7 times slower.
 have_lib 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import itsdangerous.timed
@@ -69,21 +70,19 @@ def test_sign_up_with_registered_email_gives_same_answer_and_tells_owner(
     app, client, make_user, outbox
 ):
     make_user(email="taken@example.org", name="First Owner")
+    other = app.test_client()
 
     registered = _sign_up(client, email="taken@example.org")
-    unregistered = _sign_up(app.test_client(), email="new@example.org")
+    unregistered = _sign_up(other, email="new@example.org")
 
     assert registered.status_code == unregistered.status_code == 302
     assert registered.headers["Location"] == unregistered.headers["Location"]
-    page_for = {
-        email: client.get("/sign-up/check-your-email").get_data(as_text=True)
-        for email in ("taken@example.org",)
-    }
-    assert "We have sent an email to" in page_for["taken@example.org"]
-    with app.app_context():
-        assert db.session.scalar(select(User).where(User.email == "taken@example.org")).name == (
-            "First Owner"
-        )
+    registered_page = client.get("/sign-up/check-your-email")
+    unregistered_page = other.get("/sign-up/check-your-email")
+    assert _comparable(registered_page, "taken@example.org") == _comparable(
+        unregistered_page, "new@example.org"
+    )
+    assert _user(app, "taken@example.org").name == "First Owner"
     owner_mail = [m for m in outbox() if m.to == ["taken@example.org"]]
     assert len(owner_mail) == 1 and "already have an account" in owner_mail[0].body
 
@@ -372,7 +371,12 @@ def test_session_cookie_is_httponly_lax_and_bounded(client, make_user):
 
 
 def test_production_session_cookie_is_secure(make_app):
-    app = make_app(TESTING=False, ENVIRONMENT="production", SECRET_KEY="a-real-secret-key")
+    app = make_app(
+        TESTING=False,
+        ENVIRONMENT="production",
+        SECRET_KEY="a-real-secret-key",
+        BASE_URL="https://payclaims.example.org",
+    )
 
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(hours=24)
@@ -627,3 +631,138 @@ def test_sign_in_with_valid_csrf_token_works(make_app, make_user):
     )
 
     assert response.status_code == 302
+
+
+# Hardening found in review -----------------------------------------------------------------
+
+
+def test_emailed_links_use_base_url_not_the_host_header(app, client, make_user, outbox):
+    make_user(email="sam@example.org")
+
+    client.post(
+        "/forgot-password",
+        data={"email": "sam@example.org"},
+        headers={"Host": "attacker.example"},
+    )
+
+    body = outbox()[0].body
+    assert "attacker.example" not in body
+    assert "http://localhost/reset-password/" in body
+
+
+def test_sign_out_also_ends_remember_me(make_app, make_user):
+    app = make_app(REMEMBER_ME_DAYS=30)
+    make_user(email="sam@example.org")
+    client = app.test_client()
+    client.post(
+        "/sign-in", data={"email": "sam@example.org", "password": PASSWORD, "remember": "y"}
+    )
+    assert client.get_cookie("remember_token") is not None
+
+    client.post("/sign-out")
+
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/expert").status_code == 302
+
+
+def _race(count, action):
+    """Run ``action(i)`` in ``count`` threads released at the same moment; return results."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        barrier.wait()
+        results[index] = action(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_parallel_wrong_passwords_all_count_and_lock_once(app, make_user, outbox):
+    app.config["SIGN_IN_LOCKOUT_THRESHOLD"] = 5
+    user = make_user(email="sam@example.org")
+
+    _race(8, lambda _: _sign_in(app.test_client(), "sam@example.org", "wrong password here"))
+
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.failed_sign_in_count == 8
+        assert stored.locked_until is not None
+    assert len(_events(app, "sign_in.locked")) == 1
+    assert len([m for m in outbox() if "paused sign-in" in m.subject]) == 1
+
+
+def test_reset_link_used_twice_at_once_works_once(app, client, make_user, outbox):
+    make_user(email="sam@example.org")
+    client.post("/forgot-password", data={"email": "sam@example.org"})
+    path = link_in(outbox()[0])
+    passwords = ["orchard lantern quartz willow", "saffron meadow pebble raven"]
+
+    codes = _race(2, lambda i: app.test_client().post(path, data={"password": passwords[i]}))
+
+    assert sorted(response.status_code for response in codes) == [302, 400]
+    assert len(_events(app, "account.password_reset")) == 1
+
+
+def test_reset_link_dies_when_the_email_address_changes(app, client, make_user, outbox):
+    user = make_user(email="old@example.org")
+    client.post("/forgot-password", data={"email": "old@example.org"})
+    reset_path = link_in(outbox()[0])
+    sign_in(client, user)
+    client.post("/account/email", data={"new_email": "new@example.org", "password": PASSWORD})
+    client.post(link_in(next(m for m in outbox() if m.to == ["new@example.org"])))
+
+    response = app.test_client().get(reset_path)
+
+    assert response.status_code == 400
+    assert "no longer use" in response.get_data(as_text=True)
+
+
+def test_reset_emails_to_one_address_are_limited_whoever_asks(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PASSWORD_RESET_PER_EMAIL="2 per minute")
+    make_user(email="sam@example.org")
+
+    codes = [
+        app.test_client()
+        .post(
+            "/forgot-password",
+            data={"email": "sam@example.org"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+        )
+        .status_code
+        for i in range(3)
+    ]
+
+    assert codes == [200, 200, 429]
+
+
+def test_account_changes_are_rate_limited_per_person(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_ACCOUNT_CHANGES="2 per minute")
+    client = app.test_client()
+    sign_in(client, make_user())
+
+    codes = [
+        client.post(
+            "/account/email", data={"new_email": f"n{i}@example.org", "password": "wrong"}
+        ).status_code
+        for i in range(3)
+    ]
+
+    assert codes == [200, 200, 429]
+
+
+def test_sign_up_racing_for_one_address_gives_the_same_answer(app, client, monkeypatch):
+    from payclaims.auth import services
+
+    _sign_up(client, email="jo@example.org")
+    # The second request checked before the first one saved: it meets the unique index.
+    monkeypatch.setattr(services, "find_user_by_email", lambda email: None)
+
+    response = _sign_up(app.test_client(), email="jo@example.org")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-up/check-your-email"

@@ -137,11 +137,33 @@ def test_load_with_environment_secret_key_starts_in_production(
     build: BuildApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYCLAIMS_SECRET_KEY", REAL_SECRET)
+    monkeypatch.setenv("PAYCLAIMS_BASE_URL", "https://payclaims.example.org")
 
     app = build({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
 
     assert app.config["SECRET_KEY"] == REAL_SECRET
+    assert app.config["BASE_URL"] == "https://payclaims.example.org"
     assert not app.testing
+
+
+def test_production_without_https_base_url_refuses_to_start(
+    build: BuildApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYCLAIMS_SECRET_KEY", REAL_SECRET)
+    monkeypatch.setenv("PAYCLAIMS_BASE_URL", "http://payclaims.example.org")
+
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        build({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+
+
+def test_flask_prefixed_environment_variables_are_read(
+    build: BuildApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_SUPPORT_EMAIL", "help@example.org")
+
+    app = build({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+
+    assert app.config["SUPPORT_EMAIL"] == "help@example.org"
 
 
 def test_load_with_test_config_overrides_environment_and_file(
@@ -240,6 +262,7 @@ def test_production_config_sets_secure_cookie_flags(build: BuildApp, tmp_path: P
         {
             "TESTING": False,
             "ENVIRONMENT": "production",
+            "BASE_URL": "https://payclaims.example.org",
             "SECRET_KEY": REAL_SECRET,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         }
@@ -265,6 +288,7 @@ def test_production_config_sends_secure_cookie_on_a_response(
         {
             "TESTING": False,
             "ENVIRONMENT": "production",
+            "BASE_URL": "https://payclaims.example.org",
             "SECRET_KEY": REAL_SECRET,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         }

@@ -5,16 +5,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole, new_session_token
 from payclaims.auth.services import find_user_by_email, invitation_link, normalise_email
-from payclaims.database import utc_now
+from payclaims.database import escape_like, utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import send_email
+
+PEOPLE_STATUSES = ("active", "invited", "deactivated")
+
+
+def people_query(
+    *, text: str | None = None, role: Role | None = None, status: str | None = None
+) -> Select[User]:
+    """People matching a search of name or email, a role and a status, by name."""
+    query = select(User).order_by(User.name, User.id)
+    if text:
+        pattern = f"%{escape_like(text.lower())}%"
+        query = query.where(
+            or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    if role is not None:
+        query = query.where(User.role_grants.any(UserRole.role == role))
+    if status == "active":
+        query = query.where(User.is_active.is_(True), User.password_hash.is_not(None))
+    elif status == "invited":
+        query = query.where(User.is_active.is_(True), User.password_hash.is_(None))
+    elif status == "deactivated":
+        query = query.where(User.is_active.is_(False))
+    return query
 
 
 def _require_admin(actor: User) -> None:

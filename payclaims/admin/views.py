@@ -6,14 +6,13 @@ from typing import Protocol
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from payclaims.admin import services
 from payclaims.admin.forms import PeopleFilterForm, RolesForm, StaffInviteForm
-from payclaims.audit.models import AuditEvent
+from payclaims.audit.services import recent_account_events
 from payclaims.auth.access import roles_required
-from payclaims.auth.models import Role, User, UserRole
+from payclaims.auth.models import Role, User
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
@@ -23,31 +22,17 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PEOPLE_PER_PAGE = 25
 
 
-def escape_like(text: str) -> str:
-    """Make ``%`` and ``_`` typed in a search match themselves, not any text."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @bp.route("/people")
 @roles_required(Role.ADMIN)
 def people() -> str:
     """List people, with search and filters."""
     form = PeopleFilterForm(request.args)
-    query = select(User).order_by(User.name, User.id)
-    if form.validate():
-        if form.q.data:
-            pattern = f"%{escape_like(form.q.data.lower())}%"
-            query = query.where(
-                or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
-            )
-        if form.role.data:
-            query = query.where(User.role_grants.any(UserRole.role == Role(form.role.data)))
-        if form.status.data == "active":
-            query = query.where(User.is_active.is_(True), User.password_hash.is_not(None))
-        elif form.status.data == "invited":
-            query = query.where(User.is_active.is_(True), User.password_hash.is_(None))
-        elif form.status.data == "deactivated":
-            query = query.where(User.is_active.is_(False))
+    valid = form.validate()
+    query = services.people_query(
+        text=form.q.data if valid else None,
+        role=Role(form.role.data) if valid and form.role.data else None,
+        status=form.status.data if valid else None,
+    )
     page = db.paginate(query, per_page=PEOPLE_PER_PAGE, error_out=False)
     return render_template("admin/people.html", form=form, page=page)
 
@@ -84,18 +69,12 @@ def person(user_id: int) -> str:
 
 
 def _render_person(user: User, roles_form: RolesForm) -> str:
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(or_(AuditEvent.subject_user_id == user.id, AuditEvent.actor_id == user.id))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(20)
-    ).all()
     return render_template(
         "admin/person.html",
         person=user,
         roles_form=roles_form,
         action_form=PostForm(),
-        events=events,
+        events=recent_account_events(user),
     )
 
 

@@ -21,6 +21,7 @@ class AuditAction(enum.StrEnum):
     SIGN_IN_LOCKED = "sign_in.locked"
     SIGNED_OUT = "signed_out"
     SIGNED_UP = "account.signed_up"
+    ACCOUNT_CREATED = "account.created"
     EMAIL_VERIFIED = "account.email_verified"
     EMAIL_CHANGE_REQUESTED = "account.email_change_requested"
     EMAIL_CHANGED = "account.email_changed"
@@ -61,6 +62,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.SIGN_IN_LOCKED: "Sign-in locked after repeated failures",
     AuditAction.SIGNED_OUT: "Signed out",
     AuditAction.SIGNED_UP: "Created an account",
+    AuditAction.ACCOUNT_CREATED: "Account created from the command line",
     AuditAction.EMAIL_VERIFIED: "Confirmed email address",
     AuditAction.EMAIL_CHANGE_REQUESTED: "Asked to change email address",
     AuditAction.EMAIL_CHANGED: "Changed email address",

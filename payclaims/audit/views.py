@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from payclaims.audit.models import AUDIT_ACTION_LABELS, AuditEvent
+from payclaims.audit.models import AUDIT_ACTION_LABELS
+from payclaims.audit.services import events_query
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
 from payclaims.extensions import db
@@ -41,12 +40,6 @@ class AuditFilterForm(FlaskForm):
 def events() -> str:
     """List audit events, newest first."""
     form = AuditFilterForm(request.args)
-    query = (
-        select(AuditEvent)
-        .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.subject_user))
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-    )
-    if form.validate() and form.action.data:
-        query = query.where(AuditEvent.action == form.action.data)
-    page = db.paginate(query, per_page=EVENTS_PER_PAGE, error_out=False)
+    action = form.action.data if form.validate() else None
+    page = db.paginate(events_query(action=action), per_page=EVENTS_PER_PAGE, error_out=False)
     return render_template("audit/events.html", form=form, page=page)

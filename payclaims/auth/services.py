@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 
-from flask import current_app, url_for
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
@@ -15,7 +17,7 @@ from payclaims.auth.tokens import LinkPurpose, fingerprint, make_token, read_tok
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, InvalidLink
 from payclaims.extensions import db
-from payclaims.mail import send_email
+from payclaims.mail import external_url, send_email
 
 SIGN_IN_FAILED_MESSAGE = (
     "Enter a correct email address and password. After several wrong tries we pause "
@@ -27,7 +29,7 @@ class SignInFailed(DomainError):
     """Sign-in refused. The message is the same whatever the reason, so it reveals nothing."""
 
     def __init__(self) -> None:
-        super().__init__(SIGN_IN_FAILED_MESSAGE)
+        super().__init__(SIGN_IN_FAILED_MESSAGE, field="email")
 
 
 def normalise_email(email: str) -> str:
@@ -60,18 +62,26 @@ def check_new_password(password: str, *, name: str = "", email: str = "") -> Non
         raise DomainError(problem, field="password")
 
 
+def _new_password_values(password: str) -> dict[str, object]:
+    """The columns a new password sets: it also signs the person out everywhere else."""
+    return {
+        "password_hash": hash_password(password, current_app.config["PASSWORD_HASH_METHOD"]),
+        "password_changed_at": utc_now(),
+        "session_token": new_session_token(),
+        "failed_sign_in_count": 0,
+        "locked_until": None,
+    }
+
+
 def set_password(user: User, password: str) -> None:
     """Hash and store a new password and sign the person out of every other session."""
-    user.password_hash = hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-    user.password_changed_at = utc_now()
-    user.session_token = new_session_token()
-    user.failed_sign_in_count = 0
-    user.locked_until = None
+    for column, value in _new_password_values(password).items():
+        setattr(user, column, value)
 
 
 def _link(endpoint: str, purpose: LinkPurpose, payload: dict[str, object]) -> str:
     token = make_token(current_app.config["SECRET_KEY"], purpose, payload)
-    return url_for(endpoint, token=token, _external=True)
+    return external_url(endpoint, token=token)
 
 
 def _read(purpose: LinkPurpose, token: str, max_age: timedelta) -> dict[str, object]:
@@ -106,15 +116,20 @@ def register_expert(*, name: str, email: str, password: str, ip_address: str | N
             "Someone tried to create an account with your email address",
             "account_exists",
             user=existing,
-            sign_in_url=url_for("auth.sign_in", _external=True),
-            reset_url=url_for("auth.forgot_password", _external=True),
+            sign_in_url=external_url("auth.sign_in"),
+            reset_url=external_url("auth.forgot_password"),
         )
         return
     user = User(name=name.strip(), email=email)
     set_password(user, password)
     user.role_grants.append(UserRole(role=Role.EXPERT))
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same address signed up at the same moment: answer as for a registered one.
+        db.session.rollback()
+        return
     record_event(AuditAction.SIGNED_UP, actor=user, subject=user, ip_address=ip_address)
     db.session.commit()
     send_verification_email(user)
@@ -151,61 +166,89 @@ def authenticate(email: str, password: str, *, ip_address: str | None) -> User:
 
     Repeated failures lock the account for a while; the person is told by email.
     """
-    config = current_app.config
     now = utc_now()
     user = find_user_by_email(email)
     if user is None:
         check_password(None, password)
-        _record_failure(None, ip_address, f"unknown email {normalise_email(email)[:254]}")
-        raise SignInFailed()
-    if user.locked_until is not None and not user.is_locked(now):
-        user.failed_sign_in_count = 0
-        user.locked_until = None
+        _refuse_sign_in(None, ip_address, f"unknown email {normalise_email(email)[:254]}")
     if user.is_locked(now):
         check_password(None, password)
-        _record_failure(user, ip_address, "account locked")
-        raise SignInFailed()
+        _refuse_sign_in(user, ip_address, "account locked")
     if not check_password(user.password_hash, password):
-        user.failed_sign_in_count += 1
-        reason = "wrong password" if user.has_password else "no password set"
-        _record_failure(user, ip_address, reason)
-        if user.failed_sign_in_count >= config["SIGN_IN_LOCKOUT_THRESHOLD"]:
-            minutes = config["SIGN_IN_LOCKOUT_MINUTES"]
-            user.locked_until = now + timedelta(minutes=minutes)
-            record_event(
-                AuditAction.SIGN_IN_LOCKED,
-                actor=None,
-                subject=user,
-                ip_address=ip_address,
-                detail=f"locked for {minutes} minutes after {user.failed_sign_in_count} failures",
-            )
-            db.session.commit()
-            send_email(
-                user.email,
-                "We have paused sign-in to your account",
-                "account_locked",
-                user=user,
-                minutes=minutes,
-                reset_url=url_for("auth.forgot_password", _external=True),
-            )
-        else:
-            db.session.commit()
-        raise SignInFailed()
+        _count_failure(user, ip_address, now)
     if not user.is_active:
-        _record_failure(user, ip_address, "account deactivated")
-        raise SignInFailed()
+        _refuse_sign_in(user, ip_address, "account deactivated")
     user.failed_sign_in_count = 0
+    user.locked_until = None
     user.last_signed_in_at = now
     record_event(AuditAction.SIGN_IN_SUCCEEDED, actor=user, subject=user, ip_address=ip_address)
     db.session.commit()
     return user
 
 
-def _record_failure(user: User | None, ip_address: str | None, detail: str) -> None:
+def _refuse_sign_in(user: User | None, ip_address: str | None, detail: str) -> NoReturn:
     record_event(
         AuditAction.SIGN_IN_FAILED, actor=None, subject=user, ip_address=ip_address, detail=detail
     )
     db.session.commit()
+    raise SignInFailed()
+
+
+def _count_failure(user: User, ip_address: str | None, now: datetime) -> NoReturn:
+    """Count a wrong password and lock the account at the threshold.
+
+    The count is incremented in the database, not in Python, so attempts made in parallel
+    all count; only the attempt that sets the lock audits it and emails the person.
+    """
+    config = current_app.config
+    minutes = config["SIGN_IN_LOCKOUT_MINUTES"]
+    unsynchronised = {"synchronize_session": False}
+    if user.locked_until is not None:  # an expired lock: start counting again
+        db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.locked_until == user.locked_until)
+            .values(failed_sign_in_count=0, locked_until=None),
+            execution_options=unsynchronised,
+        )
+    count = db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_sign_in_count=User.failed_sign_in_count + 1)
+        .returning(User.failed_sign_in_count),
+        execution_options=unsynchronised,
+    ).scalar_one()
+    locked = False
+    if count >= config["SIGN_IN_LOCKOUT_THRESHOLD"]:
+        result = db.session.execute(
+            update(User)
+            .where(User.id == user.id, User.locked_until.is_(None))
+            .values(locked_until=now + timedelta(minutes=minutes)),
+            execution_options=unsynchronised,
+        )
+        locked = result.rowcount == 1  # type: ignore[attr-defined]
+    reason = "wrong password" if user.has_password else "no password set"
+    record_event(
+        AuditAction.SIGN_IN_FAILED, actor=None, subject=user, ip_address=ip_address, detail=reason
+    )
+    if locked:
+        record_event(
+            AuditAction.SIGN_IN_LOCKED,
+            actor=None,
+            subject=user,
+            ip_address=ip_address,
+            detail=f"locked for {minutes} minutes after {count} failures",
+        )
+    db.session.commit()
+    if locked:
+        send_email(
+            user.email,
+            "We have paused sign-in to your account",
+            "account_locked",
+            user=user,
+            minutes=minutes,
+            reset_url=external_url("auth.forgot_password"),
+        )
+    raise SignInFailed()
 
 
 def record_sign_out(user: User, *, ip_address: str | None) -> None:
@@ -229,7 +272,7 @@ def request_password_reset(email: str, *, ip_address: str | None) -> None:
     link = _link(
         "auth.reset_password",
         LinkPurpose.RESET_PASSWORD,
-        {"u": user.id, "p": fingerprint(user.password_hash)},
+        {"u": user.id, "p": fingerprint(user.password_hash), "e": fingerprint(user.email)},
     )
     record_event(
         AuditAction.PASSWORD_RESET_REQUESTED, actor=None, subject=user, ip_address=ip_address
@@ -269,18 +312,36 @@ def user_for_password_link(purpose: LinkPurpose, token: str) -> User:
             raise InvalidLink("This invitation has been replaced by a newer one.")
     elif payload.get("p") != fingerprint(user.password_hash):
         raise InvalidLink("This link has already been used.")
+    elif payload.get("e") != fingerprint(user.email):
+        raise InvalidLink("This link was sent to an email address you no longer use.")
     return user
 
 
 def set_password_from_link(
     purpose: LinkPurpose, token: str, password: str, *, ip_address: str | None
 ) -> User:
-    """Set a password through a reset link or an invitation, which then stops working."""
+    """Set a password through a reset link or an invitation, which then stops working.
+
+    The write only happens if the password is still the one the link was made for, so two
+    requests racing with one link cannot both use it.
+    """
     user = user_for_password_link(purpose, token)
     check_new_password(password, name=user.name, email=user.email)
-    set_password(user, password)
+    old_hash = user.password_hash
+    same_password = (
+        User.password_hash.is_(None) if old_hash is None else (User.password_hash == old_hash)
+    )
+    values = _new_password_values(password)
     # Following the emailed link proves the person reads this address.
-    user.email_verified_at = user.email_verified_at or utc_now()
+    values["email_verified_at"] = user.email_verified_at or utc_now()
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, same_password).values(values),
+        execution_options={"synchronize_session": False},
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise InvalidLink("This link has already been used.")
+    db.session.expire(user)
     resetting = purpose is LinkPurpose.RESET_PASSWORD
     action = AuditAction.PASSWORD_RESET if resetting else AuditAction.INVITATION_ACCEPTED
     record_event(action, actor=user, subject=user, ip_address=ip_address)
@@ -296,7 +357,7 @@ def _send_password_changed(user: User) -> None:
         "Your password has been changed",
         "password_changed",
         user=user,
-        reset_url=url_for("auth.forgot_password", _external=True),
+        reset_url=external_url("auth.forgot_password"),
     )
 
 
@@ -385,7 +446,11 @@ def confirm_email_change(token: str, *, ip_address: str | None) -> User:
         ip_address=ip_address,
         detail=f"from {old_email} to {new_email}",
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # someone took the address a moment ago
+        db.session.rollback()
+        raise InvalidLink("This email address already has an account.") from error
     send_email(
         old_email,
         "Your email address has been changed",

@@ -64,9 +64,10 @@ def start_session(user: User, *, remember: bool = False) -> None:
 
 
 def end_session() -> None:
-    """Sign out and forget everything in the session."""
-    logout_user()
+    """Sign out and forget everything in the session, the remember-me cookie included."""
     session.clear()
+    # After clearing: logout_user marks the remember cookie for deletion in the session.
+    logout_user()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -162,9 +163,22 @@ def resend_verification() -> Response:
     return redirect(url_for("auth.account"))
 
 
+def _typed_email() -> str:
+    """Rate-limit key: the email address typed into the form, so one inbox is not flooded."""
+    return "email:" + services.normalise_email(str(request.form.get("email", "")))
+
+
+def _signed_in_person() -> str:
+    """Rate-limit key: the signed-in person."""
+    return f"user:{current_user.get_id()}"
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: _limit("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
+@limiter.limit(
+    lambda: _limit("RATELIMIT_PASSWORD_RESET_PER_EMAIL"), methods=["POST"], key_func=_typed_email
+)
 def forgot_password() -> ResponseReturnValue:
     """Ask for a password reset link; the answer is the same for any address."""
     form = ForgotPasswordForm()
@@ -236,6 +250,9 @@ def account() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@limiter.limit(
+    lambda: _limit("RATELIMIT_ACCOUNT_CHANGES"), methods=["POST"], key_func=_signed_in_person
+)
 def change_password() -> ResponseReturnValue:
     """Change one's password."""
     form = ChangePasswordForm()
@@ -259,6 +276,9 @@ def change_password() -> ResponseReturnValue:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @signed_in
+@limiter.limit(
+    lambda: _limit("RATELIMIT_ACCOUNT_CHANGES"), methods=["POST"], key_func=_signed_in_person
+)
 def change_email() -> ResponseReturnValue:
     """Ask to change one's email address."""
     form = ChangeEmailForm()

@@ -52,7 +52,9 @@ def coordinator() -> str:
 @roles_required(*FINANCE_ROLES)
 def finance() -> str:
     """Home page for finance approvers and finance admins."""
-    return render_template("home/finance.html")
+    return render_template(
+        "home/finance.html", runs_payments=current_user.has_role(Role.FINANCE_ADMIN)
+    )
 
 
 @bp.route("/admin")

@@ -1,7 +1,7 @@
 """Browser fixtures: the app on a real port, Debian's Chromium through Playwright, and axe-core.
 
 Every test here is marked ``e2e``; deselect them with ``-m "not e2e"``. Pages are checked with
-axe-core after every navigation; a test fails on any serious or critical violation, and at
+axe-core after every navigation; a test fails on any moderate, serious or critical violation, and at
 teardown if some page it loaded was never checked.
 """
 
@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-FAILING_IMPACTS = {"serious", "critical"}
+FAILING_IMPACTS = {"moderate", "serious", "critical"}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 320, "height": 640}
 # Short enough that a missing element fails the test quickly, long enough for a slow hash.
@@ -123,6 +123,8 @@ def live_server(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[Live
     # One line per request on stderr only adds noise to failure reports.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    # Emailed links are built on BASE_URL, which only now is known.
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -229,7 +231,7 @@ def phone_page(make_page: Callable[..., Page]) -> Page:
 
 
 def check_accessibility(page: Page) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation."""
+    """Run axe-core on the page; fail on any moderate, serious or critical violation."""
     if not AXE_SCRIPT.exists():
         pytest.skip(f"axe-core is not installed at {AXE_SCRIPT}: run 'npm ci'")
     record = _record(page)
