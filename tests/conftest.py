@@ -59,6 +59,7 @@ def base_test_config(database_url: str) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "DATABASE_URL": database_url,
+        "BASE_URL": "http://localhost",
         "WTF_CSRF_ENABLED": False,
         "MAIL_BACKEND": "locmem",
         "RATELIMIT_ENABLED": False,

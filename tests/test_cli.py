@@ -253,7 +253,10 @@ def test_seed_demo_run_again_with_new_password_resets_demo_passwords(app: Flask)
 
 def test_seed_demo_in_production_is_refused(make_app: Callable[..., Flask]) -> None:
     app = make_app(
-        TESTING=False, ENVIRONMENT="production", SECRET_KEY="a-real-secret-for-this-test"
+        TESTING=False,
+        ENVIRONMENT="production",
+        SECRET_KEY="a-real-secret-for-this-test",
+        BASE_URL="https://payclaims.example.org",
     )
 
     result = invoke(app, "seed-demo", "--password", PASSWORD)
