@@ -1,4 +1,4 @@
-"""Demo data: realistic people for trying payclaims out. Never loaded in production."""
+"""Demo people: one sign-in per role, and more experts by experience for the sign-ups."""
 
 from __future__ import annotations
 
@@ -32,7 +32,20 @@ DEMO_PEOPLE = (
     DemoPerson(f"finance@{DEMO_DOMAIN}", "Tom Becker", (Role.FINANCE_APPROVER,)),
     DemoPerson(f"finance-admin@{DEMO_DOMAIN}", "Grace Mensah", (Role.FINANCE_ADMIN,)),
     DemoPerson(f"admin@{DEMO_DOMAIN}", "Alex Morgan", (Role.ADMIN,)),
+    # More people, so that roles have sign-ups in every state.
+    DemoPerson(f"jordan@{DEMO_DOMAIN}", "Jordan Lee", (Role.EXPERT,)),
+    DemoPerson(f"amira@{DEMO_DOMAIN}", "Amira Haddad", (Role.EXPERT,)),
+    DemoPerson(f"chris@{DEMO_DOMAIN}", "Chris Walker", (Role.EXPERT,)),
+    DemoPerson(f"bea@{DEMO_DOMAIN}", "Bea Novak", (Role.EXPERT,)),
+    DemoPerson(f"coordinator2@{DEMO_DOMAIN}", "Daniel Osei", (Role.COORDINATOR,)),
 )
+
+
+def demo_person(email: str) -> User:
+    """The demo person with this email address (they must have been seeded)."""
+    user: User | None = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, f"demo person {email} missing"
+    return user
 
 
 class DemoRefused(Exception):
@@ -44,7 +57,7 @@ def demo_loaded() -> bool:
     return db.session.scalar(select(User.id).where(User.email == DEMO_PEOPLE[0].email)) is not None
 
 
-def seed_demo(password: str) -> list[DemoPerson]:
+def seed_people(password: str) -> list[DemoPerson]:
     """Create the demo people with ``password`` (once); refuse in production. Return who was made.
 
     Running it again creates nothing, but resets a demo person's password if it differs.

@@ -1,0 +1,18 @@
+"""Demo data for trying payclaims out: people, then roles, training and sign-ups.
+
+Never loaded in production. Loading twice creates nothing new.
+"""
+
+from __future__ import annotations
+
+from payclaims.demo.involvement import seed_involvement
+from payclaims.demo.people import DEMO_DOMAIN, DEMO_PEOPLE, DemoPerson, DemoRefused, seed_people
+
+__all__ = ["DEMO_DOMAIN", "DEMO_PEOPLE", "DemoPerson", "DemoRefused", "seed_demo"]
+
+
+def seed_demo(password: str) -> list[DemoPerson]:
+    """Load every part of the demo (refused in production); return the people it created."""
+    created = seed_people(password)
+    seed_involvement()
+    return created

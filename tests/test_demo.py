@@ -1,0 +1,83 @@
+"""The demo data: roles at every level, and sign-ups and training records in every state."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from payclaims.dates import uk_today
+from payclaims.demo import seed_demo
+from payclaims.extensions import db
+from payclaims.roles.models import (
+    InvolvementLevel,
+    RoleDescription,
+    RoleStatus,
+    SignUp,
+    SignUpStatus,
+)
+from payclaims.training.models import TrainingCourse, TrainingRecord
+from tests.conftest import PASSWORD
+
+EXPECTED_TITLES = {
+    "Interview panel member",
+    "Recovery college co-trainer",
+    "Quality visit member",
+    "Committee member",
+    "Reader panel",
+    "Peer research interviewer",
+}
+
+
+def test_demo_has_roles_at_every_level_and_in_every_state(app, app_ctx):
+    seed_demo(PASSWORD)
+
+    roles = db.session.scalars(select(RoleDescription)).all()
+    assert {role.title for role in roles} >= EXPECTED_TITLES
+    levels = {role.latest_version.level for role in roles}
+    assert levels == set(InvolvementLevel)
+    assert {role.status for role in roles} == set(RoleStatus)
+    assert any(len(role.versions) > 1 and role.published_version for role in roles)
+    assert any(role.published_version and not role.published_version.is_paid for role in roles)
+
+
+def test_demo_has_sign_ups_and_records_in_every_state(app, app_ctx):
+    seed_demo(PASSWORD)
+    today = uk_today()
+
+    sign_ups = db.session.scalars(select(SignUp)).all()
+    assert {sign_up.status for sign_up in sign_ups} == set(SignUpStatus)
+    assert any(sign_up.is_subject_to_training for sign_up in sign_ups)
+    assert any(sign_up.access_needs for sign_up in sign_ups)
+    # A sign-up to the first version of a role that has been published again since.
+    assert any(
+        sign_up.version.number < sign_up.role.published_version.number for sign_up in sign_ups
+    )
+
+    courses = {course.name for course in db.session.scalars(select(TrainingCourse))}
+    assert courses == {
+        "Recruitment and selection",
+        "Safeguarding level 1",
+        "Co-production essentials",
+    }
+    records = db.session.scalars(select(TrainingRecord)).all()
+    assert any(record.is_verified and record.is_current(today) for record in records)
+    assert any(not record.is_verified for record in records)
+    assert any(not record.is_current(today) for record in records)
+    assert any(
+        record.expires_on and 0 <= (record.expires_on - today).days <= 30 for record in records
+    )
+    assert any(record.evidence for record in records)
+
+
+def test_demo_loaded_twice_adds_nothing(app, app_ctx):
+    seed_demo(PASSWORD)
+    counts = [
+        len(db.session.scalars(select(model)).all())
+        for model in (RoleDescription, SignUp, TrainingRecord)
+    ]
+
+    seed_demo(PASSWORD)
+
+    assert [
+        len(db.session.scalars(select(model)).all())
+        for model in (RoleDescription, SignUp, TrainingRecord)
+    ] == counts
