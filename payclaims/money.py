@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 PENCE_PER_POUND = 100
+# Digits with an optional decimal point: Decimal alone would also take "1e3", "1_000", "+5".
+AMOUNT_FORMAT = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+# The largest amount an integer column holds (PostgreSQL INTEGER): about £21 million.
+MAX_STORABLE_PENCE = 2**31 - 1
 
 
 class MoneyError(ValueError):
@@ -16,6 +21,10 @@ def parse_pounds(text: str, *, allow_zero: bool = True, maximum_pence: int | Non
     cleaned = text.strip().replace("£", "").replace(",", "").strip()
     if not cleaned:
         raise MoneyError("Enter an amount in pounds, like 12.50")
+    if cleaned.startswith("-") and AMOUNT_FORMAT.fullmatch(cleaned[1:]):
+        raise MoneyError("The amount cannot be negative")
+    if not AMOUNT_FORMAT.fullmatch(cleaned):
+        raise MoneyError("Enter an amount in pounds and pence, like 12.50")
     try:
         amount = Decimal(cleaned)
     except InvalidOperation as error:
@@ -30,6 +39,8 @@ def parse_pounds(text: str, *, allow_zero: bool = True, maximum_pence: int | Non
     pence = int(amount * PENCE_PER_POUND)
     if pence == 0 and not allow_zero:
         raise MoneyError("The amount must be more than £0")
+    if maximum_pence is None and pence > MAX_STORABLE_PENCE:
+        raise MoneyError("The amount is too large")
     if maximum_pence is not None and pence > maximum_pence:
         raise MoneyError(f"The amount must be {format_pence(maximum_pence)} or less")
     return pence

@@ -42,7 +42,8 @@ def content_security_policy(nonce: str) -> str:
 def set_security_headers(response: Response) -> Response:
     """``after_request`` hook: headers every response carries."""
     headers = response.headers
-    headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    # A view may set a stricter policy of its own (file downloads use "sandbox").
+    headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
     headers["X-Frame-Options"] = "DENY"

@@ -60,7 +60,8 @@ def check_upload(
         raise UploadError(f"The selected file must be smaller than {max_bytes // MEGABYTE} MB")
     content_type = sniff_type(content)
     if content_type not in allowed:
-        names = " or ".join(sorted(EXTENSIONS[kind].upper() for kind in allowed))
+        kinds = [EXTENSIONS[kind].upper() for kind in (PDF, JPEG, PNG) if kind in allowed]
+        names = ", ".join(kinds[:-1]) + f" or {kinds[-1]}" if len(kinds) > 1 else kinds[0]
         if content.startswith(b"\x00\x00\x00") and b"ftypheic" in content[:32]:
             raise UploadError(
                 f"The selected file is a HEIC photo. Save it as a {names} and try again"
@@ -87,6 +88,8 @@ def _check_image(content: bytes) -> None:
                 if width * height > MAX_IMAGE_PIXELS:
                     raise too_large
                 image.verify()
+        except UploadError:  # a ValueError too: let "too large" through as it is
+            raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
             raise too_large from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
