@@ -1,0 +1,116 @@
+"""Cost centre use cases, for finance admins."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
+from payclaims.auth.models import Role, User
+from payclaims.costcentres.models import CostCentre
+from payclaims.errors import DomainError, PermissionDenied
+from payclaims.extensions import db
+
+# Starting with a letter or number also keeps a code from reading as a spreadsheet formula.
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+MAX_CODE_LENGTH = 20
+DUPLICATE_CODE = "There is already a cost centre with this code"
+
+
+def _require_finance_admin(actor: User) -> None:
+    if not actor.is_active or not actor.has_role(Role.FINANCE_ADMIN):
+        raise PermissionDenied("Only a finance admin can do this.")
+
+
+def all_cost_centres() -> list[CostCentre]:
+    """Every cost centre, closed ones included, by code."""
+    return list(db.session.scalars(select(CostCentre).order_by(CostCentre.code)))
+
+
+def normalise_code(code: str) -> str:
+    """The code as stored: no spaces around it, upper case."""
+    return code.strip().upper()
+
+
+def _check(code: str, name: str, *, cost_centre_id: int | None) -> None:
+    if not code:
+        raise DomainError("Enter the cost centre code", field="code")
+    if len(code) > MAX_CODE_LENGTH:
+        raise DomainError("Code must be 20 characters or fewer", field="code")
+    if not CODE_PATTERN.fullmatch(code):
+        raise DomainError(
+            "Code must only include letters, numbers and hyphens, and start with a letter or "
+            "number",
+            field="code",
+        )
+    if not name:
+        raise DomainError("Enter the cost centre name", field="name")
+    same_code = select(CostCentre.id).where(CostCentre.code == code)
+    if cost_centre_id is not None:
+        same_code = same_code.where(CostCentre.id != cost_centre_id)
+    if db.session.scalar(same_code.limit(1)) is not None:
+        raise DomainError(DUPLICATE_CODE, field="code")
+
+
+def _commit() -> None:
+    """Commit; the same code saved by someone else at the same moment becomes a field error."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise DomainError(DUPLICATE_CODE, field="code") from error
+
+
+def create_cost_centre(*, actor: User, code: str, name: str, ip_address: str | None) -> CostCentre:
+    """Add a cost centre; its code is stored in upper case."""
+    _require_finance_admin(actor)
+    code, name = normalise_code(code), name.strip()
+    _check(code, name, cost_centre_id=None)
+    cost_centre = CostCentre(code=code, name=name)
+    db.session.add(cost_centre)
+    db.session.flush()
+    record_event(
+        AuditAction.COST_CENTRE_CREATED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=cost_centre.label,
+        about=("cost_centre", cost_centre.id),
+    )
+    _commit()
+    return cost_centre
+
+
+def edit_cost_centre(
+    cost_centre: CostCentre,
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    is_active: bool,
+    ip_address: str | None,
+) -> None:
+    """Change a cost centre's code or name, or close it to new roles."""
+    _require_finance_admin(actor)
+    code, name = normalise_code(code), name.strip()
+    _check(code, name, cost_centre_id=cost_centre.id)
+    changes = []
+    if code != cost_centre.code:
+        changes.append(f"code from {cost_centre.code} to {code}")
+    if name != cost_centre.name:
+        changes.append(f"name from {cost_centre.name!r} to {name!r}")
+    if is_active != cost_centre.is_active:
+        changes.append("opened again" if is_active else "closed")
+    if not changes:
+        return
+    cost_centre.code, cost_centre.name, cost_centre.is_active = code, name, is_active
+    record_event(
+        AuditAction.COST_CENTRE_EDITED,
+        actor=actor,
+        ip_address=ip_address,
+        detail="; ".join(changes),
+        about=("cost_centre", cost_centre.id),
+    )
+    _commit()
