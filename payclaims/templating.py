@@ -15,12 +15,66 @@ from payclaims.forms import PostForm, error_list
 from payclaims.money import format_pence
 from payclaims.security import csp_nonce
 
-# (roles that see the item, label, endpoint, endpoints that mark it as the current page)
+# (roles that see the item, label, endpoint, endpoints that mark it as the current page).
+# An endpoint listed for several roles shows once.
+STAFF_ROLES_FOR_ROLES = (Role.COORDINATOR, Role.ADMIN, *FINANCE_ROLES)
 NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
     ((Role.EXPERT,), "Home", "home.expert", ("home.expert",)),
+    (
+        (Role.EXPERT,),
+        "Find roles",
+        "roles.opportunities",
+        ("roles.opportunities", "roles.opportunity", "signups.new"),
+    ),
+    (
+        (Role.EXPERT,),
+        "My roles",
+        "signups.my_roles",
+        ("signups.my_roles", "signups.mine", "signups.my_version", "signups.withdraw"),
+    ),
+    (
+        (Role.EXPERT,),
+        "My training",
+        "training.my_training",
+        ("training.my_training", "training.declare"),
+    ),
     ((Role.COORDINATOR,), "Coordinator", "home.coordinator", ("home.coordinator",)),
     (FINANCE_ROLES, "Finance", "home.finance", ("home.finance",)),
     ((Role.ADMIN,), "Admin", "home.admin", ("home.admin",)),
+    (
+        STAFF_ROLES_FOR_ROLES,
+        "Roles",
+        "roles.manage",
+        (
+            "roles.manage",
+            "roles.new",
+            "roles.detail",
+            "roles.version",
+            "roles.edit",
+            "roles.preview",
+            "signups.for_role",
+            "signups.review",
+        ),
+    ),
+    (
+        (Role.COORDINATOR, Role.ADMIN),
+        "Training",
+        "training.records",
+        (
+            "training.records",
+            "training.record_new",
+            "training.record",
+            "training.courses",
+            "training.course_new",
+            "training.course_edit",
+        ),
+    ),
+    (
+        FINANCE_ROLES,
+        "Cost centres",
+        "costcentres.index",
+        ("costcentres.index", "costcentres.new", "costcentres.edit"),
+    ),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
 )
@@ -61,11 +115,15 @@ def navigation() -> list[dict[str, Any]]:
     """The header links for the signed-in person's roles."""
     if not current_user.is_authenticated:
         return []
-    return [
-        {"text": label, "href": url_for(endpoint), "current": request.endpoint in current_for}
-        for roles, label, endpoint, current_for in NAVIGATION
-        if current_user.has_role(*roles)
-    ]
+    items: dict[str, dict[str, Any]] = {}
+    for roles, label, endpoint, current_for in NAVIGATION:
+        if endpoint not in items and current_user.has_role(*roles):
+            items[endpoint] = {
+                "text": label,
+                "href": url_for(endpoint),
+                "current": request.endpoint in current_for,
+            }
+    return list(items.values())
 
 
 def _page_globals() -> dict[str, Any]:

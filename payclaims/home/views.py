@@ -8,7 +8,9 @@ from werkzeug.wrappers import Response
 
 from payclaims.auth.access import public, roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
+from payclaims.dates import uk_today
 from payclaims.forms import PostForm
+from payclaims.home.services import coordinator_summary, expert_summary
 
 bp = Blueprint("home", __name__)
 
@@ -38,14 +40,16 @@ def index() -> Response:
 @roles_required(Role.EXPERT)
 def expert() -> str:
     """Home page for experts by experience."""
-    return render_template("home/expert.html", form=PostForm())
+    summary = expert_summary(current_user, uk_today())
+    return render_template("home/expert.html", form=PostForm(), summary=summary)
 
 
 @bp.route("/coordinator")
 @roles_required(Role.COORDINATOR)
 def coordinator() -> str:
     """Home page for coordinators."""
-    return render_template("home/coordinator.html")
+    summary = coordinator_summary(current_user, uk_today())
+    return render_template("home/coordinator.html", summary=summary)
 
 
 @bp.route("/finance")
