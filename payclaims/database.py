@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, event
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +25,17 @@ NAMING_CONVENTION = {
 def escape_like(text: str) -> str:
     """Make ``%`` and ``_`` typed in a search match themselves (use with escape="\\")."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def portable_enum(enum_class: type[enum.StrEnum], length: int = 32) -> Enum:
+    """A portable enum column storing the values (a VARCHAR with no database enum type)."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def utc_now() -> datetime:

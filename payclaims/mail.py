@@ -17,8 +17,11 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
         support_email=current_app.config["SUPPORT_EMAIL"],
         **context,
     )
+    # One line, whatever the subject holds (a role title, say): a line break in a header
+    # would let text inject headers, and the mail library refuses it after the commit.
+    full_subject = " ".join(f"{current_app.config['SERVICE_NAME']}: {subject}".split())
     message = EmailMessage(
-        subject=f"{current_app.config['SERVICE_NAME']}: {subject}",
+        subject=full_subject,
         body=body,
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to],

@@ -910,3 +910,38 @@ def test_session_pay_in_brief():
     assert session_pay(RoleVersion(fee_pence=None)) == "Expenses only"
     paid = RoleVersion(fee_pence=1000, fee_unit=FeeUnit.HOUR, session_minutes=150)
     assert session_pay(paid) == "£25.00 a session"
+
+
+@pytest.mark.parametrize("field", ["title", "venue"])
+@pytest.mark.parametrize(
+    "typed", ["Panel\r\nBcc: someone@example.org", "Panel\tmember", "A\u2028B"]
+)
+def test_create_role_with_a_line_break_in_a_one_line_field_says_so_next_to_it(
+    app, client, coordinator, cost_centre, field, typed
+):
+    response = client.post("/roles/new", data=_form(coordinator, cost_centre, **{field: typed}))
+
+    assert response.status_code == 200
+    message = f"{field.capitalize()} must be on one line, without tabs or other special characters"
+    assert _field_error(response, field) == message
+    assert _error_summary(response) == {message: f"#{field}"}
+    assert _roles(app) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("coordinator_id", "Select a coordinator from the list"),
+        ("cost_centre_id", "Select a cost centre from the list"),
+    ],
+)
+def test_create_role_with_an_unknown_choice_asks_to_pick_from_the_list(
+    app, client, coordinator, cost_centre, field, message
+):
+    response = client.post("/roles/new", data=_form(coordinator, cost_centre, **{field: "99999"}))
+
+    assert response.status_code == 200
+    assert _field_error(response, field) == message
+    assert _error_summary(response) == {message: f"#{field}"}
+    assert "Not a valid choice" not in response.get_data(as_text=True)
+    assert _roles(app) == []

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.costcentres.models import CostCentre
+from payclaims.database import utc_now
 from payclaims.dates import uk_today
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
@@ -373,6 +374,32 @@ def test_save_changes_when_someone_else_started_the_next_version_is_refused(
 
     role = _role(role.id)
     assert [v.title for v in role.versions] == ["Interview panel member"] * 2
+    assert _events("role.edited") == []
+
+
+def test_save_changes_after_someone_published_the_loaded_draft_is_refused(
+    app_ctx, coordinator, cost_centre
+):
+    role = _create(coordinator, _content(coordinator, cost_centre))
+    draft_id = role.versions[0].id
+    # Someone else publishes the draft after this role was loaded (with it unpublished).
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(RoleVersion.__table__)
+            .where(RoleVersion.__table__.c.id == draft_id)
+            .values(published_at=utc_now(), published_by_id=coordinator.id)
+        )
+
+    with pytest.raises(DomainError) as refused:
+        _save(role, coordinator, _content(coordinator, cost_centre, title="Changed title"))
+
+    assert refused.value.message == (
+        "Someone has just published this role. Open it again to make your changes."
+    )
+    role = _role(role.id)
+    (version,) = role.versions
+    assert version.published_at is not None
+    assert version.title == "Interview panel member"
     assert _events("role.edited") == []
 
 

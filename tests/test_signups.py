@@ -494,8 +494,15 @@ def test_mine_subject_to_training_lists_live_gaps_then_says_complete(
     ]
     (callout,) = callouts
     assert "Training you still need" in callout
-    assert "First aid: done, waiting for a coordinator to check it" in callout
-    assert "Safeguarding adults: not done yet" in callout
+    assert (
+        "First aid: done, waiting for a coordinator to check it. You do not need to do "
+        "anything: a coordinator will check it." in callout
+    )
+    assert (
+        "Safeguarding adults: not done yet. When you have done it, add it to your training "
+        "record or tell the coordinator." in callout
+    )
+    assert "Accepted, subject to training" in _page_text(before)
     # The coordinator checks the first record and records the other course.
     make_record(expert, first_aid, recorded_by=coordinator)
     make_record(expert, safeguarding, recorded_by=coordinator)
@@ -504,6 +511,8 @@ def test_mine_subject_to_training_lists_live_gaps_then_says_complete(
 
     assert not [div for div in _page(after).iter("div") if _has_class(div, "nhsuk-card--warning")]
     assert "Your training for this role is complete." in _page_text(after)
+    assert "subject to training" not in _page_text(after)
+    assert "Accepted, training complete" in _page_text(after)
 
 
 def test_my_version_shows_the_text_signed_up_to_after_edits_and_closing(
@@ -646,7 +655,8 @@ def test_review_shows_the_person_their_needs_training_places_and_version(
     assert "A quiet room" in text
     assert "Done course Done, checked and in date" in text
     assert "Missing course Not done yet" in text
-    assert "1 of 2 places filled." in text
+    # The places are the role's current ones (version 2 has 3), not those signed up to.
+    assert "1 of 3 places filled." in text
     assert "Version 1" in text
     assert "version 2 is the one people see now" in text
     assert "Interview panel member" in text
@@ -660,7 +670,7 @@ def test_review_shows_the_person_their_needs_training_places_and_version(
     ("status", "offered"),
     [
         (SignUpStatus.WAITLISTED, ["accepted", "declined"]),
-        (SignUpStatus.ACCEPTED, []),
+        (SignUpStatus.ACCEPTED, ["declined"]),
         (SignUpStatus.DECLINED, []),
         (SignUpStatus.WITHDRAWN, []),
     ],
@@ -730,11 +740,11 @@ def test_review_accept_when_places_full_needs_a_reason_next_to_the_field(
         f"/sign-ups/{sign_up.id}", data={"decision": "accepted", "message": "Kept message"}
     )
 
-    assert "1 of 1 place filled. All places are filled." in _page_text(shown)
+    assert "1 of 1 place filled. No places are left." in _page_text(shown)
     assert _page(shown).find(".//textarea[@id='override_reason']") is not None
     assert refused.status_code == 200
     error = _field_error(refused, "override_reason")
-    assert error == "All 1 places are filled. To accept one more person, say why"
+    assert error == "The 1 place is filled. To accept one more person, say why"
     assert _error_summary(refused) == {error: "#override_reason"}
     assert _textarea(refused, "message") == "Kept message"
     checked = [
@@ -945,3 +955,90 @@ def test_admin_guessing_sign_up_ids_is_not_found(client, make_user):
     assert client.get("/sign-ups/987654").status_code == 404
     assert client.post("/sign-ups/987654", data={"decision": "accepted"}).status_code == 404
     assert client.get("/roles/987654/sign-ups").status_code == 404
+
+
+def test_for_role_says_subject_to_training_until_the_training_is_verified(
+    app, client, make_role, make_sign_up, make_course, make_record, coordinator, expert
+):
+    course = make_course(name="First aid")
+    role = make_role(coordinator=coordinator, courses=(course,))
+    sign_up = make_sign_up(role, person=expert)
+    sign_in(client, coordinator)
+    client.post(
+        f"/sign-ups/{sign_up.id}", data={"decision": "accepted", "subject_to_training": "y"}
+    )
+
+    before = _page_text(client.get(f"/roles/{role.id}/sign-ups"))
+    make_record(expert, course, recorded_by=coordinator)
+    after = _page_text(client.get(f"/roles/{role.id}/sign-ups"))
+
+    assert "Accepted, subject to training" in before
+    assert "subject to training" not in after
+    assert "Accepted, training complete" in after
+
+
+def test_for_role_with_training_to_check_loads_in_a_fixed_number_of_queries(
+    app, client, make_role, make_sign_up, make_course, make_record, make_user, coordinator
+):
+    course = make_course()
+    role = make_role(coordinator=coordinator, courses=(course,))
+
+    def add_sign_ups(count: int) -> None:
+        for _ in range(count):
+            person = make_user()
+            sign_up = make_sign_up(role, person=person, status=SignUpStatus.ACCEPTED)
+            make_record(person, course, verified=False)
+            with app.app_context():
+                db.session.execute(
+                    update(SignUp)
+                    .where(SignUp.id == sign_up.id)
+                    .values(is_subject_to_training=True)
+                )
+                db.session.commit()
+
+    sign_in(client, coordinator)
+    add_sign_ups(1)
+    with _queries(app) as few:
+        assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
+    add_sign_ups(3)
+    with _queries(app) as many:
+        assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
+
+    assert len(many) == len(few)
+
+
+def test_review_links_training_waiting_for_a_check_to_its_record(
+    client, make_role, make_sign_up, make_course, make_record, coordinator, expert
+):
+    course = make_course(name="First aid")
+    role = make_role(coordinator=coordinator, courses=(course,))
+    record = make_record(expert, course, verified=False)
+    sign_up = make_sign_up(role, person=expert)
+    sign_in(client, coordinator)
+
+    response = client.get(f"/sign-ups/{sign_up.id}")
+
+    assert "First aid Done, waiting for a coordinator to check it." in _page_text(response)
+    assert _links(response)["Check the record of First aid"] == f"/training/records/{record.id}"
+
+
+def test_review_take_the_place_back_declines_and_emails_them(
+    app, client, role, coordinator, expert, make_sign_up, outbox
+):
+    sign_up = make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
+    sign_in(client, coordinator)
+
+    shown = client.get(f"/sign-ups/{sign_up.id}")
+    response = client.post(
+        f"/sign-ups/{sign_up.id}", data={"decision": "declined", "message": "Sorry."}
+    )
+
+    assert _radio_values(shown, "decision") == ["declined"]
+    assert "Take the place back" in _page_text(shown)
+    assert "it is free for someone else" in _page_text(shown)
+    assert response.status_code == 302
+    assert _sign_up_row(app, sign_up.id).status is SignUpStatus.DECLINED
+    (email,) = outbox()
+    assert email.subject.endswith(f"About your place in {role.title}")
+    listed = client.get(response.headers["Location"])
+    assert "You took back Eli Expert's place. We have emailed them." in _page_text(listed)

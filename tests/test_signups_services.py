@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -352,14 +354,21 @@ def test_withdraw_follows_the_transitions_table(make_role, make_sign_up, expert,
 
 def test_decision_choices_offer_only_the_coordinators_transitions(app):
     offered = {
-        status: [choice.value for choice in services.decision_choices(SignUp(status=status))]
+        status: [
+            (choice.value, choice.label)
+            for choice in services.decision_choices(SignUp(status=status))
+        ]
         for status in SignUpStatus
     }
 
     assert offered == {
-        SignUpStatus.INTERESTED: ["accepted", "waitlisted", "declined"],
-        SignUpStatus.WAITLISTED: ["accepted", "declined"],
-        SignUpStatus.ACCEPTED: [],
+        SignUpStatus.INTERESTED: [
+            ("accepted", "Accept"),
+            ("waitlisted", "Put on the waiting list"),
+            ("declined", "Decline"),
+        ],
+        SignUpStatus.WAITLISTED: [("accepted", "Accept"), ("declined", "Decline")],
+        SignUpStatus.ACCEPTED: [("declined", "Take the place back")],
         SignUpStatus.DECLINED: [],
         SignUpStatus.WITHDRAWN: [],
     }
@@ -499,6 +508,153 @@ def test_places_count_only_accepted_sign_ups_against_the_sign_ups_version(
     _decide(sign_up.id, SignUpStatus.ACCEPTED, coordinator)
 
     assert services.accepted_count(role.id) == 2
+
+
+def _publish_version(role: RoleDescription, **fields: Any) -> None:
+    """Publish a new version of ``role``, copying the latest one, straight into the database."""
+    latest = _role(role).latest_version
+    columns = {c.name: getattr(latest, c.name) for c in RoleVersion.__table__.c if c.name != "id"}
+    version = RoleVersion(
+        **{**columns, "number": latest.number + 1, "published_at": utc_now(), **fields}
+    )
+    db.session.add(version)
+    db.session.commit()
+    db.session.expire_all()
+
+
+@pytest.mark.usefixtures("ctx")
+def test_accept_counts_places_of_the_roles_current_version_not_the_one_signed_up_to(
+    make_role, coordinator, make_user
+):
+    role = make_role(coordinator=coordinator, places=1)
+    first = _sign_up_to(role, make_user(name="Ann"))
+    _publish_version(role, places=3)
+    second = _sign_up_to(role, make_user(name="Ben"))
+    _decide(second.id, SignUpStatus.ACCEPTED, coordinator)
+
+    _decide(first.id, SignUpStatus.ACCEPTED, coordinator)
+
+    assert _status(first.id) is SignUpStatus.ACCEPTED
+    places = services.places_status(_role(role))
+    assert places is not None
+    assert (places.filled, places.places, places.full) == (2, 3, False)
+    assert places.text == "2 of 3 places filled"
+
+
+@pytest.mark.usefixtures("ctx")
+def test_accept_when_places_of_the_current_version_are_full_is_refused(
+    make_role, make_sign_up, coordinator
+):
+    role = make_role(coordinator=coordinator, places=3)
+    sign_up = make_sign_up(role)
+    make_sign_up(role, status=SignUpStatus.ACCEPTED)
+    _publish_version(role, places=1)
+
+    with pytest.raises(DecisionRefused) as refused:
+        _decide(sign_up.id, SignUpStatus.ACCEPTED, coordinator)
+
+    assert refused.value.problems[0].message == (
+        "The 1 place is filled. To accept one more person, say why"
+    )
+    assert _status(sign_up.id) is SignUpStatus.INTERESTED
+
+
+def test_two_acceptances_at_once_take_the_last_place_only_once(
+    app, make_role, make_sign_up, coordinator, monkeypatch
+):
+    role = make_role(coordinator=coordinator, places=1)
+    sign_ups = [make_sign_up(role), make_sign_up(role)]
+    counted = services.accepted_count
+
+    def slow_count(role_id: int) -> int:
+        # Widen the gap between counting and the UPDATE, as a busy server would.
+        filled = counted(role_id)
+        time.sleep(0.3)
+        return filled
+
+    monkeypatch.setattr(services, "accepted_count", slow_count)
+    barrier = threading.Barrier(len(sign_ups))
+    outcomes: dict[int, str] = {}
+
+    def accept(sign_up_id: int) -> None:
+        with app.test_request_context():
+            try:
+                sign_up, actor = _sign_up(sign_up_id), _user(coordinator)
+                barrier.wait(timeout=10)
+                services.decide_sign_up(
+                    sign_up,
+                    decision=SignUpStatus.ACCEPTED,
+                    actor=actor,
+                    message="",
+                    override_reason="",
+                    subject_to_training=False,
+                    ip_address=None,
+                    today=TODAY,
+                )
+                outcomes[sign_up_id] = "accepted"
+            except DomainError as error:
+                outcomes[sign_up_id] = error.message
+            except Exception as error:  # anything else fails the assertions below
+                outcomes[sign_up_id] = repr(error)
+
+    threads = [threading.Thread(target=accept, args=(s.id,)) for s in sign_ups]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(outcomes) == 2, outcomes
+    accepted = [result for result in outcomes.values() if result == "accepted"]
+    (refused,) = [result for result in outcomes.values() if result != "accepted"]
+    assert len(accepted) == 1, outcomes
+    assert "filled" in refused and "say why" in refused, outcomes
+    with app.app_context():
+        assert counted(role.id) == 1
+
+
+@pytest.mark.usefixtures("ctx")
+def test_take_a_place_back_declines_audits_and_emails_kindly(
+    make_role, make_sign_up, coordinator, expert, outbox
+):
+    role = make_role(coordinator=coordinator, title="Panel member", places=1)
+    sign_up = make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
+
+    _decide(sign_up.id, SignUpStatus.DECLINED, coordinator, message="The panel was cancelled.")
+
+    stored = _sign_up(sign_up.id)
+    assert stored.status is SignUpStatus.DECLINED
+    assert stored.decided_by_id == coordinator.id
+    assert stored.decision_message == "The panel was cancelled."
+    assert services.accepted_count(role.id) == 0
+    (event,) = _events("sign_up.declined")
+    assert (event.object_id, event.actor_id, event.subject_user_id) == (
+        sign_up.id,
+        coordinator.id,
+        expert.id,
+    )
+    assert event.detail == "place taken back"
+    (email,) = outbox()
+    assert email.to == ["eli@example.org"]
+    assert email.subject.endswith("About your place in Panel member")
+    body = " ".join(email.body.split())
+    assert "taken back your place in Panel member" in body
+    assert "not a judgement of you" in body
+    assert "The panel was cancelled." in body
+
+
+@pytest.mark.usefixtures("ctx")
+def test_sign_up_to_a_role_whose_title_has_a_line_break_sends_one_line_subjects(
+    make_role, expert, outbox
+):
+    role = make_role(title="Panel\r\nBcc: someone@example.org")
+
+    _sign_up_to(role, expert)
+
+    to_person, to_coordinator = outbox()
+    for email in (to_person, to_coordinator):
+        assert "\n" not in email.subject and "\r" not in email.subject
+        assert email.message()["Bcc"] is None
+    assert to_person.subject.endswith("We have your sign-up to Panel Bcc: someone@example.org")
 
 
 # The training gate --------------------------------------------------------------------------
@@ -824,3 +980,48 @@ def test_sign_ups_of_groups_and_lists_training_still_needed(
     assert gap.text == "Missing course: not done yet"
     accepted = grouped.accepted[0]
     assert services.next_step(accepted, [gap]) == ("Complete your training: 1 course still needed.")
+
+
+@pytest.mark.usefixtures("ctx")
+def test_status_says_subject_to_training_only_while_training_is_missing(
+    make_role, make_sign_up, make_course, make_record, coordinator, expert
+):
+    course = make_course(name="First aid")
+    role = make_role(coordinator=coordinator, courses=(course,))
+    sign_up = make_sign_up(role, person=expert)
+    _decide(sign_up.id, SignUpStatus.ACCEPTED, coordinator, subject_to_training=True)
+
+    before = services.sign_ups_to(_role(role), TODAY)
+    make_record(expert, course, recorded_by=coordinator)
+    after = services.sign_ups_to(_role(role), TODAY)
+
+    assert before.statuses == {sign_up.id: "Accepted, subject to training"}
+    assert after.statuses == {sign_up.id: "Accepted, training complete"}
+    assert services.sign_ups_of(_user(expert), TODAY).statuses == {
+        sign_up.id: "Accepted, training complete"
+    }
+
+
+@pytest.mark.usefixtures("ctx")
+def test_training_needs_say_why_each_course_is_needed(make_course, make_record, expert, make_user):
+    missing, expired, unchecked = (make_course(name=n) for n in ("Missing", "Expired", "Check"))
+    expired_on = TODAY - timedelta(days=1)
+    make_record(expert, expired, completed_on=TODAY - timedelta(days=400), expires_on=expired_on)
+    record = make_record(expert, unchecked, verified=False)
+    other = make_user()
+
+    needs = services.training_needs([expert.id, other.id], [missing, expired, unchecked], TODAY)
+
+    mine = needs[expert.id]
+    assert [(n.course.name, n.kind) for n in mine.values()] == [
+        ("Missing", services.NeedKind.NOT_DONE),
+        ("Expired", services.NeedKind.EXPIRED),
+        ("Check", services.NeedKind.AWAITING_CHECK),
+    ]
+    assert mine[unchecked.id].record_id == record.id
+    assert mine[unchecked.id].text == "Check: done, waiting for a coordinator to check it"
+    assert mine[unchecked.id].advice == (
+        "You do not need to do anything: a coordinator will check it."
+    )
+    assert mine[expired.id].reason.startswith("expired on ")
+    assert len(needs[other.id]) == 3

@@ -7,10 +7,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from payclaims.database import utc_now
+from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
 
 
@@ -128,16 +128,7 @@ class UserRole(Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            native_enum=False,
-            length=32,
-            values_callable=lambda roles: [role.value for role in roles],
-            validate_strings=True,
-        ),
-        primary_key=True,
-    )
+    role: Mapped[Role] = mapped_column(portable_enum(Role), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     user: Mapped[User] = relationship(back_populates="role_grants")

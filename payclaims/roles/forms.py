@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -35,10 +36,11 @@ from payclaims.roles.services import (
 from payclaims.training.models import TrainingCourse
 
 LONG_TEXT = 5000
+# Control characters, format characters, and line and paragraph separators.
+UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 PAID, EXPENSES_ONLY = "fee", "expenses"
 
 LEVEL_CHOICES = [SelectChoice(level.value, level.label) for level in InvolvementLevel]
-LEVEL_EXPLANATIONS = {level.value: level.explanation for level in InvolvementLevel}
 LOCATION_CHOICES = [SelectChoice(kind.value, kind.label) for kind in LocationType]
 PAY_CHOICES = [SelectChoice(PAID, "A fee"), SelectChoice(EXPENSES_ONLY, "Expenses only")]
 FEE_UNIT_CHOICES = [SelectChoice(unit.value, unit.label.capitalize()) for unit in FeeUnit]
@@ -144,6 +146,30 @@ def _one_of(choices: list[SelectChoice], message: str) -> Any:
     return check
 
 
+def _single_line(label: str) -> Any:
+    """Refuse line breaks, tabs and other control characters in a one-line field.
+
+    A title ends up in email subjects, where a line break would start a new header.
+    """
+    message = f"{label} must be on one line, without tabs or other special characters"
+
+    def check(form: Any, field: Field) -> None:
+        if any(unicodedata.category(char) in UNPRINTABLE for char in field.data or ""):
+            raise ValidationError(message)
+
+    return check
+
+
+def _listed(message: str) -> Any:
+    """Insist on one of the field's choices, saying ``message`` instead of 'Not a valid choice'."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data not in {choice.value for choice in field.choices or []}:
+            raise ValidationError(message)
+
+    return check
+
+
 def _long_text(label: str, required: str | None = None) -> TextAreaField:
     validators: list[Any] = [DataRequired(required)] if required else []
     validators.append(
@@ -161,6 +187,7 @@ class RoleForm(FlaskForm):
         validators=[
             DataRequired("Enter a title"),
             Length(max=200, message="Title must be 200 characters or fewer"),
+            _single_line("Title"),
         ],
     )
     purpose = _long_text("Purpose", "Enter the purpose of the role")
@@ -172,7 +199,10 @@ class RoleForm(FlaskForm):
     venue = StringField(
         "Venue",
         filters=[strip_text],
-        validators=[Length(max=300, message="Venue must be 300 characters or fewer")],
+        validators=[
+            Length(max=300, message="Venue must be 300 characters or fewer"),
+            _single_line("Venue"),
+        ],
     )
     venue_accessibility = _long_text("Venue accessibility")
     time_commitment = _long_text("Time commitment", "Enter the time commitment")
@@ -187,11 +217,25 @@ class RoleForm(FlaskForm):
     support_offered = _long_text("Support offered", "Enter the support offered")
     places = PlacesField("Places", validators=[DataRequired("Enter the number of places")])
     closing_on = DateField("Closing date", validators=[DataRequired("Enter the closing date")])
+    # The choices come from the database; _listed words an unknown one (a coordinator who
+    # left while the form was open, say) better than WTForms' "Not a valid choice".
     coordinator_id = SelectField(
-        "Coordinator", choices=[], validators=[DataRequired("Select a coordinator")]
+        "Coordinator",
+        choices=[],
+        validate_choice=False,
+        validators=[
+            DataRequired("Select a coordinator"),
+            _listed("Select a coordinator from the list"),
+        ],
     )
     cost_centre_id = SelectField(
-        "Cost centre", choices=[], validators=[DataRequired("Select a cost centre")]
+        "Cost centre",
+        choices=[],
+        validate_choice=False,
+        validators=[
+            DataRequired("Select a cost centre"),
+            _listed("Select a cost centre from the list"),
+        ],
     )
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
@@ -215,6 +259,11 @@ class RoleForm(FlaskForm):
             *(SelectChoice(str(centre.id), centre.label) for centre in cost_centres),
         ]
         self.course_ids.choices = [SelectChoice(str(course.id), course.name) for course in courses]
+
+    @property
+    def level_descriptions(self) -> dict[str, str]:
+        """What each involvement level means, for the hints under its radios."""
+        return {level.value: level.explanation for level in InvolvementLevel}
 
     @property
     def is_paid(self) -> bool:

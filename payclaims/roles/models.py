@@ -6,26 +6,15 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, Enum, ForeignKey, Index, String, Table, Text, text
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
 from payclaims.costcentres.models import CostCentre
-from payclaims.database import utc_now
+from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
 from payclaims.money import multiply
 from payclaims.training.models import TrainingCourse
-
-
-def _enum_column(enum_class: type[enum.StrEnum], length: int = 32) -> Enum:
-    """A portable enum column storing the values (a VARCHAR with no database enum type)."""
-    return Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
 
 
 class InvolvementLevel(enum.StrEnum):
@@ -132,7 +121,7 @@ class RoleDescription(Model):
     __tablename__ = "role_descriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[RoleStatus] = mapped_column(_enum_column(RoleStatus), default=RoleStatus.DRAFT)
+    status: Mapped[RoleStatus] = mapped_column(portable_enum(RoleStatus), default=RoleStatus.DRAFT)
     coordinator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     cost_centre_id: Mapped[int] = mapped_column(ForeignKey("cost_centres.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -186,15 +175,15 @@ class RoleVersion(Model):
     title: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text)
     activities: Mapped[str] = mapped_column(Text)
-    level: Mapped[InvolvementLevel] = mapped_column(_enum_column(InvolvementLevel))
-    location_type: Mapped[LocationType] = mapped_column(_enum_column(LocationType))
+    level: Mapped[InvolvementLevel] = mapped_column(portable_enum(InvolvementLevel))
+    location_type: Mapped[LocationType] = mapped_column(portable_enum(LocationType))
     venue: Mapped[str] = mapped_column(String(300), default="")
     venue_accessibility: Mapped[str] = mapped_column(Text, default="")
     time_commitment: Mapped[str] = mapped_column(Text)
     session_minutes: Mapped[int]
     # None: expenses only (no fee).
     fee_pence: Mapped[int | None]
-    fee_unit: Mapped[FeeUnit | None] = mapped_column(_enum_column(FeeUnit))
+    fee_unit: Mapped[FeeUnit | None] = mapped_column(portable_enum(FeeUnit))
     expense_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     support_offered: Mapped[str] = mapped_column(Text)
     places: Mapped[int]
@@ -272,7 +261,8 @@ SIGN_UP_TRANSITIONS: dict[SignUpStatus, frozenset[SignUpStatus]] = {
     SignUpStatus.WAITLISTED: frozenset(
         {SignUpStatus.ACCEPTED, SignUpStatus.DECLINED, SignUpStatus.WITHDRAWN}
     ),
-    SignUpStatus.ACCEPTED: frozenset({SignUpStatus.WITHDRAWN}),
+    # The person may withdraw; the coordinator may take the place back (declined).
+    SignUpStatus.ACCEPTED: frozenset({SignUpStatus.WITHDRAWN, SignUpStatus.DECLINED}),
     SignUpStatus.DECLINED: frozenset(),
     SignUpStatus.WITHDRAWN: frozenset(),
 }
@@ -289,7 +279,7 @@ class SignUp(Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("role_versions.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[SignUpStatus] = mapped_column(
-        _enum_column(SignUpStatus), default=SignUpStatus.INTERESTED
+        portable_enum(SignUpStatus), default=SignUpStatus.INTERESTED
     )
     message: Mapped[str] = mapped_column(Text, default="")
     access_needs: Mapped[str] = mapped_column(Text, default="")

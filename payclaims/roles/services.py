@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -47,6 +47,7 @@ MAX_FEE_PENCE = 10_000_00
 SESSION_TOO_LONG_FOR_HALF_DAY = (
     "A half-day fee covers up to 4 hours. Choose per day, or give 4 hours or fewer per session"
 )
+PUBLISHED_MEANWHILE = "Someone has just published this role. Open it again to make your changes."
 CHANGED_MEANWHILE = (
     "Someone else saved changes to this role at the same time. Look at the latest version, "
     "then make your changes again."
@@ -169,6 +170,8 @@ def save_role_changes(
         version = RoleVersion(number=latest.number + 1, created_by_id=actor.id)
         role.versions.append(version)
     if version is not None and (version.id is None or not _holds(version, content, courses)):
+        if version.id is not None:
+            _claim_unpublished(version)
         _fill(version, content, courses)
         changes.insert(0, f"version {version.number}")
     if not changes:
@@ -240,6 +243,24 @@ def reopen_role(role: RoleDescription, *, actor: User, ip_address: str | None, t
         AuditAction.ROLE_REOPENED, actor=actor, ip_address=ip_address, about=("role", role.id)
     )
     db.session.commit()
+
+
+def _claim_unpublished(version: RoleVersion) -> None:
+    """Make sure ``version`` is still unpublished, and keep it so until the commit.
+
+    It was read unpublished, but someone may have published it since: writing into it then
+    would change what people already see. The conditional UPDATE also takes the row's write
+    lock, so a publish waits for this transaction.
+    """
+    result = db.session.execute(
+        update(RoleVersion)
+        .where(RoleVersion.id == version.id, RoleVersion.published_at.is_(None))
+        .values(created_by_id=RoleVersion.created_by_id)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        db.session.rollback()
+        raise DomainError(PUBLISHED_MEANWHILE)
 
 
 def _commit_or_explain() -> None:

@@ -22,7 +22,6 @@ from payclaims.forms import PostForm, add_error
 from payclaims.money import format_pence
 from payclaims.roles import services
 from payclaims.roles.forms import (
-    LEVEL_EXPLANATIONS,
     PAID,
     OpportunityFilterForm,
     RoleForm,
@@ -159,7 +158,7 @@ def new() -> ResponseReturnValue:
         else:
             flash("Role saved as a draft. Preview it, then publish it when it is ready.", "success")
             return redirect(url_for("roles.detail", role_id=role.id))
-    return render_template("roles/new.html", form=form, level_explanations=LEVEL_EXPLANATIONS)
+    return render_template("roles/new.html", form=form)
 
 
 @bp.route("/roles/<int:role_id>")
@@ -230,9 +229,7 @@ def edit(role_id: int) -> ResponseReturnValue:
             else:
                 flash("Changes saved.", "success")
             return redirect(url_for("roles.detail", role_id=role.id))
-    return render_template(
-        "roles/edit.html", form=form, role=role, level_explanations=LEVEL_EXPLANATIONS
-    )
+    return render_template("roles/edit.html", form=form, role=role)
 
 
 @bp.route("/roles/<int:role_id>/preview")
@@ -244,7 +241,6 @@ def preview(role_id: int) -> ResponseReturnValue:
         "roles/preview.html",
         role=role,
         version=role.latest_version,
-        level_explanations=LEVEL_EXPLANATIONS,
         gaps_by_course=None,
         today=uk_today(),
     )
@@ -365,7 +361,6 @@ def opportunity(role_id: int) -> ResponseReturnValue:
         "roles/opportunity.html",
         role=role,
         version=version,
-        level_explanations=LEVEL_EXPLANATIONS,
         gaps_by_course={
             gap.course.id: gap
             for gap in training_gaps(current_user.id, version.required_courses, today)

@@ -6,7 +6,8 @@ acting at once cannot both change a sign-up; the loser is told to look again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -33,7 +34,8 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.roles.services import can_change
-from payclaims.training.gate import TrainingGap, training_gaps
+from payclaims.training.gate import TrainingGap, best_record
+from payclaims.training.models import TrainingCourse, TrainingRecord
 
 # The coordinator's decisions, in the order they are offered. Withdrawing is the person's.
 DECISION_LABELS = {
@@ -51,6 +53,17 @@ DECISION_ACTIONS = {
     SignUpStatus.WAITLISTED: AuditAction.SIGN_UP_WAITLISTED,
     SignUpStatus.DECLINED: AuditAction.SIGN_UP_DECLINED,
 }
+# An accepted person's place, taken back: the coordinator's decline, worded for what it is.
+TAKE_BACK_LABEL = "Take the place back"
+TAKE_BACK_EMAIL = ("sign_up_place_taken_back", "About your place in {title}")
+DECISION_DESCRIPTIONS = {
+    SignUpStatus.ACCEPTED: "They have a place in the role.",
+    SignUpStatus.WAITLISTED: "They get a place if one comes up.",
+    SignUpStatus.DECLINED: "They do not have a place this time. We tell them kindly.",
+}
+TAKE_BACK_DESCRIPTION = (
+    "They no longer have a place, and it is free for someone else. We tell them kindly."
+)
 DECISION_EMAILS = {
     SignUpStatus.ACCEPTED: ("sign_up_accepted", "You have a place: {title}"),
     SignUpStatus.WAITLISTED: ("sign_up_waitlisted", "You are on the waiting list: {title}"),
@@ -72,6 +85,10 @@ NEXT_STEPS = {
     SignUpStatus.WITHDRAWN: "Nothing more to do. You can sign up again while the role is open.",
 }
 STALE_MESSAGE = "Someone else has just changed this sign-up. Check it again."
+FILLED_MEANWHILE = (
+    "All places are filled: someone has just accepted another person. To accept one more "
+    "person, say why"
+)
 
 
 class AlreadySignedUp(DomainError):
@@ -100,13 +117,26 @@ class DecisionRefused(DomainError):
 # The decisions on offer ----------------------------------------------------------------------
 
 
+def takes_place_back(sign_up: SignUp, decision: SignUpStatus) -> bool:
+    """Whether ``decision`` takes an accepted person's place back."""
+    return sign_up.status is SignUpStatus.ACCEPTED and decision is SignUpStatus.DECLINED
+
+
 def decision_choices(sign_up: SignUp) -> list[Any]:
     """The decisions the coordinator may make on ``sign_up`` now, as form choices."""
     return [
-        SelectChoice(status.value, label)
+        SelectChoice(status.value, TAKE_BACK_LABEL if takes_place_back(sign_up, status) else label)
         for status, label in DECISION_LABELS.items()
         if sign_up.can_become(status)
     ]
+
+
+def decision_descriptions(sign_up: SignUp) -> dict[str, str]:
+    """A line under each decision on offer saying what it means for the person."""
+    return {
+        status.value: (TAKE_BACK_DESCRIPTION if takes_place_back(sign_up, status) else description)
+        for status, description in DECISION_DESCRIPTIONS.items()
+    }
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -134,6 +164,42 @@ def load_sign_up(sign_up_id: int) -> SignUp | None:
             joinedload(SignUp.version).selectinload(RoleVersion.required_courses),
         )
     )
+
+
+@dataclass(frozen=True)
+class PlacesStatus:
+    """How many of a role's places are filled, against its current published version."""
+
+    filled: int
+    places: int
+
+    @property
+    def full(self) -> bool:
+        """Whether no place is left."""
+        return self.filled >= self.places
+
+    @property
+    def text(self) -> str:
+        """'1 of 3 places filled'."""
+        return f"{self.filled} of {self.places} {'place' if self.places == 1 else 'places'} filled"
+
+    @property
+    def full_text(self) -> str:
+        """'The 1 place is filled' or 'All 3 places are filled'."""
+        if self.places == 1:
+            return "The 1 place is filled"
+        return f"All {self.places} places are filled"
+
+
+def places_status(role: RoleDescription) -> PlacesStatus | None:
+    """The role's places filled, out of what people see now; None if it was never published.
+
+    People may have signed up to older versions, but the places are the role's current ones.
+    """
+    version = role.published_version
+    if version is None:
+        return None
+    return PlacesStatus(filled=accepted_count(role.id), places=version.places)
 
 
 def accepted_count(role_id: int) -> int:
@@ -169,6 +235,117 @@ def status_dates(sign_ups: Sequence[SignUp]) -> dict[int, datetime]:
     return dates
 
 
+class NeedKind(enum.Enum):
+    """Why a required course still counts as needed."""
+
+    NOT_DONE = "not_done"
+    EXPIRED = "expired"
+    AWAITING_CHECK = "awaiting_check"
+
+
+# What the person does about each kind of need.
+NEED_ADVICE = {
+    NeedKind.NOT_DONE: "When you have done it, add it to your training record or tell the "
+    "coordinator.",
+    NeedKind.EXPIRED: "When you have done it again, add it to your training record or tell the "
+    "coordinator.",
+    NeedKind.AWAITING_CHECK: "You do not need to do anything: a coordinator will check it.",
+}
+
+
+@dataclass(frozen=True)
+class TrainingNeed(TrainingGap):
+    """A training gap with its kind and, when it waits for a check, the record to check."""
+
+    kind: NeedKind = NeedKind.NOT_DONE
+    record_id: int | None = None
+
+    @property
+    def advice(self) -> str:
+        """What the person does about it, in a sentence."""
+        return NEED_ADVICE[self.kind]
+
+
+def _need(course: TrainingCourse, best: TrainingRecord | None, today: date) -> TrainingNeed | None:
+    """What is still needed of ``course`` given the record that counts most (as the gate says)."""
+    if best is None:
+        return TrainingNeed(course, "not done yet", NeedKind.NOT_DONE)
+    if not best.is_current(today):
+        assert best.expires_on is not None
+        return TrainingNeed(
+            course, f"expired on {format_date(best.expires_on)}", NeedKind.EXPIRED, best.id
+        )
+    if not best.is_verified:
+        return TrainingNeed(
+            course, "done, waiting for a coordinator to check it", NeedKind.AWAITING_CHECK, best.id
+        )
+    return None
+
+
+def training_needs(
+    person_ids: Collection[int], courses: Collection[TrainingCourse], today: date
+) -> dict[int, dict[int, TrainingNeed]]:
+    """For each person, what they still need of ``courses``, by course id; in one query."""
+    needs: dict[int, dict[int, TrainingNeed]] = {person_id: {} for person_id in person_ids}
+    if not person_ids or not courses:
+        return needs
+    records = db.session.scalars(
+        select(TrainingRecord).where(
+            TrainingRecord.person_id.in_(list(person_ids)),
+            TrainingRecord.course_id.in_([course.id for course in courses]),
+        )
+    ).all()
+    by_key: dict[tuple[int, int], list[TrainingRecord]] = {}
+    for record in records:
+        by_key.setdefault((record.person_id, record.course_id), []).append(record)
+    for person_id in person_ids:
+        for course in courses:
+            best = best_record(by_key.get((person_id, course.id), []), today)
+            need = _need(course, best, today)
+            if need is not None:
+                needs[person_id][course.id] = need
+    return needs
+
+
+def needs_for(sign_up: SignUp, today: date) -> list[TrainingNeed]:
+    """What the person still needs of the training their sign-up's version requires."""
+    courses = sign_up.version.required_courses
+    by_course = training_needs([sign_up.person_id], courses, today)[sign_up.person_id]
+    return [by_course[course.id] for course in courses if course.id in by_course]
+
+
+def needs_of_sign_ups(sign_ups: Sequence[SignUp], today: date) -> dict[int, list[TrainingNeed]]:
+    """For sign-ups accepted subject to training: the courses still needed, in one query.
+
+    Needs each sign-up's version and its required courses loaded.
+    """
+    on_condition = [
+        s for s in sign_ups if s.status is SignUpStatus.ACCEPTED and s.is_subject_to_training
+    ]
+    courses = {c.id: c for s in on_condition for c in s.version.required_courses}
+    needs = training_needs({s.person_id for s in on_condition}, list(courses.values()), today)
+    return {
+        s.id: [
+            needs[s.person_id][course.id]
+            for course in s.version.required_courses
+            if course.id in needs[s.person_id]
+        ]
+        for s in on_condition
+    }
+
+
+def status_text(sign_up: SignUp, needs: Mapping[int, Sequence[TrainingGap]]) -> str:
+    """The sign-up's status in words; "subject to training" only while training is missing.
+
+    ``needs`` is what ``needs_of_sign_ups`` gives.
+    """
+    if sign_up.status is SignUpStatus.ACCEPTED and sign_up.is_subject_to_training:
+        if needs.get(sign_up.id):
+            return "Accepted, subject to training"
+        return "Accepted, training complete"
+    return sign_up.status.label
+
+
 def next_step(sign_up: SignUp, gaps: Sequence[TrainingGap] = ()) -> str:
     """What happens next for the person, in a sentence."""
     if sign_up.status is SignUpStatus.ACCEPTED and gaps:
@@ -185,9 +362,10 @@ class PersonSignUps:
     waiting: list[SignUp] = field(default_factory=list)
     past: list[SignUp] = field(default_factory=list)
     # For sign-ups accepted subject to training: the courses still needed today.
-    training_needed: dict[int, list[TrainingGap]] = field(default_factory=dict)
-    # When each got its current status.
+    training_needed: dict[int, list[TrainingNeed]] = field(default_factory=dict)
+    # When each got its current status, and the status in words.
     dates: dict[int, datetime] = field(default_factory=dict)
+    statuses: dict[int, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         """Whether the person has any sign-ups at all."""
@@ -210,14 +388,9 @@ def sign_ups_of(person: User, today: date) -> PersonSignUps:
             grouped.waiting.append(sign_up)
         else:
             grouped.past.append(sign_up)
-    on_condition = [s for s in grouped.accepted if s.is_subject_to_training]
-    courses = {c.id: c for s in on_condition for c in s.version.required_courses}
-    # One look at the person's records for every course any of these roles needs.
-    gaps = training_gaps(person.id, list(courses.values()), today)
-    for sign_up in on_condition:
-        needed = {course.id for course in sign_up.version.required_courses}
-        grouped.training_needed[sign_up.id] = [g for g in gaps if g.course.id in needed]
+    grouped.training_needed = needs_of_sign_ups(sign_ups, today)
     grouped.dates = status_dates(sign_ups)
+    grouped.statuses = {s.id: status_text(s, grouped.training_needed) for s in sign_ups}
     return grouped
 
 
@@ -226,8 +399,9 @@ class RoleSignUps:
     """The sign-ups to one role, for its coordinator."""
 
     groups: list[tuple[str, list[SignUp]]]
-    filled: int
-    places: int | None
+    places: PlacesStatus | None
+    # Each sign-up's status in words ("subject to training" only while training is missing).
+    statuses: dict[int, str]
 
     @property
     def total(self) -> int:
@@ -235,20 +409,26 @@ class RoleSignUps:
         return sum(len(sign_ups) for _, sign_ups in self.groups)
 
 
-def sign_ups_to(role: RoleDescription) -> RoleSignUps:
+def sign_ups_to(role: RoleDescription, today: date) -> RoleSignUps:
     """The sign-ups to ``role`` grouped by status, oldest first; in a fixed number of queries."""
     sign_ups = db.session.scalars(
         select(SignUp)
         .where(SignUp.role_id == role.id)
-        .options(joinedload(SignUp.person))
+        .options(
+            joinedload(SignUp.person),
+            joinedload(SignUp.version).selectinload(RoleVersion.required_courses),
+        )
         .order_by(SignUp.created_at, SignUp.id)
     ).all()
     groups = [
         (heading, [s for s in sign_ups if s.status is status]) for status, heading in STAFF_GROUPS
     ]
-    version = role.published_version
-    filled = sum(1 for s in sign_ups if s.status is SignUpStatus.ACCEPTED)
-    return RoleSignUps(groups=groups, filled=filled, places=version.places if version else None)
+    needs = needs_of_sign_ups(sign_ups, today)
+    return RoleSignUps(
+        groups=groups,
+        places=places_status(role),
+        statuses={s.id: status_text(s, needs) for s in sign_ups},
+    )
 
 
 # Signing up ---------------------------------------------------------------------------------
@@ -413,6 +593,7 @@ def decide_sign_up(
             "up can withdraw.",
             field="decision",
         )
+    taking_back = takes_place_back(sign_up, decision)
     if not sign_up.can_become(decision):
         raise DomainError(
             f"This sign-up can no longer be {DECISION_PAST[decision]}: its status is now "
@@ -421,21 +602,24 @@ def decide_sign_up(
         )
     version = sign_up.version
     override_reason = override_reason.strip()
-    gaps: list[TrainingGap] = []
+    gaps: list[TrainingNeed] = []
     places_full = False
+    places: PlacesStatus | None = None
     if decision is SignUpStatus.ACCEPTED:
-        gaps = training_gaps(sign_up.person_id, version.required_courses, today)
+        gaps = needs_for(sign_up, today)
         # Lock the role (PostgreSQL) so that two acceptances at once cannot both take the
-        # last place; SQLite has a single writer anyway.
+        # last place. SQLite ignores the lock: the count is checked again after the UPDATE.
         db.session.execute(
             select(RoleDescription.id).where(RoleDescription.id == role.id).with_for_update()
         )
-        places_full = accepted_count(role.id) >= version.places
+        places = places_status(role)
+        assert places is not None  # a role with sign-ups has been published
+        places_full = places.full
         problems = []
         if places_full and not override_reason:
             problems.append(
                 DomainError(
-                    f"All {version.places} places are filled. To accept one more person, say why",
+                    f"{places.full_text}. To accept one more person, say why",
                     field="override_reason",
                 )
             )
@@ -459,9 +643,25 @@ def decide_sign_up(
         is_subject_to_training=bool(gaps),
         places_override_reason=override_reason if places_full else "",
     )
+    if places is not None and not places_full and accepted_count(role.id) > places.places:
+        # Someone accepted another person after the count above. PostgreSQL's lock stops
+        # that; SQLite starts the transaction only at the UPDATE, which now holds its write
+        # lock, so this second count is exact there too.
+        if not override_reason:
+            db.session.rollback()
+            raise DomainError(FILLED_MEANWHILE, field="override_reason")
+        places_full = True
+        db.session.execute(
+            update(SignUp)
+            .where(SignUp.id == sign_up.id)
+            .values(places_override_reason=override_reason)
+            .execution_options(synchronize_session="fetch")
+        )
     details = []
-    if places_full:
-        details.append(f"over the {version.places} places: {override_reason}")
+    if places_full and places is not None:
+        details.append(f"over the {places.places} places: {override_reason}")
+    if taking_back:
+        details.append("place taken back")
     if gaps:
         details.append("subject to training: " + "; ".join(gap.text for gap in gaps))
     record_event(
@@ -473,7 +673,7 @@ def decide_sign_up(
         about=("sign_up", sign_up.id),
     )
     db.session.commit()
-    template, subject = DECISION_EMAILS[decision]
+    template, subject = TAKE_BACK_EMAIL if taking_back else DECISION_EMAILS[decision]
     send_email(
         sign_up.person.email,
         subject.format(title=version.title),

@@ -12,27 +12,19 @@ from payclaims.dates import uk_today
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
-from payclaims.roles.models import (
-    InvolvementLevel,
-    RoleDescription,
-    RoleStatus,
-    SignUp,
-    SignUpStatus,
-)
+from payclaims.roles.models import RoleDescription, RoleStatus, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
 from payclaims.signups import services
 from payclaims.signups.forms import DecisionForm, SignUpForm
-from payclaims.training.gate import training_gaps
 
 bp = Blueprint("signups", __name__)
 
-# What roles/_opportunity.html reads to explain an involvement level.
-LEVEL_EXPLANATIONS = {level.value: level.explanation for level in InvolvementLevel}
 DECISION_FLASHES = {
     SignUpStatus.ACCEPTED: "You accepted {name}. We have emailed them.",
     SignUpStatus.WAITLISTED: "{name} is on the waiting list. We have emailed them.",
     SignUpStatus.DECLINED: "You declined {name}'s sign-up. We have emailed them.",
 }
+TAKE_BACK_FLASH = "You took back {name}'s place. We have emailed them."
 
 
 # The person's side ----------------------------------------------------------------------------
@@ -98,13 +90,13 @@ def _own_sign_up_or_404(sign_up_id: int) -> SignUp:
 def mine(sign_up_id: int) -> ResponseReturnValue:
     """One of the person's sign-ups: where it stands and what they sent."""
     sign_up = _own_sign_up_or_404(sign_up_id)
-    gaps = None
-    if sign_up.status is SignUpStatus.ACCEPTED and sign_up.is_subject_to_training:
-        gaps = training_gaps(sign_up.person_id, sign_up.version.required_courses, uk_today())
+    needs = services.needs_of_sign_ups([sign_up], uk_today())
+    gaps = needs.get(sign_up.id)
     return render_template(
         "signups/mine.html",
         sign_up=sign_up,
         gaps=gaps,
+        status_text=services.status_text(sign_up, needs),
         next_step=services.next_step(sign_up, gaps or ()),
         since=services.status_dates([sign_up])[sign_up.id],
     )
@@ -120,7 +112,6 @@ def my_version(sign_up_id: int) -> ResponseReturnValue:
         sign_up=sign_up,
         version=sign_up.version,
         # What roles/_opportunity.html needs; no training status: they have signed up.
-        level_explanations=LEVEL_EXPLANATIONS,
         gaps_by_course=None,
         today=uk_today(),
     )
@@ -158,7 +149,9 @@ def for_role(role_id: int) -> ResponseReturnValue:
     role = db.get_or_404(RoleDescription, role_id)
     if not can_change(role, current_user):
         abort(404)
-    return render_template("signups/for_role.html", role=role, sign_ups=services.sign_ups_to(role))
+    return render_template(
+        "signups/for_role.html", role=role, sign_ups=services.sign_ups_to(role, uk_today())
+    )
 
 
 @bp.route("/sign-ups/<int:sign_up_id>", methods=["GET", "POST"])
@@ -172,6 +165,11 @@ def review(sign_up_id: int) -> ResponseReturnValue:
     form.decision.choices = services.decision_choices(sign_up)
     if form.validate_on_submit():
         decision = SignUpStatus(form.decision.data)
+        flash_text = (
+            TAKE_BACK_FLASH
+            if services.takes_place_back(sign_up, decision)
+            else DECISION_FLASHES[decision]
+        )
         try:
             services.decide_sign_up(
                 sign_up,
@@ -191,18 +189,19 @@ def review(sign_up_id: int) -> ResponseReturnValue:
             # Someone else may have decided meanwhile: offer what is possible now.
             form.decision.choices = services.decision_choices(sign_up)
         else:
-            flash(DECISION_FLASHES[decision].format(name=sign_up.person.name), "success")
+            flash(flash_text.format(name=sign_up.person.name), "success")
             return redirect(url_for("signups.for_role", role_id=sign_up.role_id))
-    gaps = training_gaps(sign_up.person_id, sign_up.version.required_courses, uk_today())
-    filled = services.accepted_count(sign_up.role_id)
+    today = uk_today()
+    gaps = services.needs_for(sign_up, today)
     return render_template(
         "signups/review.html",
         sign_up=sign_up,
         form=form,
         gaps=gaps,
         gap_for={gap.course.id: gap for gap in gaps},
-        filled=filled,
-        places_full=filled >= sign_up.version.places,
+        status_text=services.status_text(sign_up, {sign_up.id: gaps}),
+        places=services.places_status(sign_up.role),
+        descriptions=services.decision_descriptions(sign_up),
         current_version=sign_up.role.published_version,
         since=services.status_dates([sign_up])[sign_up.id],
         version=sign_up.version,
