@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Select, func, select
 
@@ -17,8 +17,12 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.training.models import TrainingRecord
-
-EXPIRING_SOON_DAYS = 30
+from payclaims.training.services import (
+    STAFF_WARNING_DAYS,
+    expiring_within,
+    records_for_person,
+    training_warnings,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,8 @@ class ExpertSummary:
 
     live_sign_ups: int
     accepted_roles: int
-    records_expiring_soon: int
+    # Courses whose best record has expired or expires soon (as "My training" shows them).
+    courses_to_renew: int
 
 
 def coordinator_summary(user: User, today: date) -> CoordinatorSummary:
@@ -45,7 +50,6 @@ def coordinator_summary(user: User, today: date) -> CoordinatorSummary:
     mine = RoleDescription.coordinator_id == user.id
     if user.has_role(Role.ADMIN):
         mine = RoleDescription.id.is_not(None)  # admins look after every role
-    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     return CoordinatorSummary(
         open_roles=_count(
             select(func.count())
@@ -66,14 +70,13 @@ def coordinator_summary(user: User, today: date) -> CoordinatorSummary:
         records_expiring_soon=_count(
             select(func.count())
             .select_from(TrainingRecord)
-            .where(TrainingRecord.expires_on >= today, TrainingRecord.expires_on <= soon)
+            .where(expiring_within(today, STAFF_WARNING_DAYS))
         ),
     )
 
 
 def expert_summary(user: User, today: date) -> ExpertSummary:
     """A person's live sign-ups, accepted roles and training about to expire."""
-    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
     own = SignUp.person_id == user.id
     return ExpertSummary(
         live_sign_ups=_count(
@@ -86,15 +89,7 @@ def expert_summary(user: User, today: date) -> ExpertSummary:
             .select_from(SignUp)
             .where(own, SignUp.status == SignUpStatus.ACCEPTED)
         ),
-        records_expiring_soon=_count(
-            select(func.count())
-            .select_from(TrainingRecord)
-            .where(
-                TrainingRecord.person_id == user.id,
-                TrainingRecord.expires_on >= today,
-                TrainingRecord.expires_on <= soon,
-            )
-        ),
+        courses_to_renew=len(training_warnings(records_for_person(user), today)),
     )
 
 

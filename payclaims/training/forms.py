@@ -156,3 +156,16 @@ class RecordFilterForm(FlaskForm):
     def __init__(self, *args: Any, courses: list[SelectChoice], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.course.choices = [SelectChoice("", "All courses"), *courses]
+
+
+class RejectTrainingForm(FlaskForm):
+    """Why self-declared training is not accepted."""
+
+    reason = TextAreaField(
+        "Why is this training not accepted?",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Say why this training is not accepted"),
+            Length(max=1000, message="The reason must be 1,000 characters or fewer"),
+        ],
+    )

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
@@ -20,6 +21,7 @@ from payclaims.database import escape_like, utc_now
 from payclaims.dates import add_months, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
+from payclaims.mail import external_url, send_email
 from payclaims.training.gate import best_record
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 from payclaims.uploads import JPEG, PDF, PNG, CheckedFile, UploadError, check_upload
@@ -456,6 +458,58 @@ def verify_record(record: TrainingRecord, *, actor: User, ip_address: str | None
     db.session.commit()
 
 
+def reject_record(
+    record: TrainingRecord, *, actor: User, reason: str, ip_address: str | None
+) -> None:
+    """A coordinator does not accept self-declared training: it is removed, with the reason.
+
+    The audit trail keeps what was declared and why it was not accepted; the person is told.
+    """
+    _require_coordinator(actor)
+    if record.person_id == actor.id:
+        raise PermissionDenied("You cannot decide on your own training.")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why this training is not accepted", field="reason")
+    if record.is_verified:
+        raise DomainError("This training has already been verified.")
+    person = db.session.get(User, record.person_id)
+    course_name, completed_on = record.course.name, record.completed_on
+    record_event(
+        AuditAction.TRAINING_REJECTED,
+        actor=actor,
+        subject=person,
+        ip_address=ip_address,
+        detail=f"{course_name}, completed on {completed_on.isoformat()}: {reason}"[:2000],
+        about=("training_record", record.id),
+    )
+    # Only an unverified record goes: a coordinator verifying it at the same moment wins.
+    db.session.execute(delete(TrainingEvidence).where(TrainingEvidence.record_id == record.id))
+    result = db.session.execute(
+        delete(TrainingRecord)
+        .where(TrainingRecord.id == record.id, TrainingRecord.is_verified.is_(False))
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("This training has just been verified or removed by someone else.")
+    db.session.commit()
+    db.session.expunge(record)
+    if person is not None:
+        send_email(
+            person.email,
+            "Your training record",
+            "training_rejected",
+            person=person,
+            course_name=course_name,
+            completed_on=completed_on,
+            reason=reason,
+            actor=actor,
+            link=external_url("training.my_training"),
+        )
+
+
 def evidence_for_download(
     record: TrainingRecord, *, actor: User, ip_address: str | None
 ) -> TrainingEvidence:
@@ -479,6 +533,26 @@ def evidence_for_download(
 
 
 # Lists and the export ---------------------------------------------------------------------
+
+
+def expiring_within(today: date, days: int) -> ColumnElement[bool]:
+    """Records in date that expire within ``days``, unless renewed by a later record."""
+    later = aliased(TrainingRecord)
+    renewed = (
+        select(later.id)
+        .where(
+            later.person_id == TrainingRecord.person_id,
+            later.course_id == TrainingRecord.course_id,
+            later.id != TrainingRecord.id,
+            or_(later.expires_on.is_(None), later.expires_on > TrainingRecord.expires_on),
+        )
+        .exists()
+    )
+    return and_(
+        TrainingRecord.expires_on >= today,
+        TrainingRecord.expires_on <= today + timedelta(days=days),
+        ~renewed,
+    )
 
 
 def records_query(filters: RecordFilters, today: date) -> Select[TrainingRecord]:
@@ -508,10 +582,7 @@ def records_query(filters: RecordFilters, today: date) -> Select[TrainingRecord]
             or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
         )
     if filters.expiring_soon:
-        query = query.where(
-            TrainingRecord.expires_on >= today,
-            TrainingRecord.expires_on <= today + timedelta(days=STAFF_WARNING_DAYS),
-        )
+        query = query.where(expiring_within(today, STAFF_WARNING_DAYS))
     if filters.awaiting_verification:
         query = query.where(TrainingRecord.is_verified.is_(False))
     return query

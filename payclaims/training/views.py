@@ -27,6 +27,7 @@ from payclaims.training.forms import (
     DeclareTrainingForm,
     RecordFilterForm,
     RecordTrainingForm,
+    RejectTrainingForm,
 )
 from payclaims.training.models import TrainingCourse, TrainingRecord
 from payclaims.training.services import EvidenceFile, RecordFilters
@@ -220,7 +221,12 @@ def _visible_record(record_id: int) -> TrainingRecord:
 @roles_required(Role.EXPERT, *COORDINATING)
 def record(record_id: int) -> ResponseReturnValue:
     """One training record, with its evidence and, for coordinators, a Verify button."""
-    training = _visible_record(record_id)
+    return _render_record(_visible_record(record_id))
+
+
+def _render_record(
+    training: TrainingRecord, reject_form: RejectTrainingForm | None = None
+) -> ResponseReturnValue:
     is_coordinator = current_user.has_role(*COORDINATING)
     stored = training.evidence
     return render_template(
@@ -239,6 +245,7 @@ def record(record_id: int) -> ResponseReturnValue:
         ),
         evidence_size=services.file_size_text(stored.size_bytes) if stored else "",
         action_form=PostForm(),
+        form=reject_form or RejectTrainingForm(),
     )
 
 
@@ -255,6 +262,32 @@ def verify(record_id: int) -> Response:
         else:
             flash(f"{training.course.name} verified for {training.person.name}.", "success")
     return redirect(url_for("training.record", record_id=record_id))
+
+
+@bp.route("/training/records/<int:record_id>/reject", methods=["POST"])
+@roles_required(*COORDINATING)
+def reject(record_id: int) -> ResponseReturnValue:
+    """Do not accept self-declared training: remove it and tell the person why."""
+    training = _visible_record(record_id)
+    form = RejectTrainingForm()
+    if form.validate_on_submit():
+        person_name, course_name = training.person.name, training.course.name
+        try:
+            services.reject_record(
+                training,
+                actor=current_user,
+                reason=form.reason.data or "",
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                f"{course_name} for {person_name} was not accepted. We have emailed them why.",
+                "success",
+            )
+            return redirect(url_for("training.records"))
+    return _render_record(training, form)
 
 
 @bp.route("/training/records/<int:record_id>/evidence")

@@ -6,9 +6,22 @@ does not, so it catches a script or style the policy would block for real people
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from playwright.sync_api import Browser, ConsoleMessage
 
 from tests.e2e.conftest import CHROMIUM, DESKTOP, LiveServer
+
+
+def _eventually(check: Callable[[], object], seconds: float = 5.0) -> bool:
+    """Whether ``check()`` becomes true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
 
 
 def test_pages_work_under_the_real_policy(browser: Browser, live_server: LiveServer) -> None:
@@ -35,10 +48,14 @@ def test_pages_work_under_the_real_policy(browser: Browser, live_server: LiveSer
                 "document.querySelector('[data-module=\"nhsuk-header\"]')"
                 ".hasAttribute('data-nhsuk-header-init')"
             ), path
-        page.click("button[type=submit]")
-        # The error summary's script moved focus to it (no inline handler needed).
-        page.wait_for_function(
-            "document.activeElement && document.activeElement.closest('.nhsuk-error-summary')"
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        # The error summary's script moved focus to it (no inline handler needed). Polled from
+        # here: Playwright's own waiting evaluates strings, which the policy rightly refuses.
+        assert _eventually(
+            lambda: page.evaluate(
+                "() => Boolean(document.activeElement?.closest('.nhsuk-error-summary'))"
+            )
         )
     finally:
         context.close()
