@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from payclaims.benefits.views import bp as benefits_bp
     from payclaims.costcentres.views import bp as costcentres_bp
     from payclaims.home.views import bp as home_bp
+    from payclaims.people.views import bp as people_bp
     from payclaims.roles.views import bp as roles_bp
     from payclaims.signups.views import bp as signups_bp
     from payclaims.training.views import bp as training_bp
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         training_bp,
         costcentres_bp,
         benefits_bp,
+        people_bp,
     ):
         app.register_blueprint(blueprint)
     app.before_request(enforce_access)

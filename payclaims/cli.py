@@ -1,4 +1,4 @@
-"""Flask commands: ``create-user`` and ``seed-demo``."""
+"""Flask commands: ``create-user``, ``seed-demo`` and ``rotate-bank-keys``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from payclaims.database import utc_now
 from payclaims.demo import DEMO_PEOPLE, DemoRefused, seed_demo
 from payclaims.errors import DomainError
 from payclaims.extensions import db
+from payclaims.people.crypto import BankKeyError, UnreadableToken
+from payclaims.people.services import rotate_keys
 
 ROLE_NAMES = [role.value for role in Role]
 NAME_MAX_LENGTH = 200
@@ -91,7 +93,22 @@ def seed_demo_command(password: str) -> None:
         click.echo(f"  {person.email:<38} {roles}")
 
 
+@click.command("rotate-bank-keys")
+@with_appcontext
+def rotate_bank_keys_command() -> None:
+    """Re-encrypt all stored bank details with the newest key in BANK_DETAILS_KEYS."""
+    try:
+        count = rotate_keys()
+    except (BankKeyError, UnreadableToken) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Re-encrypted {count} bank details {'record' if count == 1 else 'records'} with the "
+        "newest key. Older keys can now be removed from BANK_DETAILS_KEYS."
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(rotate_bank_keys_command)

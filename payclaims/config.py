@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from payclaims.people.crypto import BankKeyError, build_fernet, keys_from_config
+
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 ENVIRONMENTS = ("production", "development")
 
@@ -73,6 +75,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROXY_COUNT": 0,
         # Largest request body accepted, in bytes (receipts are up to 10 MB).
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # Fernet keys that encrypt bank details, newest first (older ones only decrypt, until
+        # `flask rotate-bank-keys` has re-encrypted everything). Required in production.
+        "BANK_DETAILS_KEYS": [],
     }
 
 
@@ -132,3 +137,14 @@ def _refuse_unsafe(app: Flask) -> None:
             "Set BASE_URL (PAYCLAIMS_BASE_URL) to the https:// address people use to reach "
             "payclaims: emailed links are built from it."
         )
+    _refuse_bad_bank_keys(app, required=in_service and app.config["ENVIRONMENT"] == "production")
+
+
+def _refuse_bad_bank_keys(app: Flask, *, required: bool) -> None:
+    """Refuse malformed bank details keys anywhere, and no key at all in production."""
+    try:
+        keys = keys_from_config(app.config["BANK_DETAILS_KEYS"])
+        if keys or required:
+            build_fernet(keys)
+    except BankKeyError as error:
+        raise RuntimeError(f"Refusing to start: {error}") from error

@@ -3,11 +3,13 @@
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.costcentres.models import CostCentre
+from payclaims.people.models import BankDetails
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
 __all__ = [
     "AuditEvent",
+    "BankDetails",
     "CostCentre",
     "RoleDescription",
     "RoleVersion",

@@ -75,6 +75,7 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
         "costcentres.index",
         ("costcentres.index", "costcentres.new", "costcentres.edit"),
     ),
+    (FINANCE_ROLES, "Bank details", "people.bank_changes", ("people.bank_changes",)),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
 )

@@ -49,6 +49,8 @@ from payclaims.training.models import TrainingCourse, TrainingRecord
 POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
 FAST_HASH = "pbkdf2:sha256:1000"
 PASSWORD = "kettle river purple socks"
+# A fixed key for tests only (bank details are encrypted with it); never used anywhere else.
+TEST_BANK_DETAILS_KEY = "-NrB2XCmncW4XwW0tLlTO-CVuTE_jops7m-ksaGtX3s="
 # Hashing is slow on purpose; hash the test password once for every test.
 PASSWORD_HASH = hash_password(PASSWORD, FAST_HASH)
 
@@ -65,6 +67,7 @@ def base_test_config(database_url: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "ORGANISATION_NAME": "Riverside Recovery College",
+        "BANK_DETAILS_KEYS": [TEST_BANK_DETAILS_KEY],
     }
 
 

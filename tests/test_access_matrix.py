@@ -95,12 +95,18 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "training.courses": COORDINATORS_AND_ADMINS,
     "training.course_new": COORDINATORS_AND_ADMINS,
     "training.course_edit": COORDINATORS_AND_ADMINS,
+    "training.reject": COORDINATORS_AND_ADMINS,
     # --- Cost centres (payclaims/costcentres): add endpoints below this line ---
     "costcentres.index": FINANCE,
     "costcentres.new": FINANCE_ADMIN_ONLY,
     "costcentres.edit": FINANCE_ADMIN_ONLY,
     # --- Benefits (payclaims/benefits): add endpoints below this line ---
     "benefits.note": SIGNED_IN,
+    # --- People (payclaims/people): add endpoints below this line ---
+    "people.bank_details": EXPERT_ONLY,
+    "people.change_bank_details": EXPERT_ONLY,
+    "people.bank_changes": FINANCE,
+    "people.confirm_bank_details": FINANCE,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.

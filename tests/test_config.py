@@ -20,7 +20,7 @@ from payclaims import PROJECT_ROOT, create_app
 from payclaims.auth.access import public
 from payclaims.config import DEFAULT_SECRET_KEY, defaults
 from payclaims.extensions import db
-from tests.conftest import POSTGRES_URL_VARIABLE
+from tests.conftest import POSTGRES_URL_VARIABLE, TEST_BANK_DETAILS_KEY
 
 REAL_SECRET = "a-real-secret-for-this-test"
 
@@ -138,10 +138,12 @@ def test_load_with_environment_secret_key_starts_in_production(
 ) -> None:
     monkeypatch.setenv("PAYCLAIMS_SECRET_KEY", REAL_SECRET)
     monkeypatch.setenv("PAYCLAIMS_BASE_URL", "https://payclaims.example.org")
+    monkeypatch.setenv("PAYCLAIMS_BANK_DETAILS_KEYS", f'["{TEST_BANK_DETAILS_KEY}"]')
 
     app = build({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
 
     assert app.config["SECRET_KEY"] == REAL_SECRET
+    assert app.config["BANK_DETAILS_KEYS"] == [TEST_BANK_DETAILS_KEY]
     assert app.config["BASE_URL"] == "https://payclaims.example.org"
     assert not app.testing
 
@@ -240,6 +242,52 @@ def test_create_app_with_default_secret_key_in_debug_starts(
     assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
 
 
+def test_production_without_bank_details_keys_refuses_to_start(
+    build: BuildApp, tmp_path: Path
+) -> None:
+    with pytest.raises(RuntimeError, match="BANK_DETAILS_KEYS") as refused:
+        build(
+            {
+                "ENVIRONMENT": "production",
+                "SECRET_KEY": REAL_SECRET,
+                "BASE_URL": "https://payclaims.example.org",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            }
+        )
+
+    # The message says how to make a key.
+    assert "Fernet.generate_key()" in str(refused.value)
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_malformed_bank_details_key_refuses_to_start_without_showing_it(
+    build: BuildApp, tmp_path: Path, environment: str
+) -> None:
+    with pytest.raises(RuntimeError, match="key number 2") as refused:
+        build(
+            {
+                "TESTING": True,
+                "ENVIRONMENT": environment,
+                "BANK_DETAILS_KEYS": [TEST_BANK_DETAILS_KEY, "not-a-fernet-key"],
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            }
+        )
+
+    assert "not-a-fernet-key" not in str(refused.value)
+
+
+def test_development_without_bank_details_keys_starts(build: BuildApp, tmp_path: Path) -> None:
+    app = build(
+        {
+            "ENVIRONMENT": "development",
+            "SECRET_KEY": REAL_SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        }
+    )
+
+    assert app.config["BANK_DETAILS_KEYS"] == []
+
+
 @pytest.mark.parametrize("environment", ["staging", "Production", "", "test"])
 def test_create_app_with_unknown_environment_refuses_to_start(
     build: BuildApp, tmp_path: Path, environment: str
@@ -264,6 +312,7 @@ def test_production_config_sets_secure_cookie_flags(build: BuildApp, tmp_path: P
             "ENVIRONMENT": "production",
             "BASE_URL": "https://payclaims.example.org",
             "SECRET_KEY": REAL_SECRET,
+            "BANK_DETAILS_KEYS": [TEST_BANK_DETAILS_KEY],
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         }
     )
@@ -290,6 +339,7 @@ def test_production_config_sends_secure_cookie_on_a_response(
             "ENVIRONMENT": "production",
             "BASE_URL": "https://payclaims.example.org",
             "SECRET_KEY": REAL_SECRET,
+            "BANK_DETAILS_KEYS": [TEST_BANK_DETAILS_KEY],
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         }
     )

@@ -82,3 +82,56 @@ def test_install_assets_points_styles_at_our_static_folder():
 
     assert "url(/assets/" not in text and "assets.nhs.uk" not in text
     assert "url(/static/vendor/nhsuk-frontend/assets/images/" in text
+
+
+def _prepare_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run scripts/prepare_instance.py with its instance folder in ``tmp_path``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "prepare_instance", ROOT / "scripts" / "prepare_instance.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(script, "INSTANCE", instance)
+    monkeypatch.setattr(script, "CONFIG", instance / "config.py")
+    monkeypatch.setattr(script, "DEMO_PASSWORD", instance / "demo-password.txt")
+    script.main()
+    return instance / "config.py"
+
+
+def _bank_keys(config: Path) -> list[str]:
+    from cryptography.fernet import Fernet
+
+    settings: dict[str, object] = {}
+    exec(config.read_text(encoding="utf-8"), settings)  # noqa: S102 - our own generated file
+    keys = settings["BANK_DETAILS_KEYS"]
+    assert isinstance(keys, list)
+    for key in keys:
+        Fernet(key)  # a valid key, or this raises
+    return keys
+
+
+def test_prepare_instance_writes_a_bank_details_key_once(tmp_path, monkeypatch, capsys):
+    config = _prepare_instance(tmp_path, monkeypatch)
+    (key,) = _bank_keys(config)
+
+    _prepare_instance(tmp_path, monkeypatch)
+
+    assert _bank_keys(config) == [key]
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+
+
+def test_prepare_instance_adds_a_bank_details_key_to_an_older_config(tmp_path, monkeypatch, capsys):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text('SECRET_KEY = "kept"\nENVIRONMENT = "development"')
+
+    config = _prepare_instance(tmp_path, monkeypatch)
+
+    assert len(_bank_keys(config)) == 1
+    assert config.read_text(encoding="utf-8").startswith(
+        'SECRET_KEY = "kept"\nENVIRONMENT = "development"\n'
+    )

@@ -50,10 +50,14 @@ class AuditAction(enum.StrEnum):
     TRAINING_RECORDED = "training.recorded"
     TRAINING_DECLARED = "training.declared"
     TRAINING_VERIFIED = "training.verified"
+    TRAINING_REJECTED = "training.rejected"
     TRAINING_EVIDENCE_DOWNLOADED = "training.evidence_downloaded"
     TRAINING_EXPORTED = "training.exported"
     COST_CENTRE_CREATED = "cost_centre.created"
     COST_CENTRE_EDITED = "cost_centre.edited"
+    BANK_DETAILS_CHANGED = "bank_details.changed"
+    BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
+    BANK_KEYS_ROTATED = "bank_details.keys_rotated"
 
 
 AUDIT_ACTION_LABELS = {
@@ -91,10 +95,14 @@ AUDIT_ACTION_LABELS = {
     AuditAction.TRAINING_RECORDED: "Training recorded",
     AuditAction.TRAINING_DECLARED: "Training declared by the person",
     AuditAction.TRAINING_VERIFIED: "Training verified",
+    AuditAction.TRAINING_REJECTED: "Self-declared training not accepted",
     AuditAction.TRAINING_EVIDENCE_DOWNLOADED: "Training evidence downloaded",
     AuditAction.TRAINING_EXPORTED: "Training records exported",
     AuditAction.COST_CENTRE_CREATED: "Cost centre created",
     AuditAction.COST_CENTRE_EDITED: "Cost centre edited",
+    AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
+    AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
+    AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
 }
 
 

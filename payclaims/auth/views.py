@@ -29,12 +29,13 @@ from payclaims.auth.forms import (
     SignInForm,
     SignUpForm,
 )
-from payclaims.auth.models import User
+from payclaims.auth.models import Role, User
 from payclaims.auth.tokens import LinkPurpose
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, InvalidLink
 from payclaims.extensions import limiter
 from payclaims.forms import PostForm, add_error
+from payclaims.people.services import status_text as bank_details_status
 
 bp = Blueprint("auth", __name__)
 
@@ -245,7 +246,13 @@ def _link_problem(error: InvalidLink) -> ResponseReturnValue:
 @signed_in
 def account() -> str:
     """Show one's own account details."""
-    return render_template("auth/account.html", form=PostForm())
+    return render_template(
+        "auth/account.html",
+        form=PostForm(),
+        bank_details_status=(
+            bank_details_status(current_user) if current_user.has_role(Role.EXPERT) else None
+        ),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.dates import uk_today
 from payclaims.forms import PostForm
 from payclaims.home.services import coordinator_summary, expert_summary
+from payclaims.people.services import waiting_count as bank_details_waiting_count
 
 bp = Blueprint("home", __name__)
 
@@ -57,7 +58,9 @@ def coordinator() -> str:
 def finance() -> str:
     """Home page for finance approvers and finance admins."""
     return render_template(
-        "home/finance.html", runs_payments=current_user.has_role(Role.FINANCE_ADMIN)
+        "home/finance.html",
+        runs_payments=current_user.has_role(Role.FINANCE_ADMIN),
+        bank_details_to_check=bank_details_waiting_count(),
     )
 
 

@@ -1,0 +1,1 @@
+"""People's own details: bank details (profiles and benefits profiles to follow)."""
