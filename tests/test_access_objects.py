@@ -1,0 +1,78 @@
+"""Object-level access: people guessing the ids of other people's things get 404.
+
+The access matrix (test_access_matrix.py) checks every endpoint's rule by role with ids that
+name nothing. This checks the other half: real objects that belong to someone else.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from payclaims.auth.models import Role
+from payclaims.roles.models import SignUpStatus
+from tests.conftest import sign_in
+
+# (path template, what it needs) for pages about one person's own things.
+PERSONAL_PAGES = [
+    ("/my-roles/{sign_up}", "GET"),
+    ("/my-roles/{sign_up}/role", "GET"),
+    ("/my-roles/{sign_up}/withdraw", "GET"),
+    ("/my-roles/{sign_up}/withdraw", "POST"),
+    ("/training/records/{record}", "GET"),
+    ("/training/records/{record}/evidence", "GET"),
+]
+# Pages for the coordinator of the role the sign-up belongs to (and admins).
+COORDINATOR_PAGES = [
+    ("/sign-ups/{sign_up}", "GET"),
+    ("/sign-ups/{sign_up}", "POST"),
+    ("/roles/{role}/sign-ups", "GET"),
+]
+
+
+@pytest.fixture
+def owned(make_user, make_role, make_sign_up, make_course, make_record):
+    """Someone's sign-up and training record, and the role's coordinator."""
+    owner = make_user(name="Owner", roles=(Role.EXPERT,))
+    coordinator = make_user(name="Their coordinator", roles=(Role.COORDINATOR,))
+    role = make_role(coordinator=coordinator)
+    sign_up = make_sign_up(role, person=owner, status=SignUpStatus.ACCEPTED)
+    record = make_record(owner, make_course())
+    return {
+        "owner": owner,
+        "coordinator": coordinator,
+        "ids": {"sign_up": sign_up.id, "record": record.id, "role": role.id},
+    }
+
+
+@pytest.mark.parametrize(("template", "method"), PERSONAL_PAGES)
+def test_another_expert_guessing_ids_gets_not_found(client, make_user, owned, template, method):
+    sign_in(client, make_user(name="Someone else", roles=(Role.EXPERT,)))
+
+    response = client.open(template.format(**owned["ids"]), method=method)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("template", "method"), PERSONAL_PAGES[:3] + PERSONAL_PAGES[4:5])
+def test_the_owner_can_see_their_own(client, owned, template, method):
+    sign_in(client, owned["owner"])
+
+    response = client.open(template.format(**owned["ids"]), method=method)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("template", "method"), COORDINATOR_PAGES)
+def test_a_coordinator_of_another_role_gets_not_found(client, make_user, owned, template, method):
+    sign_in(client, make_user(name="Other coordinator", roles=(Role.COORDINATOR,)))
+
+    response = client.open(template.format(**owned["ids"]), method=method)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("template", "method"), COORDINATOR_PAGES[:1] + COORDINATOR_PAGES[2:])
+def test_the_roles_coordinator_can_see_them(client, owned, template, method):
+    sign_in(client, owned["coordinator"])
+
+    assert client.open(template.format(**owned["ids"]), method=method).status_code == 200
