@@ -373,25 +373,16 @@ def record_training(
             "coordinator will check it",
             field="person",
         )
-    course = _offered_course(course_id)
-    _check_completed_on(completed_on, today)
-    checked = _checked_evidence(evidence)
-    if _already_recorded(person.id, course.id, completed_on):
-        raise DomainError(
-            f"{person.name} already has a record of this course completed on this date",
-            field="completed_on",
-        )
-    record = _new_record(person, course, completed_on, checked, recorded_by=actor, verified=True)
-    record_event(
-        AuditAction.TRAINING_RECORDED,
+    return _add_record(
+        person,
         actor=actor,
-        subject=person,
+        course_id=course_id,
+        completed_on=completed_on,
+        evidence=evidence,
+        today=today,
         ip_address=ip_address,
-        detail=_describe(record, course, checked),
-        about=("training_record", record.id),
+        duplicate=f"{person.name} already has a record of this course completed on this date",
     )
-    db.session.commit()
-    return record
 
 
 def declare_training(
@@ -406,16 +397,44 @@ def declare_training(
     """A person tells us they did a course; it waits for a coordinator to verify it."""
     if not actor.is_active or not actor.has_role(Role.EXPERT):
         raise PermissionDenied("Only an expert by experience can add their own training.")
+    return _add_record(
+        actor,
+        actor=actor,
+        course_id=course_id,
+        completed_on=completed_on,
+        evidence=evidence,
+        today=today,
+        ip_address=ip_address,
+        duplicate="You have already added this course with this date",
+    )
+
+
+def _add_record(
+    person: User,
+    *,
+    actor: User,
+    course_id: int,
+    completed_on: date,
+    evidence: EvidenceFile | None,
+    today: date,
+    ip_address: str | None,
+    duplicate: str,
+) -> TrainingRecord:
+    """Check and save a record: verified when a coordinator records it for someone else,
+    awaiting verification when the person declares it themselves."""
     course = _offered_course(course_id)
     _check_completed_on(completed_on, today)
     checked = _checked_evidence(evidence)
-    if _already_recorded(actor.id, course.id, completed_on):
-        raise DomainError("You have already added this course with this date", field="completed_on")
-    record = _new_record(actor, course, completed_on, checked, recorded_by=actor, verified=False)
+    if _already_recorded(person.id, course.id, completed_on):
+        raise DomainError(duplicate, field="completed_on")
+    declared = person.id == actor.id
+    record = _new_record(
+        person, course, completed_on, checked, recorded_by=actor, verified=not declared
+    )
     record_event(
-        AuditAction.TRAINING_DECLARED,
+        AuditAction.TRAINING_DECLARED if declared else AuditAction.TRAINING_RECORDED,
         actor=actor,
-        subject=actor,
+        subject=person,
         ip_address=ip_address,
         detail=_describe(record, course, checked),
         about=("training_record", record.id),
