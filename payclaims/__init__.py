@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from payclaims.auth.access import enforce_access
     from payclaims.auth.views import bp as auth_bp
     from payclaims.benefits.views import bp as benefits_bp
+    from payclaims.claims.views import bp as claims_bp
     from payclaims.costcentres.views import bp as costcentres_bp
     from payclaims.home.views import bp as home_bp
     from payclaims.people.views import bp as people_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
         costcentres_bp,
         benefits_bp,
         people_bp,
+        claims_bp,
     ):
         app.register_blueprint(blueprint)
     app.before_request(enforce_access)

@@ -78,6 +78,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Fernet keys that encrypt bank details, newest first (older ones only decrypt, until
         # `flask rotate-bank-keys` has re-encrypted everything). Required in production.
         "BANK_DETAILS_KEYS": [],
+        # Claims whose earliest session is older than this are accepted but flagged for finance.
+        "CLAIM_TIME_LIMIT_MONTHS": 3,
     }
 
 

@@ -50,6 +50,11 @@ def add_error(form: FlaskForm, error: DomainError) -> None:
 def error_list(form: FlaskForm) -> list[dict[str, str]]:
     """The form's errors as the NHS.UK error summary wants them, each linking to its field."""
     items = [{"text": message} for message in form.form_errors]
+    # Problems that belong to something on the page other than a field (a claim's line...),
+    # keyed by the id of the element they are shown next to.
+    anchored: dict[str, list[str]] = getattr(form, "anchored_errors", {})
+    for target, messages in anchored.items():
+        items.extend({"text": message, "href": f"#{target}"} for message in messages)
     for field in form:
         target = field.id
         if isinstance(field, DateField):

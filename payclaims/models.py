@@ -2,6 +2,7 @@
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
+from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.people.models import BankDetails
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
@@ -10,6 +11,9 @@ from payclaims.training.models import TrainingCourse, TrainingEvidence, Training
 __all__ = [
     "AuditEvent",
     "BankDetails",
+    "Claim",
+    "ClaimEvent",
+    "ClaimLine",
     "CostCentre",
     "RoleDescription",
     "RoleVersion",

@@ -34,6 +34,20 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
     ),
     (
         (Role.EXPERT,),
+        "My claims",
+        "claims.mine",
+        (
+            "claims.mine",
+            "claims.new",
+            "claims.detail",
+            "claims.add_fee_line",
+            "claims.fee_choice",
+            "claims.submit",
+            "claims.withdraw",
+        ),
+    ),
+    (
+        (Role.EXPERT,),
         "My training",
         "training.my_training",
         ("training.my_training", "training.declare"),

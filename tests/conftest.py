@@ -434,3 +434,28 @@ def make_sign_up(app: Flask, make_user: Callable[..., User]) -> Callable[..., Si
         )
 
     return build
+
+
+@pytest.fixture
+def give_bank_details(app: Flask) -> Callable[..., None]:
+    """Give ``person`` current bank details (unconfirmed unless ``confirmed_by`` is given)."""
+    from payclaims.people import crypto
+    from payclaims.people.models import BankDetails
+
+    def build(person: User, *, confirmed_by: User | None = None) -> None:
+        with app.app_context():
+            fernet = crypto.build_fernet(app.config["BANK_DETAILS_KEYS"])
+            db.session.add(
+                BankDetails(
+                    person_id=person.id,
+                    name_on_account_encrypted=crypto.encrypt(fernet, "A Person"),
+                    sort_code_encrypted=crypto.encrypt(fernet, "123456"),
+                    account_number_encrypted=crypto.encrypt(fernet, "12345678"),
+                    created_by_id=person.id,
+                    confirmed_at=utc_now() if confirmed_by else None,
+                    confirmed_by_id=confirmed_by.id if confirmed_by else None,
+                )
+            )
+            db.session.commit()
+
+    return build

@@ -107,6 +107,15 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "people.change_bank_details": EXPERT_ONLY,
     "people.bank_changes": FINANCE,
     "people.confirm_bank_details": FINANCE,
+    # --- Claims (payclaims/claims) ---
+    "claims.mine": EXPERT_ONLY,
+    "claims.new": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.detail": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.add_fee_line": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.remove_line": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.fee_choice": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.submit": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.withdraw": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.

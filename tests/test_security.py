@@ -82,7 +82,7 @@ def test_static_files_can_be_cached(client):
 
 
 def test_not_found_page_is_plain_english(client):
-    response = client.get("/claims/999999")
+    response = client.get("/no-such-page/999999")
 
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)

@@ -1,0 +1,131 @@
+"""Forms for claims: a fee line, how to be paid, sending and withdrawing.
+
+Each form carries the claim's version as it was shown, so a change made meanwhile by someone
+else is refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length
+
+from payclaims.claims.models import FeeChoice
+from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
+
+NUMBER_FORMAT = re.compile(r"\d+(?:\.\d{1,2})?|\.\d{1,2}")
+
+
+def parse_number(text: str) -> Decimal:
+    """'1.5' as Decimal('1.5'); refuse anything but digits with up to 2 decimals."""
+    cleaned = text.strip()
+    if not NUMBER_FORMAT.fullmatch(cleaned):
+        raise ValueError(cleaned)
+    return Decimal(cleaned)
+
+
+class VersionedForm(FlaskForm):
+    """A form that remembers which version of the claim the person saw."""
+
+    version = HiddenField()
+
+    @property
+    def seen_version(self) -> int | None:
+        """The version the page showed, if it sent one."""
+        text = str(self.version.data or "")
+        return int(text) if text.isdigit() else None
+
+
+class FeeLineForm(VersionedForm):
+    """A fee for one session."""
+
+    session_on = DateField(
+        "Date of the session", validators=[DataRequired("Enter the date of the session")]
+    )
+    description = StringField(
+        "What was it?",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Say what the session was, like 'Interview panel'"),
+            Length(max=500, message="Keep it to 500 characters or fewer"),
+        ],
+    )
+    units = StringField("How long?", filters=[strip_text])
+    prep_hours = StringField("Preparation time (optional)", filters=[strip_text])
+
+    def validate_units(self, field: Any) -> None:
+        """A number, like 3 or 1.5."""
+        if not field.data:
+            raise ValidationError("Enter how long the session was, like 3 or 1.5")
+        try:
+            parse_number(field.data)
+        except ValueError as error:
+            raise ValidationError(
+                "Enter a number, like 3 or 1.5, with no more than 2 decimal places"
+            ) from error
+
+    def validate_prep_hours(self, field: Any) -> None:
+        """Empty, or hours like 1 or 0.5."""
+        if not field.data:
+            return
+        try:
+            parse_number(field.data)
+        except ValueError as error:
+            raise ValidationError(
+                "Enter the preparation time in hours, like 1 or 0.5, or leave it empty"
+            ) from error
+
+    @property
+    def units_number(self) -> Decimal:
+        """The units typed, as a number (after validation)."""
+        return parse_number(self.units.data or "")
+
+    @property
+    def prep_hours_number(self) -> Decimal | None:
+        """The preparation hours typed, if any (after validation)."""
+        return parse_number(self.prep_hours.data) if self.prep_hours.data else None
+
+
+FEE_CHOICES = [SelectChoice(choice.value, choice.label) for choice in FeeChoice]
+
+
+class FeeChoiceForm(VersionedForm):
+    """How the person wants their fee paid."""
+
+    choice = SelectField(
+        "How do you want to be paid for your time?",
+        choices=FEE_CHOICES,
+        validate_choice=False,
+    )
+    reduced_fee = PenceField("The fee you want", allow_zero=False)
+
+    def validate_choice(self, field: Any) -> None:
+        """One of the three choices."""
+        if field.data not in {choice.value for choice in FeeChoice}:
+            raise ValidationError("Select how you want to be paid")
+
+    def validate_reduced_fee(self, field: Any) -> None:
+        """An amount, when a reduced fee is chosen."""
+        if self.choice.data == FeeChoice.REDUCED.value and field.data is None:
+            raise ValidationError("Enter the fee you want, in pounds, like 20.00")
+
+
+class SubmitClaimForm(VersionedForm):
+    """Send the claim, with the declaration."""
+
+    declaration = BooleanField(
+        "I confirm that this claim is true, and that I have not claimed for it anywhere else"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Problems shown next to a line or a row of the page rather than a field.
+        self.anchored_errors: dict[str, list[str]] = {}
+
+
+class ClaimActionForm(VersionedForm):
+    """A button that changes the claim (remove a line, withdraw)."""

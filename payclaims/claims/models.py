@@ -1,0 +1,290 @@
+"""Claims for fees (and, next, expenses): the claim, its lines and its append-only history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from payclaims.auth.models import User
+from payclaims.claims.categories import ExpenseCategory
+from payclaims.database import portable_enum, utc_now
+from payclaims.extensions import Model
+from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
+
+HUNDREDTHS = 100
+
+
+class ClaimStatus(enum.StrEnum):
+    """Where a claim stands in its lifecycle (DESIGN.md section 3)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PAID = "paid"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The status in plain words for the person claiming."""
+        return CLAIM_STATUS_LABELS[self]
+
+
+CLAIM_STATUS_LABELS = {
+    ClaimStatus.DRAFT: "Draft: not sent yet",
+    ClaimStatus.SUBMITTED: "With your coordinator to confirm",
+    ClaimStatus.VERIFIED: "With finance",
+    ClaimStatus.APPROVED: "Approved: waiting for a payment date",
+    ClaimStatus.SCHEDULED: "Approved: in a payment run",
+    ClaimStatus.PAID: "Paid",
+    ClaimStatus.RETURNED: "Returned: see why",
+    ClaimStatus.REJECTED: "Not paid",
+    ClaimStatus.WITHDRAWN: "Withdrawn",
+}
+# Which status may follow which, declared once. Services check every change against it.
+CLAIM_TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
+    ClaimStatus.DRAFT: frozenset({ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN}),
+    ClaimStatus.SUBMITTED: frozenset(
+        {
+            ClaimStatus.VERIFIED,
+            ClaimStatus.RETURNED,
+            ClaimStatus.REJECTED,
+            ClaimStatus.WITHDRAWN,
+        }
+    ),
+    ClaimStatus.VERIFIED: frozenset(
+        {ClaimStatus.APPROVED, ClaimStatus.RETURNED, ClaimStatus.REJECTED}
+    ),
+    ClaimStatus.APPROVED: frozenset(
+        {ClaimStatus.SCHEDULED, ClaimStatus.RETURNED, ClaimStatus.REJECTED}
+    ),
+    ClaimStatus.SCHEDULED: frozenset({ClaimStatus.PAID}),
+    ClaimStatus.PAID: frozenset(),
+    ClaimStatus.RETURNED: frozenset({ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN}),
+    ClaimStatus.REJECTED: frozenset(),
+    ClaimStatus.WITHDRAWN: frozenset(),
+}
+# Lines may be added, removed and the fee choice changed only in these statuses.
+EDITABLE_STATUSES = frozenset({ClaimStatus.DRAFT, ClaimStatus.RETURNED})
+# Claims that count when looking for a session claimed twice: sent and not ended. A draft does
+# not block another claim; it is checked itself when it is sent.
+LIVE_STATUSES = frozenset(
+    {
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.VERIFIED,
+        ClaimStatus.APPROVED,
+        ClaimStatus.SCHEDULED,
+        ClaimStatus.PAID,
+        ClaimStatus.RETURNED,
+    }
+)
+
+
+class FeeChoice(enum.StrEnum):
+    """How the person wants their fee paid."""
+
+    FULL = "full"
+    REDUCED = "reduced"
+    EXPENSES_ONLY = "expenses_only"
+
+    @property
+    def label(self) -> str:
+        """The choice in plain words."""
+        return FEE_CHOICE_LABELS[self]
+
+
+FEE_CHOICE_LABELS = {
+    FeeChoice.FULL: "The full fee",
+    FeeChoice.REDUCED: "A reduced fee",
+    FeeChoice.EXPENSES_ONLY: "Expenses only (no fee)",
+}
+
+
+class LineKind(enum.StrEnum):
+    """A fee for time given, or an expense paid back."""
+
+    FEE = "fee"
+    EXPENSE = "expense"
+
+
+class Claim(Model):
+    """One person's claim against one accepted sign-up."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sign_up_id: Mapped[int] = mapped_column(ForeignKey("sign_ups.id"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role_descriptions.id"), index=True)
+    status: Mapped[ClaimStatus] = mapped_column(
+        portable_enum(ClaimStatus), default=ClaimStatus.DRAFT
+    )
+    # Optimistic lock: every change is an UPDATE on (id, status, version) that adds one.
+    version: Mapped[int] = mapped_column(default=1)
+    fee_choice: Mapped[FeeChoice] = mapped_column(portable_enum(FeeChoice), default=FeeChoice.FULL)
+    reduced_fee_pence: Mapped[int | None]
+    fee_choice_made_at: Mapped[datetime] = mapped_column(default=utc_now)
+    declaration_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    # Who sent it: the person, or a coordinator acting on their behalf.
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Its earliest session was older than CLAIM_TIME_LIMIT_MONTHS when sent: finance sees a flag.
+    is_late: Mapped[bool] = mapped_column(default=False)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[User] = relationship(foreign_keys=[person_id])
+    sign_up: Mapped[SignUp] = relationship()
+    role: Mapped[RoleDescription] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    lines: Mapped[list[ClaimLine]] = relationship(
+        back_populates="claim",
+        order_by="[ClaimLine.session_on, ClaimLine.id]",
+        cascade="all, delete-orphan",
+    )
+    events: Mapped[list[ClaimEvent]] = relationship(
+        back_populates="claim", order_by="[ClaimEvent.occurred_at, ClaimEvent.id]"
+    )
+
+    @property
+    def reference(self) -> str:
+        """How people and finance name the claim: 'C-000042'."""
+        return f"C-{self.id:06d}"
+
+    @property
+    def is_editable(self) -> bool:
+        """Whether lines and the fee choice may change (a draft, or returned for changes)."""
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def on_behalf(self) -> bool:
+        """Whether someone other than the person sent it."""
+        return self.submitted_by_id is not None and self.submitted_by_id != self.person_id
+
+    @property
+    def fee_lines(self) -> list[ClaimLine]:
+        """The lines for time given."""
+        return [line for line in self.lines if line.kind is LineKind.FEE]
+
+    @property
+    def fee_total_pence(self) -> int:
+        """The fee lines added up: the full fee."""
+        return sum(line.amount_pence for line in self.fee_lines)
+
+    @property
+    def fee_payable_pence(self) -> int:
+        """The fee the person asked for: full, their reduced amount, or nothing."""
+        if self.fee_choice is FeeChoice.EXPENSES_ONLY:
+            return 0
+        if self.fee_choice is FeeChoice.REDUCED:
+            return min(self.reduced_fee_pence or 0, self.fee_total_pence)
+        return self.fee_total_pence
+
+    @property
+    def expenses_total_pence(self) -> int:
+        """The expense lines added up."""
+        return sum(line.amount_pence for line in self.lines if line.kind is LineKind.EXPENSE)
+
+    @property
+    def total_pence(self) -> int:
+        """What the claim asks to be paid."""
+        return self.fee_payable_pence + self.expenses_total_pence
+
+    @property
+    def earliest_session_on(self) -> date | None:
+        """The date of the earliest line, if there is one."""
+        return min((line.session_on for line in self.lines), default=None)
+
+    def can_become(self, status: ClaimStatus) -> bool:
+        """Whether ``status`` may follow the current one."""
+        return status in CLAIM_TRANSITIONS[self.status]
+
+
+class ClaimLine(Model):
+    """One line of a claim: a fee for a session (or, next, an expense)."""
+
+    __tablename__ = "claim_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LineKind] = mapped_column(portable_enum(LineKind))
+    # Expense lines only.
+    category: Mapped[ExpenseCategory | None] = mapped_column(portable_enum(ExpenseCategory))
+    session_on: Mapped[date]
+    description: Mapped[str] = mapped_column(String(500))
+    # Units of the role's fee unit, in hundredths (150 is 1.5 hours): exact, no floats.
+    units_hundredths: Mapped[int | None]
+    # The rate in force on the session date, and the role version it came from.
+    rate_pence: Mapped[int | None]
+    rate_version_id: Mapped[int | None] = mapped_column(ForeignKey("role_versions.id"))
+    # Paid preparation time (hourly roles), at the same rate.
+    prep_minutes: Mapped[int | None]
+    # Always computed by the server.
+    amount_pence: Mapped[int]
+    # Counts as earnings for benefits (fees do; receipted expenses do not).
+    is_earnings_like: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    claim: Mapped[Claim] = relationship(back_populates="lines")
+    rate_version: Mapped[RoleVersion | None] = relationship()
+
+    @property
+    def units(self) -> Decimal:
+        """The units as a decimal number (1.5 hours)."""
+        return Decimal(self.units_hundredths or 0) / HUNDREDTHS
+
+    @property
+    def prep_hours(self) -> Decimal:
+        """Preparation time in hours."""
+        return Decimal(self.prep_minutes or 0) / 60
+
+
+class ClaimEvent(Model):
+    """An append-only record of a change to a claim. Never updated, never deleted."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Set when the actor acted for the person (a coordinator claiming for someone).
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[ClaimStatus | None] = mapped_column(portable_enum(ClaimStatus))
+    to_status: Mapped[ClaimStatus] = mapped_column(portable_enum(ClaimStatus))
+    note: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    claim: Mapped[Claim] = relationship(back_populates="events")
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+
+    @property
+    def summary(self) -> str:
+        """What happened, in a few words: 'Sent', 'Changed the claim', 'Withdrawn'."""
+        if self.from_status is None:
+            return "Started the claim"
+        if self.from_status is self.to_status:
+            return "Changed the claim"
+        return EVENT_SUMMARIES[self.to_status]
+
+
+EVENT_SUMMARIES = {
+    ClaimStatus.DRAFT: "Back to draft",
+    ClaimStatus.SUBMITTED: "Sent to the coordinator",
+    ClaimStatus.VERIFIED: "Confirmed by the coordinator",
+    ClaimStatus.APPROVED: "Approved by finance",
+    ClaimStatus.SCHEDULED: "Put in a payment run",
+    ClaimStatus.PAID: "Paid",
+    ClaimStatus.RETURNED: "Returned for more information",
+    ClaimStatus.REJECTED: "Rejected",
+    ClaimStatus.WITHDRAWN: "Withdrawn",
+}

@@ -1,0 +1,276 @@
+"""Claims: the person's list and claim pages, and starting a claim for someone."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from payclaims.auth.access import roles_required
+from payclaims.auth.models import Role
+from payclaims.claims import services
+from payclaims.claims.forms import (
+    ClaimActionForm,
+    FeeChoiceForm,
+    FeeLineForm,
+    SubmitClaimForm,
+    VersionedForm,
+)
+from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice
+from payclaims.dates import uk_today
+from payclaims.errors import DomainError
+from payclaims.extensions import db
+from payclaims.forms import PostForm, add_error
+from payclaims.people.services import current_details
+from payclaims.roles.models import FeeUnit, SignUp
+from payclaims.signups.services import load_sign_up
+
+bp = Blueprint("claims", __name__)
+
+CLAIM_ROLES = (Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
+
+
+def _visible_claim_or_404(claim_id: int) -> Claim:
+    """A claim the signed-in person may see; anyone else's is "not found", like a missing one."""
+    claim = services.load_claim(claim_id)
+    if claim is None or not services.can_view(claim, current_user):
+        abort(404)
+    return claim
+
+
+def _editable_claim(claim_id: int) -> Claim | ResponseReturnValue:
+    """A claim the signed-in person may change now, or where to send them instead."""
+    claim = _visible_claim_or_404(claim_id)
+    if not services.can_edit(claim, current_user):
+        abort(403)
+    if not claim.is_editable:
+        flash(services.NOT_EDITABLE_MESSAGE)
+        return redirect(url_for("claims.detail", claim_id=claim.id))
+    return claim
+
+
+def _show_error(form: VersionedForm, error: DomainError, claim: Claim) -> None:
+    """Show a service's error on the form; after a stale version, offer the claim as it is now."""
+    add_error(form, error)
+    if isinstance(error, services.StaleClaim):
+        db.session.expire_all()
+        form.version.data = str(claim.version)
+
+
+@bp.route("/my-claims")
+@roles_required(Role.EXPERT)
+def mine() -> ResponseReturnValue:
+    """The person's claims with where each stands, and the roles they can claim for."""
+    return render_template(
+        "claims/mine.html",
+        claims=services.claims_of(current_user),
+        sign_ups=services.claimable_sign_ups(current_user),
+        next_step=services.next_step,
+    )
+
+
+def _sign_up_for_claim_or_404(sign_up_id: int) -> SignUp:
+    sign_up = load_sign_up(sign_up_id)
+    if sign_up is None:
+        abort(404)
+    own = sign_up.person_id == current_user.id and current_user.has_role(Role.EXPERT)
+    if not own and not services.is_role_staff(sign_up, current_user):
+        abort(404)
+    return sign_up
+
+
+@bp.route("/sign-ups/<int:sign_up_id>/claims/new", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def new(sign_up_id: int) -> ResponseReturnValue:
+    """Start a claim for a role: the person's own, or a coordinator's for them."""
+    sign_up = _sign_up_for_claim_or_404(sign_up_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            claim = services.start_claim(sign_up, actor=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            whose = "Your" if sign_up.person_id == current_user.id else f"{sign_up.person.name}'s"
+            flash(f"{whose} claim is started. Add the sessions to claim for.", "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template(
+        "claims/new.html",
+        sign_up=sign_up,
+        form=form,
+        claims=services.claims_for_sign_up(sign_up),
+    )
+
+
+@bp.route("/claims/<int:claim_id>")
+@roles_required(*CLAIM_ROLES)
+def detail(claim_id: int) -> ResponseReturnValue:
+    """One claim: its lines, how to be paid, totals and its full history."""
+    claim = _visible_claim_or_404(claim_id)
+    return render_template(
+        "claims/detail.html",
+        claim=claim,
+        can_edit=claim.is_editable and services.can_edit(claim, current_user),
+        can_withdraw=claim.can_become(ClaimStatus.WITHDRAWN)
+        and services.can_withdraw(claim, current_user),
+        next_step=services.next_step(claim),
+        action_form=ClaimActionForm(version=claim.version),
+        unit_name=services.unit_name,
+    )
+
+
+@bp.route("/claims/<int:claim_id>/fees/new", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def add_fee_line(claim_id: int) -> ResponseReturnValue:
+    """Add a fee for one session."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    form = FeeLineForm(version=claim.version)
+    if form.validate_on_submit():
+        assert form.session_on.data is not None
+        prep = form.prep_hours_number
+        try:
+            services.add_fee_line(
+                claim,
+                actor=current_user,
+                session_on=form.session_on.data,
+                description=form.description.data or "",
+                units=form.units_number,
+                prep_minutes=services.prep_minutes_from_hours(prep) if prep else None,
+                expected_version=form.seen_version,
+            )
+        except DomainError as error:
+            _show_error(form, error, claim)
+        else:
+            flash("Session added to the claim.", "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    version = claim.sign_up.version
+    return render_template(
+        "claims/fee_line.html",
+        claim=claim,
+        form=form,
+        version=version,
+        hourly=version.fee_unit is FeeUnit.HOUR,
+        unit_plural=services.UNIT_NAMES[version.fee_unit][1] if version.fee_unit else "units",
+    )
+
+
+@bp.route("/claims/<int:claim_id>/lines/<int:line_id>/remove", methods=["POST"])
+@roles_required(*CLAIM_ROLES)
+def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
+    """Take a line off the claim."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    line = db.session.get(ClaimLine, line_id)
+    if line is None or line.claim_id != claim.id:
+        abort(404)
+    form = ClaimActionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_line(
+                claim, line, actor=current_user, expected_version=form.seen_version
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Line removed from the claim.", "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
+
+
+@bp.route("/claims/<int:claim_id>/how-to-be-paid", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def fee_choice(claim_id: int) -> ResponseReturnValue:
+    """Choose the full fee, a reduced fee or expenses only."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    form = FeeChoiceForm(
+        version=claim.version,
+        choice=claim.fee_choice.value,
+        reduced_fee=claim.reduced_fee_pence,
+    )
+    if form.validate_on_submit():
+        choice = FeeChoice(form.choice.data)
+        try:
+            services.set_fee_choice(
+                claim,
+                actor=current_user,
+                choice=choice,
+                reduced_fee_pence=form.reduced_fee.data if choice is FeeChoice.REDUCED else None,
+                expected_version=form.seen_version,
+            )
+        except DomainError as error:
+            _show_error(form, error, claim)
+        else:
+            flash("We have saved how you want to be paid.", "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template("claims/fee_choice.html", claim=claim, form=form)
+
+
+@bp.route("/claims/<int:claim_id>/send", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def submit(claim_id: int) -> ResponseReturnValue:
+    """Check the claim, confirm the declaration and send it."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    form = SubmitClaimForm(version=claim.version)
+    today = uk_today()
+    if form.validate_on_submit():
+        try:
+            services.submit_claim(
+                claim,
+                actor=current_user,
+                declared=bool(form.declaration.data),
+                today=today,
+                expected_version=form.seen_version,
+            )
+        except services.SubmissionRefused as error:
+            for problem in error.problems:
+                if problem.field == "declaration":
+                    add_error(form, problem)
+                else:
+                    form.anchored_errors.setdefault(problem.field or "lines", []).append(
+                        problem.message
+                    )
+        except DomainError as error:
+            _show_error(form, error, claim)
+        else:
+            flash(
+                "Your claim is sent. Your coordinator will confirm the work took place.", "success"
+            )
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template(
+        "claims/submit.html",
+        claim=claim,
+        form=form,
+        bank_details=current_details(claim.person),
+        late=services.is_late(claim, today),
+        time_limit_months=services.time_limit_months(),
+        unit_name=services.unit_name,
+    )
+
+
+@bp.route("/claims/<int:claim_id>/withdraw", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def withdraw(claim_id: int) -> ResponseReturnValue:
+    """Withdraw a claim: a confirmation page, then the withdrawal."""
+    claim = _visible_claim_or_404(claim_id)
+    if not services.can_withdraw(claim, current_user):
+        abort(403)
+    detail = url_for("claims.detail", claim_id=claim.id)
+    if not claim.can_become(ClaimStatus.WITHDRAWN):
+        flash("This claim can no longer be withdrawn.")
+        return redirect(detail)
+    form = ClaimActionForm(version=claim.version)
+    if form.validate_on_submit():
+        try:
+            services.withdraw_claim(claim, actor=current_user, expected_version=form.seen_version)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(detail)
+        flash(f"Claim {claim.reference} is withdrawn.", "success")
+        return redirect(detail)
+    return render_template("claims/withdraw.html", claim=claim, form=form)
