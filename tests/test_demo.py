@@ -81,3 +81,16 @@ def test_demo_loaded_twice_adds_nothing(app, app_ctx):
         len(db.session.scalars(select(model)).all())
         for model in (RoleDescription, SignUp, TrainingRecord)
     ] == counts
+
+
+def test_demo_has_claims_in_every_status_with_their_history(app, app_ctx):
+    from payclaims.claims.models import Claim, ClaimStatus
+
+    seed_demo(PASSWORD)
+
+    claims = db.session.scalars(select(Claim)).all()
+    assert {claim.status for claim in claims} == set(ClaimStatus)
+    assert all(claim.lines and claim.events for claim in claims)
+    assert all(claim.events[-1].to_status is claim.status for claim in claims)
+    assert any(claim.is_late for claim in claims)
+    assert any(claim.fee_choice.value != "full" for claim in claims)

@@ -1,0 +1,194 @@
+"""Demo claims: the demo expert and others with claims in every status, and their history.
+
+Statuses past 'submitted' belong to the approvals and payments areas; the demo sets them
+directly (with the events that would have led there) so that every page has something to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from payclaims.auth.models import User
+from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, FeeChoice, LineKind
+from payclaims.claims.services import fee_amount
+from payclaims.dates import uk_today
+from payclaims.demo.people import DEMO_DOMAIN, demo_person
+from payclaims.extensions import db
+from payclaims.roles.models import FeeUnit, RoleDescription, SignUp, SignUpStatus
+
+# The steps a claim takes to reach each status, from draft.
+PATHS: dict[ClaimStatus, tuple[ClaimStatus, ...]] = {
+    ClaimStatus.DRAFT: (),
+    ClaimStatus.SUBMITTED: (ClaimStatus.SUBMITTED,),
+    ClaimStatus.VERIFIED: (ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED),
+    ClaimStatus.APPROVED: (ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.APPROVED),
+    ClaimStatus.SCHEDULED: (
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.VERIFIED,
+        ClaimStatus.APPROVED,
+        ClaimStatus.SCHEDULED,
+    ),
+    ClaimStatus.PAID: (
+        ClaimStatus.SUBMITTED,
+        ClaimStatus.VERIFIED,
+        ClaimStatus.APPROVED,
+        ClaimStatus.SCHEDULED,
+        ClaimStatus.PAID,
+    ),
+    ClaimStatus.RETURNED: (ClaimStatus.SUBMITTED, ClaimStatus.RETURNED),
+    ClaimStatus.REJECTED: (ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.REJECTED),
+    ClaimStatus.WITHDRAWN: (ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN),
+}
+NOTES = {
+    ClaimStatus.RETURNED: "Please add the date of the second interview day.",
+    ClaimStatus.REJECTED: "This session was claimed on another claim that has been paid.",
+}
+
+
+@dataclass(frozen=True)
+class DemoClaim:
+    """One demo claim: whose, for which role, in which status, sessions how long ago."""
+
+    email: str
+    role_title: str
+    status: ClaimStatus
+    sessions_days_ago: tuple[int, ...]
+    fee_choice: FeeChoice = FeeChoice.FULL
+    reduced_fee_pence: int | None = None
+
+
+CLAIMS = (
+    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.DRAFT, (3,)),
+    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.SUBMITTED, (10,)),
+    DemoClaim(
+        f"expert@{DEMO_DOMAIN}",
+        "Interview panel member",
+        ClaimStatus.VERIFIED,
+        (17,),
+        FeeChoice.REDUCED,
+        4000,
+    ),
+    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.APPROVED, (24,)),
+    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.PAID, (40, 38)),
+    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.RETURNED, (31,)),
+    DemoClaim(
+        f"expert@{DEMO_DOMAIN}",
+        "Interview panel member",
+        ClaimStatus.WITHDRAWN,
+        (45,),
+        FeeChoice.EXPENSES_ONLY,
+    ),
+    DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.SCHEDULED, (12,)),
+    DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.REJECTED, (40,)),
+    DemoClaim(f"chris@{DEMO_DOMAIN}", "Committee member", ClaimStatus.SUBMITTED, (120,)),
+)
+
+
+def seed_claims() -> None:
+    """Add the demo claims, once."""
+    if db.session.scalar(select(Claim.id).limit(1)) is not None:
+        return
+    today = uk_today()
+    coordinator = demo_person(f"coordinator@{DEMO_DOMAIN}")
+    finance = demo_person(f"finance@{DEMO_DOMAIN}")
+    for spec in CLAIMS:
+        person = demo_person(spec.email)
+        sign_up = _accepted_sign_up(person, spec.role_title)
+        db.session.add(_claim(spec, person, sign_up, coordinator, finance, today))
+
+
+def _accepted_sign_up(person: User, title: str) -> SignUp:
+    sign_up = db.session.scalars(
+        select(SignUp)
+        .join(RoleDescription, SignUp.role_id == RoleDescription.id)
+        .where(SignUp.person_id == person.id, SignUp.status == SignUpStatus.ACCEPTED)
+    ).all()
+    matching = [each for each in sign_up if each.role.title == title]
+    assert matching, f"demo sign-up for {person.email} to {title} missing"
+    return matching[0]
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(10, 0), tzinfo=UTC)
+
+
+def _claim(
+    spec: DemoClaim,
+    person: User,
+    sign_up: SignUp,
+    coordinator: User,
+    finance: User,
+    today: date,
+) -> Claim:
+    version = sign_up.version
+    assert version.fee_pence is not None
+    sessions = sorted(today - timedelta(days=days) for days in spec.sessions_days_ago)
+    started = _at(sessions[-1] + timedelta(days=1))
+    claim = Claim(
+        person_id=person.id,
+        sign_up_id=sign_up.id,
+        role_id=sign_up.role_id,
+        status=spec.status,
+        version=1 + len(PATHS[spec.status]),
+        fee_choice=spec.fee_choice,
+        reduced_fee_pence=spec.reduced_fee_pence,
+        fee_choice_made_at=started,
+        created_by_id=person.id,
+        created_at=started,
+        is_late=(today - sessions[0]).days > 90,
+        return_reason=NOTES[ClaimStatus.RETURNED] if spec.status is ClaimStatus.RETURNED else "",
+    )
+    hundredths = version.session_minutes * 100 // 60 if version.fee_unit is FeeUnit.HOUR else 100
+    for session in sessions:
+        claim.lines.append(
+            ClaimLine(
+                kind=LineKind.FEE,
+                session_on=session,
+                description=f"{version.title} session",
+                units_hundredths=hundredths,
+                rate_pence=version.fee_pence,
+                rate_version_id=version.id,
+                amount_pence=fee_amount(version.fee_pence, hundredths, None),
+                is_earnings_like=True,
+            )
+        )
+    previous: ClaimStatus | None = ClaimStatus.DRAFT
+    claim.events.append(
+        ClaimEvent(
+            actor_id=person.id,
+            from_status=None,
+            to_status=ClaimStatus.DRAFT,
+            note="Claim started",
+            occurred_at=started,
+        )
+    )
+    for step, status in enumerate(PATHS[spec.status], start=1):
+        actor = person
+        if status in (ClaimStatus.VERIFIED, ClaimStatus.RETURNED):
+            actor = coordinator
+        elif status in (
+            ClaimStatus.APPROVED,
+            ClaimStatus.SCHEDULED,
+            ClaimStatus.PAID,
+            ClaimStatus.REJECTED,
+        ):
+            actor = finance
+        when = started + timedelta(days=step)
+        if status is ClaimStatus.SUBMITTED:
+            claim.submitted_at = when
+            claim.declaration_at = when
+            claim.submitted_by_id = person.id
+        claim.events.append(
+            ClaimEvent(
+                actor_id=actor.id,
+                from_status=previous,
+                to_status=status,
+                note=NOTES.get(status, ""),
+                occurred_at=when,
+            )
+        )
+        previous = status
+    return claim
