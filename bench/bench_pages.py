@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.sections import replace_section  # noqa: E402
 from payclaims import create_app  # noqa: E402
 from payclaims.demo import seed_demo  # noqa: E402
 
@@ -46,7 +47,7 @@ def median_ms(action: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
-    """Measure and write docs/benchmarks.md."""
+    """Measure and write this script's section of docs/benchmarks.md."""
     folder = Path(tempfile.mkdtemp())
     app = create_app(
         {
@@ -75,8 +76,6 @@ def main() -> None:
     median, p95 = median_ms(lambda: anonymous.get("/sign-in"))
     rows.insert(0, f"| `GET /sign-in` (signed out) | {median:.1f} | {p95:.1f} |")
     lines = [
-        "# Benchmarks",
-        "",
         "## Pages (bench/bench_pages.py)",
         "",
         f"Demo data, SQLite (WAL), Flask test client, {ROUNDS} requests per page after 10 "
@@ -86,10 +85,9 @@ def main() -> None:
         "| Page | Median ms | p95 ms |",
         "| --- | --- | --- |",
         *rows,
-        "",
     ]
-    target = ROOT / "docs" / "benchmarks.md"
-    target.write_text("\n".join(lines), encoding="utf-8")
+    # Only this script's section is replaced; the other scripts' sections stay.
+    replace_section(ROOT / "docs" / "benchmarks.md", "bench/bench_pages.py", "\n".join(lines))
     print("\n".join(lines))
 
 
