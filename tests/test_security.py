@@ -140,3 +140,15 @@ def test_text_typed_by_people_is_shown_as_text(client, make_user):
 
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+def test_flashed_messages_show_as_escaped_paragraphs(app):
+    from flask import flash, render_template_string
+
+    with app.test_request_context():
+        flash("Saved <b>ok</b>", "success")
+        html = render_template_string(
+            '{% from "_macros/messages.html" import flashed_messages %}{{ flashed_messages() }}'
+        )
+
+    assert '<p class="nhsuk-body nhsuk-u-margin-bottom-0">Saved &lt;b&gt;ok&lt;/b&gt;</p>' in html
