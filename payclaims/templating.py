@@ -89,6 +89,12 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
         "costcentres.index",
         ("costcentres.index", "costcentres.new", "costcentres.edit"),
     ),
+    (
+        (Role.FINANCE_ADMIN,),
+        "Expense categories",
+        "claims.category_rules",
+        ("claims.category_rules", "claims.edit_category_rules"),
+    ),
     (FINANCE_ROLES, "Bank details", "people.bank_changes", ("people.bank_changes",)),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),

@@ -116,6 +116,12 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "claims.fee_choice": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
     "claims.submit": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
     "claims.withdraw": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.add_expense_line": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.add_receipts": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.receipt": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.remove_receipt": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
+    "claims.category_rules": FINANCE_ADMIN_ONLY,
+    "claims.edit_category_rules": FINANCE_ADMIN_ONLY,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.
@@ -177,7 +183,11 @@ def _path_to_sign_in(response: TestResponse) -> str | None:
 def _natural_request(app: Flask, endpoint: str, other: User) -> tuple[str, str]:
     """The method and path to try: GET if the endpoint takes it, else an empty POST."""
     (rule,) = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
-    fillers: dict[str, object] = {"user_id": other.id, "token": "not-a-real-token"}
+    fillers: dict[str, object] = {
+        "user_id": other.id,
+        "token": "not-a-real-token",
+        "category": "taxi",
+    }
     # Other ids name nothing that exists: the rule is checked before the object is looked up,
     # and object-level checks (other people's sign-ups, records...) live with each area's tests.
     for name in rule.arguments - fillers.keys():

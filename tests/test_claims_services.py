@@ -477,7 +477,7 @@ def test_submit_claim_without_the_declaration_is_refused_on_that_field(world):
 def test_submit_claim_with_no_lines_is_refused(world):
     refusal = _refusal(world, _start(world))
 
-    assert refusal.for_field("lines") == ["Add at least one session to the claim"]
+    assert refusal.for_field("lines") == ["Add at least one session or expense to the claim"]
 
 
 @pytest.mark.usefixtures("ctx")

@@ -55,6 +55,7 @@ class AuditAction(enum.StrEnum):
     TRAINING_EXPORTED = "training.exported"
     COST_CENTRE_CREATED = "cost_centre.created"
     COST_CENTRE_EDITED = "cost_centre.edited"
+    EXPENSE_CATEGORY_CHANGED = "expense_category.changed"
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
@@ -100,6 +101,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.TRAINING_EXPORTED: "Training records exported",
     AuditAction.COST_CENTRE_CREATED: "Cost centre created",
     AuditAction.COST_CENTRE_EDITED: "Cost centre edited",
+    AuditAction.EXPENSE_CATEGORY_CHANGED: "Expense category rules changed",
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",

@@ -6,11 +6,12 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
 from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.rates import TENTHS, Vehicle
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
@@ -233,9 +234,36 @@ class ClaimLine(Model):
     # Counts as earnings for benefits (fees do; receipted expenses do not).
     is_earnings_like: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # Taxi lines: why a taxi was needed.
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # Mileage lines: miles in tenths (12.5 miles is 125), the vehicle and the passengers carried.
+    miles_tenths: Mapped[int | None]
+    vehicle: Mapped[Vehicle | None] = mapped_column(portable_enum(Vehicle))
+    passengers: Mapped[int | None]
+    # Set when the line was capped at sending: what was asked, and why it was reduced.
+    claimed_pence: Mapped[int | None]
+    cap_note: Mapped[str | None] = mapped_column(String(500))
 
     claim: Mapped[Claim] = relationship(back_populates="lines")
     rate_version: Mapped[RoleVersion | None] = relationship()
+    receipts: Mapped[list[Receipt]] = relationship(
+        back_populates="line", order_by="Receipt.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def miles(self) -> Decimal:
+        """The miles as a decimal number (12.5)."""
+        return Decimal(self.miles_tenths or 0) / TENTHS
+
+    @property
+    def miles_text(self) -> str:
+        """The miles as people write them: '10', '12.5'."""
+        return f"{self.miles.normalize():f}"
+
+    @property
+    def is_expense(self) -> bool:
+        """Whether the line pays back an expense."""
+        return self.kind is LineKind.EXPENSE
 
     @property
     def units(self) -> Decimal:
@@ -246,6 +274,69 @@ class ClaimLine(Model):
     def prep_hours(self) -> Decimal:
         """Preparation time in hours."""
         return Decimal(self.prep_minutes or 0) / 60
+
+
+class Receipt(Model):
+    """A receipt file (PDF, JPEG or PNG) for an expense line, stored in the database."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("claim_lines.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int]
+    # Finds the same file on another line or claim.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Loaded only when the file itself is downloaded.
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    line: Mapped[ClaimLine] = relationship(back_populates="receipts")
+
+
+class CapPeriod(enum.StrEnum):
+    """What a category's cap is counted over."""
+
+    CLAIM = "claim"
+    DAY = "day"
+
+    @property
+    def label(self) -> str:
+        """'a claim', 'a day'."""
+        return "per claim" if self is CapPeriod.CLAIM else "per day"
+
+
+class OverCap(enum.StrEnum):
+    """What happens to a line over the cap."""
+
+    CAP = "cap"
+    REFUSE = "refuse"
+
+    @property
+    def label(self) -> str:
+        """In plain words."""
+        return "Pay up to the cap, with a note" if self is OverCap.CAP else "Refuse the line"
+
+
+class ExpenseCategorySetting(Model):
+    """Finance's rules for one expense category. A category with no row uses the defaults."""
+
+    __tablename__ = "expense_category_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[ExpenseCategory] = mapped_column(portable_enum(ExpenseCategory), unique=True)
+    # A receipt is needed for lines above this amount (0: always); None: never.
+    receipt_above_pence: Mapped[int | None]
+    # The most paid for the category, per claim or per day; None: no cap.
+    cap_pence: Mapped[int | None]
+    cap_period: Mapped[CapPeriod] = mapped_column(portable_enum(CapPeriod), default=CapPeriod.CLAIM)
+    over_cap: Mapped[OverCap] = mapped_column(portable_enum(OverCap), default=OverCap.CAP)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class ClaimEvent(Model):

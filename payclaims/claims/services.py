@@ -1,4 +1,5 @@
-"""Claim use cases: starting a claim, its fee lines, how to be paid, sending and withdrawing.
+"""Claim use cases: starting a claim, its fee and expense lines, receipts, how to be paid,
+sending and withdrawing; and finance's rules for each expense category.
 
 Every change is a conditional UPDATE on the claim's (id, status, version) that adds one to the
 version, so two people changing a claim at once cannot both succeed: the loser is told to look
@@ -15,19 +16,28 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy import func as sa_func
 from sqlalchemy.orm import joinedload, selectinload
 
+from payclaims.audit.models import AuditAction
+from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
+from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import (
     HUNDREDTHS,
     LIVE_STATUSES,
+    CapPeriod,
     Claim,
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
+    ExpenseCategorySetting,
     FeeChoice,
     LineKind,
+    OverCap,
+    Receipt,
 )
+from payclaims.claims.rates import TENTHS, Vehicle, mileage_amount, tax_year_start
 from payclaims.database import utc_now
 from payclaims.dates import UK, add_months, format_date
 from payclaims.errors import DomainError, PermissionDenied
@@ -36,6 +46,7 @@ from payclaims.money import format_pence, multiply
 from payclaims.people.services import has_bank_details
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
+from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload
 
 STALE_MESSAGE = "Someone else has just changed this claim. Check it again."
 NOT_EDITABLE_MESSAGE = "This claim has been sent, so it cannot be changed now."
@@ -168,7 +179,9 @@ def load_claim(claim_id: int) -> Claim | None:
             joinedload(Claim.sign_up).joinedload(SignUp.version),
             joinedload(Claim.submitted_by),
             joinedload(Claim.created_by),
-            selectinload(Claim.lines).joinedload(ClaimLine.rate_version),
+            selectinload(Claim.lines).options(
+                joinedload(ClaimLine.rate_version), selectinload(ClaimLine.receipts)
+            ),
             selectinload(Claim.events).options(
                 joinedload(ClaimEvent.actor), joinedload(ClaimEvent.on_behalf_of)
             ),
@@ -452,6 +465,487 @@ def set_fee_choice(
     db.session.commit()
 
 
+# Expense categories: finance's rules --------------------------------------------------------
+
+RECEIPT_TYPES = frozenset({PDF, JPEG, PNG})
+MAX_PASSENGERS = 4
+# One journey; a longer one is almost certainly a typing mistake.
+MAX_MILES_TENTHS = 1000 * TENTHS
+MAX_RECEIPTS_PER_LINE = 10
+# A file as it arrived: its name and its bytes.
+Upload = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """The rules in force for one expense category: finance's settings, or the defaults."""
+
+    category: ExpenseCategory
+    receipt_above_pence: int | None
+    cap_pence: int | None
+    cap_period: CapPeriod
+    over_cap: OverCap
+
+    def needs_receipt(self, amount_pence: int) -> bool:
+        """Whether a line of this amount needs a receipt."""
+        return self.receipt_above_pence is not None and amount_pence > self.receipt_above_pence
+
+    @property
+    def receipt_text(self) -> str:
+        """'Always', 'Above £20.00', 'Never'."""
+        if self.receipt_above_pence is None:
+            return "Never"
+        if self.receipt_above_pence == 0:
+            return "Always"
+        return f"Above {format_pence(self.receipt_above_pence)}"
+
+    @property
+    def cap_text(self) -> str:
+        """'£30.00 per day', or 'No cap'."""
+        if self.cap_pence is None:
+            return "No cap"
+        return f"{format_pence(self.cap_pence)} {self.cap_period.label}"
+
+
+def default_rules(category: ExpenseCategory) -> CategoryRules:
+    """A receipt always, except for mileage (worked out from the miles); no cap."""
+    return CategoryRules(
+        category=category,
+        receipt_above_pence=None if category is ExpenseCategory.MILEAGE else 0,
+        cap_pence=None,
+        cap_period=CapPeriod.CLAIM,
+        over_cap=OverCap.CAP,
+    )
+
+
+def category_rules() -> dict[ExpenseCategory, CategoryRules]:
+    """The rules for every category, in one query."""
+    rules = {category: default_rules(category) for category in ExpenseCategory}
+    for setting in db.session.scalars(select(ExpenseCategorySetting)):
+        rules[setting.category] = CategoryRules(
+            category=setting.category,
+            receipt_above_pence=setting.receipt_above_pence,
+            cap_pence=setting.cap_pence,
+            cap_period=setting.cap_period,
+            over_cap=setting.over_cap,
+        )
+    return rules
+
+
+def _require_finance_admin(actor: User) -> None:
+    if not actor.is_active or not actor.has_role(Role.FINANCE_ADMIN):
+        raise PermissionDenied("Only a finance admin can do this.")
+
+
+def save_category_rules(
+    category: ExpenseCategory,
+    *,
+    actor: User,
+    receipt_above_pence: int | None,
+    cap_pence: int | None,
+    cap_period: CapPeriod,
+    over_cap: OverCap,
+    ip_address: str | None,
+) -> None:
+    """Set a category's receipt threshold and cap; audited. Sent claims keep their amounts."""
+    _require_finance_admin(actor)
+    if receipt_above_pence is not None and receipt_above_pence < 0:
+        raise DomainError("Enter an amount of £0 or more", field="receipt_above")
+    if cap_pence is not None and cap_pence <= 0:
+        raise DomainError("Enter a cap more than £0, or leave it empty", field="cap")
+    before = category_rules()[category]
+    setting = db.session.scalar(
+        select(ExpenseCategorySetting).where(ExpenseCategorySetting.category == category)
+    )
+    if setting is None:
+        setting = ExpenseCategorySetting(category=category)
+        db.session.add(setting)
+    setting.receipt_above_pence = receipt_above_pence
+    setting.cap_pence = cap_pence
+    setting.cap_period = cap_period
+    setting.over_cap = over_cap
+    setting.updated_by_id = actor.id
+    setting.updated_at = utc_now()
+    after = CategoryRules(category, receipt_above_pence, cap_pence, cap_period, over_cap)
+    if after == before:
+        db.session.rollback()
+        return
+    cap_rule = f"{after.cap_text}, {over_cap.label.lower()}" if cap_pence else after.cap_text
+    db.session.flush()
+    record_event(
+        AuditAction.EXPENSE_CATEGORY_CHANGED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=(
+            f"{category.label}: receipt {before.receipt_text.lower()} → "
+            f"{after.receipt_text.lower()}; cap {before.cap_text} → {cap_rule}"
+        ),
+        about=("expense_category_setting", setting.id),
+    )
+    db.session.commit()
+
+
+# Expense lines and receipts ------------------------------------------------------------------
+
+
+def offered_categories(claim: Claim) -> list[ExpenseCategory]:
+    """The categories of the version the person signed up to: the ones the form offers."""
+    covered = set(claim.sign_up.version.expense_categories)
+    return [category for category in ExpenseCategory if category.value in covered]
+
+
+def covered_categories(claim: Claim, on: date) -> list[ExpenseCategory]:
+    """The categories the role covered on ``on``, in the usual order."""
+    covered = set(version_in_force(claim.sign_up, on).expense_categories)
+    return [category for category in ExpenseCategory if category.value in covered]
+
+
+def _checked_receipts(files: Sequence[Upload]) -> list[Receipt]:
+    """Receipts from uploaded files; each file is checked from its content."""
+    receipts = []
+    for filename, content in files:
+        try:
+            checked = check_upload(filename, content, allowed=RECEIPT_TYPES)
+        except UploadError as error:
+            raise DomainError(f"{filename or 'The file'}: {error}", field="receipts") from error
+        receipts.append(
+            Receipt(
+                filename=checked.filename,
+                content_type=checked.content_type,
+                size_bytes=checked.size_bytes,
+                sha256=checked.sha256,
+                content=checked.content,
+            )
+        )
+    return receipts
+
+
+def earlier_car_miles_tenths(person_id: int, on: date) -> int:
+    """Car miles the person has claimed in the tax year of ``on``, up to that date.
+
+    Lines on any claim of theirs count, drafts included, except withdrawn or rejected ones. A
+    line's amount is fixed when it is added: adding an earlier journey later does not re-price
+    the lines after it.
+    """
+    total = db.session.scalar(
+        select(sa_func.coalesce(sa_func.sum(ClaimLine.miles_tenths), 0))
+        .join(Claim, ClaimLine.claim_id == Claim.id)
+        .where(
+            Claim.person_id == person_id,
+            Claim.status.not_in((ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)),
+            ClaimLine.category == ExpenseCategory.MILEAGE,
+            ClaimLine.vehicle == Vehicle.CAR,
+            ClaimLine.session_on >= tax_year_start(on),
+            ClaimLine.session_on <= on,
+        )
+    )
+    return int(total or 0)
+
+
+def _mileage(
+    claim: Claim, *, on: date, miles_tenths: int | None, vehicle: Vehicle | None, passengers: int
+) -> int:
+    """Check a journey and work out its amount at the rates in force on ``on``."""
+    if not miles_tenths or miles_tenths <= 0:
+        raise DomainError("Enter the miles you travelled, like 12 or 12.5", field="miles")
+    if miles_tenths > MAX_MILES_TENTHS:
+        raise DomainError("For one journey you can claim at most 1,000 miles", field="miles")
+    if vehicle is None:
+        raise DomainError("Select what you travelled in", field="vehicle")
+    if not 0 <= passengers <= MAX_PASSENGERS:
+        raise DomainError(f"Passengers must be between 0 and {MAX_PASSENGERS}", field="passengers")
+    if passengers and vehicle is not Vehicle.CAR:
+        raise DomainError("Passengers are paid only in a car or van", field="passengers")
+    earlier = earlier_car_miles_tenths(claim.person_id, on) if vehicle is Vehicle.CAR else 0
+    return mileage_amount(
+        vehicle, miles_tenths=miles_tenths, passengers=passengers, on=on, earlier_car_tenths=earlier
+    )
+
+
+def add_expense_line(
+    claim: Claim,
+    *,
+    actor: User,
+    category: ExpenseCategory,
+    session_on: date,
+    description: str = "",
+    amount_pence: int | None = None,
+    reason: str = "",
+    miles_tenths: int | None = None,
+    vehicle: Vehicle | None = None,
+    passengers: int = 0,
+    receipts: Sequence[Upload] = (),
+    expected_version: int | None = None,
+) -> ClaimLine:
+    """Add an expense, with its receipts; a mileage line's amount is the server's."""
+    _require_edit(claim, actor)
+    _check_version(claim, expected_version)
+    if category not in covered_categories(claim, session_on):
+        raise DomainError(
+            f"This role does not pay for {category.label.lower()} on {format_date(session_on)}",
+            field="category",
+        )
+    description, reason = description.strip(), reason.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise DomainError(f"Keep it to {DESCRIPTION_MAX} characters or fewer", field="description")
+    if len(reason) > DESCRIPTION_MAX:
+        raise DomainError(f"Keep it to {DESCRIPTION_MAX} characters or fewer", field="reason")
+    if category is ExpenseCategory.OTHER and not description:
+        raise DomainError("Say what the expense was for", field="description")
+    if category is ExpenseCategory.TAXI and not reason:
+        raise DomainError("Say why you needed a taxi", field="reason")
+    if category is ExpenseCategory.MILEAGE:
+        amount = _mileage(
+            claim, on=session_on, miles_tenths=miles_tenths, vehicle=vehicle, passengers=passengers
+        )
+    else:
+        if amount_pence is None or amount_pence <= 0:
+            raise DomainError("Enter the amount you paid, like 12.50", field="amount")
+        amount, miles_tenths, vehicle, passengers = amount_pence, None, None, 0
+    if len(receipts) > MAX_RECEIPTS_PER_LINE:
+        raise DomainError(
+            f"Add at most {MAX_RECEIPTS_PER_LINE} files to one line", field="receipts"
+        )
+    line = ClaimLine(
+        claim_id=claim.id,
+        kind=LineKind.EXPENSE,
+        category=category,
+        session_on=session_on,
+        description=description,
+        reason=reason or None,
+        miles_tenths=miles_tenths,
+        vehicle=vehicle,
+        passengers=passengers if category is ExpenseCategory.MILEAGE else None,
+        amount_pence=amount,
+        # Receipted expenses, and mileage at the HMRC rate, are not earnings for benefits.
+        is_earnings_like=False,
+        receipts=_checked_receipts(receipts),
+    )
+    for receipt in line.receipts:
+        receipt.uploaded_by_id = actor.id
+    _edited(
+        claim,
+        actor=actor,
+        note=(
+            f"Added {category.label.lower()} for {format_date(session_on)}: {format_pence(amount)}"
+        ),
+    )
+    db.session.add(line)
+    db.session.commit()
+    return line
+
+
+def add_receipts(
+    claim: Claim,
+    line: ClaimLine,
+    *,
+    actor: User,
+    files: Sequence[Upload],
+    expected_version: int | None = None,
+) -> list[Receipt]:
+    """Add one or more receipt files to an expense line."""
+    _require_edit(claim, actor)
+    _check_version(claim, expected_version)
+    if line.claim_id != claim.id or not line.is_expense:
+        raise DomainError("Receipts can be added only to an expense on this claim.")
+    if not files:
+        raise DomainError("Select a photo or file of the receipt", field="receipts")
+    if len(line.receipts) + len(files) > MAX_RECEIPTS_PER_LINE:
+        raise DomainError(
+            f"A line can have at most {MAX_RECEIPTS_PER_LINE} files", field="receipts"
+        )
+    receipts = _checked_receipts(files)
+    for receipt in receipts:
+        receipt.line_id = line.id
+        receipt.uploaded_by_id = actor.id
+        db.session.add(receipt)
+    names = ", ".join(receipt.filename for receipt in receipts)
+    _edited(claim, actor=actor, note=f"Added a receipt for {format_date(line.session_on)}: {names}")
+    db.session.commit()
+    return receipts
+
+
+def remove_receipt(
+    claim: Claim, receipt: Receipt, *, actor: User, expected_version: int | None = None
+) -> None:
+    """Take a receipt file off a line of a draft or returned claim."""
+    _require_edit(claim, actor)
+    _check_version(claim, expected_version)
+    if receipt.line.claim_id != claim.id:
+        raise DomainError("That receipt is not on this claim.")
+    note = f"Removed the receipt {receipt.filename} ({format_date(receipt.line.session_on)})"
+    _edited(claim, actor=actor, note=note)
+    db.session.delete(receipt)
+    db.session.commit()
+
+
+def line_receipt(claim: Claim, receipt_id: int) -> Receipt | None:
+    """A receipt on one of the claim's lines (with its content), or None."""
+    receipt = db.session.get(Receipt, receipt_id)
+    if receipt is None or receipt.line.claim_id != claim.id:
+        return None
+    return receipt
+
+
+@dataclass(frozen=True)
+class CapOutcome:
+    """What a line over its category's cap may be paid, and the words that explain it."""
+
+    allowed_pence: int
+    over_cap: OverCap
+    message: str
+
+
+def cap_outcomes(
+    claim: Claim, rules: dict[ExpenseCategory, CategoryRules]
+) -> dict[int, CapOutcome]:
+    """Lines over their category's cap (per claim or per day, counted in date order), by id."""
+    used: dict[tuple[ExpenseCategory, date | None], int] = {}
+    outcomes: dict[int, CapOutcome] = {}
+    for line in sorted(claim.lines, key=lambda line: (line.session_on, line.id)):
+        if line.category is None:
+            continue
+        rule = rules[line.category]
+        if rule.cap_pence is None:
+            continue
+        key = (line.category, line.session_on if rule.cap_period is CapPeriod.DAY else None)
+        asked = line.claimed_pence or line.amount_pence
+        remaining = max(0, rule.cap_pence - used.get(key, 0))
+        used[key] = used.get(key, 0) + min(asked, remaining)
+        if asked <= remaining:
+            continue
+        cap = f"{format_pence(rule.cap_pence)} {rule.cap_period.label}"
+        if rule.over_cap is OverCap.CAP:
+            message = (
+                f"Capped: {line.category.label.lower()} is paid up to {cap}, so "
+                f"{format_pence(remaining)} of the {format_pence(asked)} claimed is paid"
+            )
+        else:
+            message = (
+                f"{format_pence(asked)} is over the limit for {line.category.label.lower()} of "
+                f"{cap}. Claim {format_pence(remaining)} or less, or remove this line"
+            )
+        outcomes[line.id] = CapOutcome(remaining, rule.over_cap, message)
+    return outcomes
+
+
+def cap_notes(claim: Claim) -> dict[str, list[str]]:
+    """Notes for the lines that will be paid only up to their category's cap, by line field."""
+    return {
+        f"line-{line_id}": [outcome.message]
+        for line_id, outcome in cap_outcomes(claim, category_rules()).items()
+        if outcome.over_cap is OverCap.CAP
+    }
+
+
+def _apply_caps(claim: Claim, outcomes: dict[int, CapOutcome]) -> None:
+    """Pay capped lines up to the cap with a note; lines no longer over it are paid in full."""
+    for line in claim.lines:
+        if not line.is_expense:
+            continue
+        asked = line.claimed_pence or line.amount_pence
+        outcome = outcomes.get(line.id)
+        if outcome is not None and outcome.over_cap is OverCap.CAP:
+            line.amount_pence, line.claimed_pence = outcome.allowed_pence, asked
+            line.cap_note = outcome.message
+        else:
+            line.amount_pence, line.claimed_pence, line.cap_note = asked, None, None
+
+
+@dataclass(frozen=True)
+class ReceiptUsed:
+    """A receipt file already on another live claim."""
+
+    claim_id: int
+    person_id: int
+
+
+def _receipts_elsewhere(claim: Claim) -> dict[str, ReceiptUsed]:
+    """Receipt files (by sha256) of this claim that are on a line of another live claim."""
+    hashes = {receipt.sha256 for line in claim.lines for receipt in line.receipts}
+    if not hashes:
+        return {}
+    rows = db.session.execute(
+        select(Receipt.sha256, Claim.id, Claim.person_id)
+        .join(ClaimLine, Receipt.line_id == ClaimLine.id)
+        .join(Claim, ClaimLine.claim_id == Claim.id)
+        .where(
+            Receipt.sha256.in_(hashes),
+            Claim.id != claim.id,
+            Claim.status.in_(LIVE_STATUSES),
+        )
+        .order_by(Claim.id)
+    )
+    found: dict[str, ReceiptUsed] = {}
+    for sha256, claim_id, person_id in rows:
+        found.setdefault(sha256, ReceiptUsed(claim_id, person_id))
+    return found
+
+
+def _expense_problems(
+    claim: Claim, today: date, rules: dict[ExpenseCategory, CategoryRules]
+) -> list[DomainError]:
+    """Future dates, missing receipts, lines over a refusing cap and receipts used twice."""
+    problems: list[DomainError] = []
+    outcomes = cap_outcomes(claim, rules)
+    elsewhere = _receipts_elsewhere(claim)
+    first_line_of: dict[str, int] = {}
+    for line in claim.lines:
+        if line.category is None:
+            continue
+        field = line_field(line)
+        when = format_date(line.session_on)
+        if line.session_on > today:
+            problems.append(
+                DomainError(
+                    f"The expense on {when} is in the future. Claim for it after you have paid it",
+                    field=field,
+                )
+            )
+        rule = rules[line.category]
+        asked = line.claimed_pence or line.amount_pence
+        if rule.needs_receipt(asked) and not line.receipts:
+            above = (
+                ""
+                if not rule.receipt_above_pence
+                else f" above {format_pence(rule.receipt_above_pence)}"
+            )
+            problems.append(
+                DomainError(
+                    f"Add a photo or file of the receipt: {line.category.label.lower()} "
+                    f"needs one{above}",
+                    field=field,
+                )
+            )
+        outcome = outcomes.get(line.id)
+        if outcome is not None and outcome.over_cap is OverCap.REFUSE:
+            problems.append(DomainError(outcome.message, field=field))
+        for receipt in line.receipts:
+            used = elsewhere.get(receipt.sha256)
+            if used is not None:
+                where = (
+                    f"on your claim C-{used.claim_id:06d}"
+                    if used.person_id == claim.person_id
+                    else "on another claim"
+                )
+                problems.append(
+                    DomainError(
+                        f"The receipt {receipt.filename} is already {where}. A receipt can be "
+                        "paid only once: remove this line, or withdraw the other claim",
+                        field=field,
+                    )
+                )
+            elif first_line_of.setdefault(receipt.sha256, line.id) != line.id:
+                problems.append(
+                    DomainError(
+                        f"The receipt {receipt.filename} is also on another line of this claim. "
+                        "A receipt can be paid only once: remove one of the lines",
+                        field=field,
+                    )
+                )
+    return problems
+
+
 # Sending ---------------------------------------------------------------------------------
 
 
@@ -500,7 +994,12 @@ def is_late(claim: Claim, today: date) -> bool:
 
 
 def submission_problems(
-    claim: Claim, *, actor: User, declared: bool, today: date
+    claim: Claim,
+    *,
+    actor: User,
+    declared: bool,
+    today: date,
+    rules: dict[ExpenseCategory, CategoryRules] | None = None,
 ) -> list[DomainError]:
     """Everything that stops the claim being sent, each under its field or line."""
     person = claim.person
@@ -525,7 +1024,9 @@ def submission_problems(
             )
         )
     if not claim.lines:
-        problems.append(DomainError("Add at least one session to the claim", field="lines"))
+        problems.append(
+            DomainError("Add at least one session or expense to the claim", field="lines")
+        )
     duplicates = _duplicates(claim)
     seen: set[date] = set()
     for line in claim.fee_lines:
@@ -557,6 +1058,7 @@ def submission_problems(
                 )
             )
         seen.add(line.session_on)
+    problems.extend(_expense_problems(claim, today, rules or category_rules()))
     if claim.fee_choice is FeeChoice.REDUCED and (
         claim.reduced_fee_pence is None or claim.reduced_fee_pence >= claim.fee_total_pence
     ):
@@ -588,9 +1090,11 @@ def submit_claim(
     """Send the claim to the coordinator, once every check passes; flag it if it is late."""
     _require_edit(claim, actor)
     _check_version(claim, expected_version)
-    problems = submission_problems(claim, actor=actor, declared=declared, today=today)
+    rules = category_rules()
+    problems = submission_problems(claim, actor=actor, declared=declared, today=today, rules=rules)
     if problems:
         raise SubmissionRefused(problems)
+    _apply_caps(claim, cap_outcomes(claim, rules))
     now = utc_now()
     late = is_late(claim, today)
     from_status = claim.status

@@ -1,26 +1,42 @@
-"""Claims: the person's list and claim pages, and starting a claim for someone."""
+"""Claims: the person's list and claim pages, starting a claim for someone, expenses and
+receipts; and finance's rules for each expense category."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
 from payclaims.claims import services
+from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.forms import (
+    CategoryRulesForm,
     ClaimActionForm,
+    ExpenseLineForm,
     FeeChoiceForm,
     FeeLineForm,
+    ReceiptsForm,
     SubmitClaimForm,
     VersionedForm,
 )
-from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice
+from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, FeeChoice, OverCap
 from payclaims.dates import uk_today
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.forms import PostForm, add_error
+from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.people.services import current_details
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
@@ -248,6 +264,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
         form=form,
         bank_details=current_details(claim.person),
         late=services.is_late(claim, today),
+        cap_notes=services.cap_notes(claim),
         time_limit_months=services.time_limit_months(),
         unit_name=services.unit_name,
     )
@@ -274,3 +291,173 @@ def withdraw(claim_id: int) -> ResponseReturnValue:
         flash(f"Claim {claim.reference} is withdrawn.", "success")
         return redirect(detail)
     return render_template("claims/withdraw.html", claim=claim, form=form)
+
+
+def _uploads(field_name: str) -> list[services.Upload]:
+    """The files chosen in a file input, as (name, bytes); an empty input gives none."""
+    files = []
+    for upload in request.files.getlist(field_name):
+        # Big files are spooled to a temporary file: close it as soon as it is read.
+        try:
+            if upload.filename:
+                files.append((upload.filename, upload.read()))
+        finally:
+            upload.close()
+    return files
+
+
+@bp.route("/claims/<int:claim_id>/expenses/new", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def add_expense_line(claim_id: int) -> ResponseReturnValue:
+    """Add an expense, with photos or files of its receipts."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    covered = services.offered_categories(claim)
+    form = ExpenseLineForm(version=claim.version)
+    form.category.choices = [SelectChoice(category.value, category.label) for category in covered]
+    if covered and form.validate_on_submit():
+        assert form.session_on.data is not None
+        try:
+            services.add_expense_line(
+                claim,
+                actor=current_user,
+                category=ExpenseCategory(form.category.data),
+                session_on=form.session_on.data,
+                description=form.description.data or "",
+                amount_pence=form.amount.data,
+                reason=form.reason.data or "",
+                miles_tenths=form.miles_tenths,
+                vehicle=form.chosen_vehicle,
+                passengers=int(form.passengers.data or 0),
+                receipts=_uploads(form.receipts.name),
+                expected_version=form.seen_version,
+            )
+        except DomainError as error:
+            _show_error(form, error, claim)
+        else:
+            flash("Expense added to the claim.", "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template("claims/expense_line.html", claim=claim, form=form, covered=covered)
+
+
+def _line_or_404(claim: Claim, line_id: int) -> ClaimLine:
+    line = next((line for line in claim.lines if line.id == line_id), None)
+    if line is None or not line.is_expense:
+        abort(404)
+    return line
+
+
+@bp.route("/claims/<int:claim_id>/lines/<int:line_id>/receipts", methods=["GET", "POST"])
+@roles_required(*CLAIM_ROLES)
+def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
+    """Add photos or files of receipts to an expense."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    line = _line_or_404(claim, line_id)
+    form = ReceiptsForm(version=claim.version)
+    if form.validate_on_submit():
+        try:
+            services.add_receipts(
+                claim,
+                line,
+                actor=current_user,
+                files=_uploads(form.receipts.name),
+                expected_version=form.seen_version,
+            )
+        except DomainError as error:
+            _show_error(form, error, claim)
+        else:
+            flash("Receipt added.", "success")
+            return redirect(url_for("claims.detail", claim_id=claim.id))
+    return render_template("claims/receipts.html", claim=claim, line=line, form=form)
+
+
+@bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>")
+@roles_required(*CLAIM_ROLES)
+def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
+    """Download a receipt: only for the person and the staff who work the claim."""
+    claim = _visible_claim_or_404(claim_id)
+    stored = services.line_receipt(claim, receipt_id)
+    if stored is None:
+        abort(404)
+    response = send_file(
+        io.BytesIO(stored.content),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        etag=False,
+        max_age=0,
+    )
+    # Even if a browser were to open it, the file may run nothing and reach nothing.
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>/remove", methods=["POST"])
+@roles_required(*CLAIM_ROLES)
+def remove_receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
+    """Take a receipt file off an expense."""
+    claim = _editable_claim(claim_id)
+    if not isinstance(claim, Claim):
+        return claim
+    stored = services.line_receipt(claim, receipt_id)
+    if stored is None:
+        abort(404)
+    form = ClaimActionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_receipt(
+                claim, stored, actor=current_user, expected_version=form.seen_version
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Receipt removed.", "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
+
+
+@bp.route("/finance/expense-categories")
+@roles_required(Role.FINANCE_ADMIN)
+def category_rules() -> ResponseReturnValue:
+    """Every expense category with its receipt threshold and cap."""
+    return render_template(
+        "claims/category_rules.html", rules=list(services.category_rules().values())
+    )
+
+
+@bp.route("/finance/expense-categories/<category>", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def edit_category_rules(category: str) -> ResponseReturnValue:
+    """Change when a category needs a receipt, and its cap."""
+    if category not in {member.value for member in ExpenseCategory}:
+        abort(404)
+    chosen = ExpenseCategory(category)
+    rules = services.category_rules()[chosen]
+    above = rules.receipt_above_pence
+    form = CategoryRulesForm(
+        receipt_rule="never" if above is None else "always" if above == 0 else "above",
+        receipt_above=above or None,
+        cap=rules.cap_pence,
+        cap_period=rules.cap_period.value,
+        over_cap=rules.over_cap.value,
+    )
+    if form.validate_on_submit():
+        try:
+            services.save_category_rules(
+                chosen,
+                actor=current_user,
+                receipt_above_pence=form.receipt_above_pence,
+                cap_pence=form.cap.data,
+                cap_period=CapPeriod(form.cap_period.data),
+                over_cap=OverCap(form.over_cap.data),
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(f"{chosen.label}: saved.", "success")
+            return redirect(url_for("claims.category_rules"))
+    return render_template("claims/category_rule.html", category=chosen, form=form)
