@@ -94,3 +94,6 @@ def test_demo_has_claims_in_every_status_with_their_history(app, app_ctx):
     assert all(claim.events[-1].to_status is claim.status for claim in claims)
     assert any(claim.is_late for claim in claims)
     assert any(claim.fee_choice.value != "full" for claim in claims)
+    lines = [line for claim in claims for line in claim.lines]
+    assert any(line.receipts for line in lines)
+    assert any(line.category and line.category.value == "mileage" for line in lines)

@@ -6,18 +6,32 @@ directly (with the events that would have led there) so that every page has some
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from payclaims.auth.models import User
-from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, FeeChoice, LineKind
+from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.models import (
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimStatus,
+    FeeChoice,
+    LineKind,
+    Receipt,
+)
+from payclaims.claims.rates import Vehicle, mileage_amount
 from payclaims.claims.services import fee_amount
 from payclaims.dates import uk_today
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
 from payclaims.roles.models import FeeUnit, RoleDescription, SignUp, SignUpStatus
+from payclaims.uploads import PNG
 
 # The steps a claim takes to reach each status, from draft.
 PATHS: dict[ClaimStatus, tuple[ClaimStatus, ...]] = {
@@ -58,11 +72,19 @@ class DemoClaim:
     sessions_days_ago: tuple[int, ...]
     fee_choice: FeeChoice = FeeChoice.FULL
     reduced_fee_pence: int | None = None
+    # A bus fare with a photo of the ticket, and a car journey, on the first session.
+    with_expenses: bool = False
 
 
 CLAIMS = (
     DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.DRAFT, (3,)),
-    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.SUBMITTED, (10,)),
+    DemoClaim(
+        f"expert@{DEMO_DOMAIN}",
+        "Interview panel member",
+        ClaimStatus.SUBMITTED,
+        (10,),
+        with_expenses=True,
+    ),
     DemoClaim(
         f"expert@{DEMO_DOMAIN}",
         "Interview panel member",
@@ -72,7 +94,13 @@ CLAIMS = (
         4000,
     ),
     DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.APPROVED, (24,)),
-    DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.PAID, (40, 38)),
+    DemoClaim(
+        f"expert@{DEMO_DOMAIN}",
+        "Interview panel member",
+        ClaimStatus.PAID,
+        (40, 38),
+        with_expenses=True,
+    ),
     DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.RETURNED, (31,)),
     DemoClaim(
         f"expert@{DEMO_DOMAIN}",
@@ -155,6 +183,8 @@ def _claim(
                 is_earnings_like=True,
             )
         )
+    if spec.with_expenses:
+        _add_expenses(claim, person, sessions[0])
     previous: ClaimStatus | None = ClaimStatus.DRAFT
     claim.events.append(
         ClaimEvent(
@@ -192,3 +222,54 @@ def _claim(
         )
         previous = status
     return claim
+
+
+def _ticket_photo() -> bytes:
+    """A small PNG standing for a photo of a bus ticket."""
+    image = Image.new("RGB", (120, 60), "white")
+    ImageDraw.Draw(image).text((8, 20), "BUS 3.40", fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _add_expenses(claim: Claim, person: User, day: date) -> None:
+    photo = _ticket_photo()
+    fare = ClaimLine(
+        kind=LineKind.EXPENSE,
+        category=ExpenseCategory.PUBLIC_TRANSPORT,
+        session_on=day,
+        description="Bus to Riverside House and back",
+        amount_pence=340,
+        is_earnings_like=False,
+    )
+    fare.receipts.append(
+        Receipt(
+            filename="bus-ticket.png",
+            content_type=PNG,
+            size_bytes=len(photo),
+            # Each demo claim's ticket differs, as real ones would (sha256 finds reuse).
+            sha256=hashlib.sha256(photo + str(claim.created_at).encode()).hexdigest(),
+            content=photo,
+            uploaded_by_id=person.id,
+        )
+    )
+    miles_tenths = 124
+    claim.lines.extend(
+        [
+            fare,
+            ClaimLine(
+                kind=LineKind.EXPENSE,
+                category=ExpenseCategory.MILEAGE,
+                session_on=day,
+                description="Drove to the second interview venue",
+                miles_tenths=miles_tenths,
+                vehicle=Vehicle.CAR,
+                passengers=0,
+                amount_pence=mileage_amount(
+                    Vehicle.CAR, miles_tenths=miles_tenths, passengers=0, on=day
+                ),
+                is_earnings_like=False,
+            ),
+        ]
+    )
