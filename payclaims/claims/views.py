@@ -3,8 +3,6 @@ receipts; and finance's rules for each expense category."""
 
 from __future__ import annotations
 
-import io
-
 from flask import (
     Blueprint,
     abort,
@@ -12,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -34,6 +31,7 @@ from payclaims.claims.forms import (
 )
 from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, FeeChoice, OverCap
 from payclaims.dates import uk_today
+from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
@@ -382,18 +380,9 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     stored = services.line_receipt(claim, receipt_id)
     if stored is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(stored.content),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        etag=False,
-        max_age=0,
+    return stored_file_response(
+        stored.content, content_type=stored.content_type, filename=stored.filename
     )
-    # Even if a browser were to open it, the file may run nothing and reach nothing.
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.route("/claims/<int:claim_id>/receipts/<int:receipt_id>/remove", methods=["POST"])

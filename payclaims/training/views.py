@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +13,7 @@ from werkzeug.wrappers import Response
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
 from payclaims.dates import uk_today
+from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
@@ -301,18 +300,9 @@ def evidence(record_id: int) -> ResponseReturnValue:
         )
     except DomainError:
         abort(404)
-    response = send_file(
-        io.BytesIO(stored.content),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        etag=False,
-        max_age=0,
+    return stored_file_response(
+        stored.content, content_type=stored.content_type, filename=stored.filename
     )
-    # Even if a browser were to open it, the file may run nothing and reach nothing.
-    response.headers["Content-Security-Policy"] = "sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # Courses ----------------------------------------------------------------------------------
