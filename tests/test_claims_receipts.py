@@ -290,6 +290,25 @@ def test_the_role_s_coordinator_can_download_a_receipt(client, coordinator, expe
     assert client.get(f"/claims/{claim_id}/receipts/{receipt_id}").status_code == 200
 
 
+def test_staff_receipt_downloads_are_audited_and_the_person_s_are_not(
+    app, client, expert, coordinator, expense_claim
+):
+    claim_id, _line_id, receipt_id = expense_claim()
+    sign_in(client, expert)
+    client.get(f"/claims/{claim_id}/receipts/{receipt_id}")
+    sign_in(client, coordinator)
+    client.get(f"/claims/{claim_id}/receipts/{receipt_id}")
+
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.RECEIPT_DOWNLOADED.value)
+        ).all()
+        assert [(event.actor_id, event.subject_user_id) for event in events] == [
+            (coordinator.id, expert.id)
+        ]
+        assert events[0].object_type == "claim" and events[0].object_id == claim_id
+
+
 @pytest.mark.parametrize("intruder_roles", [(Role.EXPERT,), (Role.COORDINATOR,)])
 def test_someone_else_guessing_receipt_and_line_ids_gets_not_found(
     app, client, make_user, expense_claim, intruder_roles

@@ -52,6 +52,7 @@ class AuditAction(enum.StrEnum):
     TRAINING_VERIFIED = "training.verified"
     TRAINING_REJECTED = "training.rejected"
     TRAINING_EVIDENCE_DOWNLOADED = "training.evidence_downloaded"
+    RECEIPT_DOWNLOADED = "claim.receipt_downloaded"
     TRAINING_EXPORTED = "training.exported"
     COST_CENTRE_CREATED = "cost_centre.created"
     COST_CENTRE_EDITED = "cost_centre.edited"
@@ -98,6 +99,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.TRAINING_VERIFIED: "Training verified",
     AuditAction.TRAINING_REJECTED: "Self-declared training not accepted",
     AuditAction.TRAINING_EVIDENCE_DOWNLOADED: "Training evidence downloaded",
+    AuditAction.RECEIPT_DOWNLOADED: "Receipt downloaded by staff",
     AuditAction.TRAINING_EXPORTED: "Training records exported",
     AuditAction.COST_CENTRE_CREATED: "Cost centre created",
     AuditAction.COST_CENTRE_EDITED: "Cost centre edited",

@@ -779,6 +779,24 @@ def remove_receipt(
     db.session.commit()
 
 
+def receipt_for_download(
+    claim: Claim, receipt_id: int, *, actor: User, ip_address: str | None
+) -> Receipt | None:
+    """A receipt of the claim for ``actor`` to download; staff downloads are audited."""
+    receipt = line_receipt(claim, receipt_id)
+    if receipt is not None and actor.id != claim.person_id:
+        record_event(
+            AuditAction.RECEIPT_DOWNLOADED,
+            actor=actor,
+            subject=claim.person,
+            ip_address=ip_address,
+            detail=f"{claim.reference}: {receipt.filename} ({receipt.sha256[:12]})",
+            about=("claim", claim.id),
+        )
+        db.session.commit()
+    return receipt
+
+
 def line_receipt(claim: Claim, receipt_id: int) -> Receipt | None:
     """A receipt on one of the claim's lines (with its content), or None."""
     receipt = db.session.get(Receipt, receipt_id)

@@ -377,7 +377,9 @@ def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
 def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Download a receipt: only for the person and the staff who work the claim."""
     claim = _visible_claim_or_404(claim_id)
-    stored = services.line_receipt(claim, receipt_id)
+    stored = services.receipt_for_download(
+        claim, receipt_id, actor=current_user, ip_address=request.remote_addr
+    )
     if stored is None:
         abort(404)
     return stored_file_response(
