@@ -3,6 +3,8 @@ receipts; and finance's rules for each expense category."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -61,6 +63,21 @@ def _editable_claim(claim_id: int) -> Claim | ResponseReturnValue:
         flash(services.NOT_EDITABLE_MESSAGE)
         return redirect(url_for("claims.detail", claim_id=claim.id))
     return claim
+
+
+def _one_button(
+    claim: Claim, action: Callable[[int | None], object], success: str
+) -> ResponseReturnValue:
+    """Run a button's action with the version the page showed; say how it went."""
+    form = ClaimActionForm()
+    if form.validate_on_submit():
+        try:
+            action(form.seen_version)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(success, "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
 
 
 def _show_error(form: VersionedForm, error: DomainError, claim: Claim) -> None:
@@ -180,17 +197,13 @@ def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
     line = db.session.get(ClaimLine, line_id)
     if line is None or line.claim_id != claim.id:
         abort(404)
-    form = ClaimActionForm()
-    if form.validate_on_submit():
-        try:
-            services.remove_line(
-                claim, line, actor=current_user, expected_version=form.seen_version
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Line removed from the claim.", "success")
-    return redirect(url_for("claims.detail", claim_id=claim.id))
+    return _one_button(
+        claim,
+        lambda version: services.remove_line(
+            claim, line, actor=current_user, expected_version=version
+        ),
+        "Line removed from the claim.",
+    )
 
 
 @bp.route("/claims/<int:claim_id>/how-to-be-paid", methods=["GET", "POST"])
@@ -397,17 +410,13 @@ def remove_receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     stored = services.line_receipt(claim, receipt_id)
     if stored is None:
         abort(404)
-    form = ClaimActionForm()
-    if form.validate_on_submit():
-        try:
-            services.remove_receipt(
-                claim, stored, actor=current_user, expected_version=form.seen_version
-            )
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Receipt removed.", "success")
-    return redirect(url_for("claims.detail", claim_id=claim.id))
+    return _one_button(
+        claim,
+        lambda version: services.remove_receipt(
+            claim, stored, actor=current_user, expected_version=version
+        ),
+        "Receipt removed.",
+    )
 
 
 @bp.route("/finance/expense-categories")
