@@ -359,3 +359,20 @@ def test_safe_next_with_local_path_accepts(target: str) -> None:
 )
 def test_safe_next_with_other_site_or_nothing_refuses(target: str | None) -> None:
     assert safe_next(target) is None
+
+
+def test_approved_totals_with_a_reduced_line_and_a_reduced_fee_pay_the_lower_amounts() -> None:
+    from payclaims.claims.models import Claim, ClaimLine, FeeChoice, LineKind
+
+    fee = ClaimLine(kind=LineKind.FEE, amount_pence=10000, approved_pence=6000)
+    taxi = ClaimLine(kind=LineKind.EXPENSE, amount_pence=2500, approved_pence=None)
+    claim = Claim(fee_choice=FeeChoice.FULL, lines=[fee, taxi])
+    assert (claim.approved_fee_pence, claim.approved_expenses_pence) == (6000, 2500)
+    assert claim.approved_total_pence == 8500
+    assert fee.is_reduced and not taxi.is_reduced
+    claim.fee_choice, claim.reduced_fee_pence = FeeChoice.REDUCED, 7000
+    assert claim.approved_fee_pence == 6000  # never more than finance approved
+    claim.reduced_fee_pence = 4000
+    assert claim.approved_fee_pence == 4000
+    claim.fee_choice = FeeChoice.EXPENSES_ONLY
+    assert claim.approved_total_pence == 2500

@@ -201,6 +201,27 @@ class Claim(Model):
         return self.fee_payable_pence + self.expenses_total_pence
 
     @property
+    def approved_fee_pence(self) -> int:
+        """The fee to pay after finance's decision: the fee choice applied to the approved
+        fee lines (a reduced fee is never more than what was approved)."""
+        approved = sum(line.payable_pence for line in self.fee_lines)
+        if self.fee_choice is FeeChoice.EXPENSES_ONLY:
+            return 0
+        if self.fee_choice is FeeChoice.REDUCED:
+            return min(self.reduced_fee_pence or 0, approved)
+        return approved
+
+    @property
+    def approved_expenses_pence(self) -> int:
+        """The expense lines as approved by finance."""
+        return sum(line.payable_pence for line in self.lines if line.kind is LineKind.EXPENSE)
+
+    @property
+    def approved_total_pence(self) -> int:
+        """What will be paid: the approved fee and expenses."""
+        return self.approved_fee_pence + self.approved_expenses_pence
+
+    @property
     def earliest_session_on(self) -> date | None:
         """The date of the earliest line, if there is one."""
         return min((line.session_on for line in self.lines), default=None)
@@ -243,6 +264,10 @@ class ClaimLine(Model):
     # Set when the line was capped at sending: what was asked, and why it was reduced.
     claimed_pence: Mapped[int | None]
     cap_note: Mapped[str | None] = mapped_column(String(500))
+    # Set when finance approved the line for less than its amount, with the reason the person
+    # sees. None: approved (or to be approved) as claimed.
+    approved_pence: Mapped[int | None]
+    approval_note: Mapped[str | None] = mapped_column(String(500))
 
     claim: Mapped[Claim] = relationship(back_populates="lines")
     rate_version: Mapped[RoleVersion | None] = relationship()
@@ -259,6 +284,16 @@ class ClaimLine(Model):
     def miles_text(self) -> str:
         """The miles as people write them: '10', '12.5'."""
         return f"{self.miles.normalize():f}"
+
+    @property
+    def payable_pence(self) -> int:
+        """What finance will pay for the line: the approved amount, or else the amount."""
+        return self.amount_pence if self.approved_pence is None else self.approved_pence
+
+    @property
+    def is_reduced(self) -> bool:
+        """Whether finance approved less than the line's amount."""
+        return self.approved_pence is not None and self.approved_pence != self.amount_pence
 
     @property
     def is_expense(self) -> bool:
