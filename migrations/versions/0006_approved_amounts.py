@@ -1,7 +1,7 @@
 """approved amounts on claim lines
 
 Finance may approve a line for less than was claimed; the approved amount and the reason the
-person sees sit beside the claimed amount. Shared by the approvals and payments areas.
+person sees sit beside the claimed amount. A paid claim holds the date it was paid. Shared by the approvals and payments areas.
 
 Revision ID: 0006
 Revises: 0005
@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paid_on', sa.Date(), nullable=True))
     with op.batch_alter_table('claim_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('approved_pence', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('approval_note', sa.String(length=500), nullable=True))
@@ -29,3 +31,5 @@ def downgrade():
     with op.batch_alter_table('claim_lines', schema=None) as batch_op:
         batch_op.drop_column('approval_note')
         batch_op.drop_column('approved_pence')
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_column('paid_on')

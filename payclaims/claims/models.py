@@ -141,6 +141,8 @@ class Claim(Model):
     # Its earliest session was older than CLAIM_TIME_LIMIT_MONTHS when sent: finance sees a flag.
     is_late: Mapped[bool] = mapped_column(default=False)
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    # The payment date of the run that paid it (set when the run is confirmed).
+    paid_on: Mapped[date | None]
 
     person: Mapped[User] = relationship(foreign_keys=[person_id])
     sign_up: Mapped[SignUp] = relationship()
