@@ -2,6 +2,7 @@
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
+from payclaims.benefits.models import BenefitRule
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.people.models import BankDetails
@@ -11,6 +12,7 @@ from payclaims.training.models import TrainingCourse, TrainingEvidence, Training
 __all__ = [
     "AuditEvent",
     "BankDetails",
+    "BenefitRule",
     "Claim",
     "ClaimEvent",
     "ClaimLine",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from payclaims import create_app
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.passwords import hash_password
+from payclaims.benefits.rules import restore_seed_rules
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import add_months
@@ -90,13 +91,16 @@ class TestDatabase:
         return f"sqlite:///{target}"
 
     def clean(self, app: Flask) -> None:
-        """Empty every table after a test (PostgreSQL; SQLite tests get a fresh copy)."""
+        """Empty every table after a test, then re-seed the benefit rules (PostgreSQL; SQLite
+        tests get a fresh copy of the migrated file)."""
         if self.template is not None:
             return
         with app.app_context():
             tables = ", ".join(table.name for table in db.metadata.sorted_tables)
             with db.engine.begin() as connection:
                 connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                # The benefit rule figures are reference data the migration seeds: put them back.
+                restore_seed_rules(connection)
 
 
 def _migrate(url: str, instance: Path) -> None:
