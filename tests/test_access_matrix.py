@@ -102,6 +102,11 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "costcentres.edit": FINANCE_ADMIN_ONLY,
     # --- Benefits (payclaims/benefits): add endpoints below this line ---
     "benefits.note": SIGNED_IN,
+    "benefits.rules": FINANCE,
+    "benefits.rule_history": FINANCE,
+    "benefits.new_figure": FINANCE_ADMIN_ONLY,
+    "benefits.correct_figure": FINANCE_ADMIN_ONLY,
+    "benefits.confirm_figure": FINANCE_ADMIN_ONLY,
     # --- People (payclaims/people): add endpoints below this line ---
     "people.bank_details": EXPERT_ONLY,
     "people.change_bank_details": EXPERT_ONLY,
@@ -187,6 +192,7 @@ def _natural_request(app: Flask, endpoint: str, other: User) -> tuple[str, str]:
         "user_id": other.id,
         "token": "not-a-real-token",
         "category": "taxi",
+        "key": "uc.taper",
     }
     # Other ids name nothing that exists: the rule is checked before the object is looked up,
     # and object-level checks (other people's sign-ups, records...) live with each area's tests.

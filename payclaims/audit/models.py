@@ -60,6 +60,9 @@ class AuditAction(enum.StrEnum):
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
+    BENEFIT_RULE_ADDED = "benefit_rule.added"
+    BENEFIT_RULE_CORRECTED = "benefit_rule.corrected"
+    BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
 
 
 AUDIT_ACTION_LABELS = {
@@ -107,6 +110,9 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
+    AuditAction.BENEFIT_RULE_ADDED: "New benefit rule figure added",
+    AuditAction.BENEFIT_RULE_CORRECTED: "Benefit rule figure corrected",
+    AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",
 }
 
 
