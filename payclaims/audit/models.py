@@ -60,6 +60,8 @@ class AuditAction(enum.StrEnum):
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
+    PAYMENT_METHOD_RECORDED = "payment_method.recorded"
+    PAYMENT_METHOD_ENDED = "payment_method.ended"
 
 
 AUDIT_ACTION_LABELS = {
@@ -107,6 +109,8 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
+    AuditAction.PAYMENT_METHOD_RECORDED: "Another payment method recorded by finance",
+    AuditAction.PAYMENT_METHOD_ENDED: "Another payment method ended by finance",
 }
 
 
