@@ -697,3 +697,22 @@ def test_recorded_at_is_aware_utc(app, expert, finance_admin):
 
     assert row.recorded_at.tzinfo is not None
     assert utc_now() - row.recorded_at < timedelta(minutes=1)
+
+
+@pytest.mark.usefixtures("ctx")
+def test_record_method_racing_another_finance_admin_is_refused_cleanly(
+    app, expert, finance_admin, make_user, monkeypatch, outbox
+):
+    other_admin = make_user(name="Other Admin", roles=(Role.FINANCE_ADMIN,))
+    _record(expert, other_admin)
+    # As if both had checked for a current method before either saved.
+    monkeypatch.setattr(services, "current_payment_method", lambda person: None)
+
+    with pytest.raises(DomainError, match="Someone else has just changed") as raised:
+        _record(expert, finance_admin, APPOINTEE)
+
+    assert raised.value.field == "method"
+    (row,) = _methods(app)
+    assert row.recorded_by_id == other_admin.id
+    assert len(_events(app, "payment_method.recorded")) == 1
+    assert len(outbox()) == 1
