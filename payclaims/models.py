@@ -5,7 +5,7 @@ from payclaims.auth.models import User, UserRole
 from payclaims.benefits.models import BenefitRule
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
-from payclaims.people.models import BankDetails
+from payclaims.people.models import BankDetails, OtherPaymentMethod
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
@@ -17,6 +17,7 @@ __all__ = [
     "ClaimEvent",
     "ClaimLine",
     "CostCentre",
+    "OtherPaymentMethod",
     "RoleDescription",
     "RoleVersion",
     "SignUp",

@@ -107,6 +107,17 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "benefits.correct_figure",
         ),
     ),
+    (
+        FINANCE_ROLES,
+        "People we pay",
+        "people.payees",
+        (
+            "people.payees",
+            "people.payment",
+            "people.record_payment_method",
+            "people.end_payment_method",
+        ),
+    ),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
 )

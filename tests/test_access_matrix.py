@@ -112,6 +112,10 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "people.change_bank_details": EXPERT_ONLY,
     "people.bank_changes": FINANCE,
     "people.confirm_bank_details": FINANCE,
+    "people.payees": FINANCE,
+    "people.payment": FINANCE,
+    "people.record_payment_method": FINANCE_ADMIN_ONLY,
+    "people.end_payment_method": FINANCE_ADMIN_ONLY,
     # --- Claims (payclaims/claims) ---
     "claims.mine": EXPERT_ONLY,
     "claims.new": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),

@@ -502,7 +502,7 @@ def test_submit_claim_without_bank_details_is_refused(make_world):
     refusal = _refusal(world, claim)
 
     assert refusal.for_field("bank_details") == [
-        "Add your bank details before sending the claim, so that we can pay it"
+        "Add your bank details, or ask finance to record another way to pay you"
     ]
 
 

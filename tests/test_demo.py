@@ -97,3 +97,16 @@ def test_demo_has_claims_in_every_status_with_their_history(app, app_ctx):
     lines = [line for claim in claims for line in claim.lines]
     assert any(line.receipts for line in lines)
     assert any(line.category and line.category.value == "mileage" for line in lines)
+
+
+def test_demo_has_someone_paid_by_cheque(app, app_ctx):
+    from payclaims.people.models import OtherPaymentMethod, PaymentMethod
+    from payclaims.people.services import PaidBy, payment_setup
+
+    seed_demo(PASSWORD)
+    seed_demo(PASSWORD)
+
+    (method,) = db.session.scalars(select(OtherPaymentMethod)).all()
+    assert method.method is PaymentMethod.CHEQUE
+    assert method.person.name == "Chris Walker"
+    assert payment_setup(method.person).paid_by is PaidBy.OTHER_METHOD

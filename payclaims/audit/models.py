@@ -63,6 +63,8 @@ class AuditAction(enum.StrEnum):
     BENEFIT_RULE_ADDED = "benefit_rule.added"
     BENEFIT_RULE_CORRECTED = "benefit_rule.corrected"
     BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
+    PAYMENT_METHOD_RECORDED = "payment_method.recorded"
+    PAYMENT_METHOD_ENDED = "payment_method.ended"
 
 
 AUDIT_ACTION_LABELS = {
@@ -113,6 +115,8 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BENEFIT_RULE_ADDED: "New benefit rule figure added",
     AuditAction.BENEFIT_RULE_CORRECTED: "Benefit rule figure corrected",
     AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",
+    AuditAction.PAYMENT_METHOD_RECORDED: "Another payment method recorded by finance",
+    AuditAction.PAYMENT_METHOD_ENDED: "Another payment method ended by finance",
 }
 
 

@@ -43,7 +43,7 @@ from payclaims.dates import UK, add_months, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence, multiply
-from payclaims.people.services import has_bank_details
+from payclaims.people.services import payment_setup
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
 from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload
@@ -1032,12 +1032,13 @@ def submission_problems(
                 field="email",
             )
         )
-    if not has_bank_details(person):
+    if not payment_setup(person).can_claim:
         problems.append(
             DomainError(
-                "Add your bank details before sending the claim, so that we can pay it"
+                "Add your bank details, or ask finance to record another way to pay you"
                 if own
-                else f"{person.name} has no bank details yet: they must add them first",
+                else f"{person.name} has no bank details yet: they must add them, or ask "
+                "finance to record another way to pay them",
                 field="bank_details",
             )
         )

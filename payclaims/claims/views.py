@@ -37,7 +37,7 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.people.services import current_details
+from payclaims.people.services import current_details, current_payment_method
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
 
@@ -274,6 +274,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
         claim=claim,
         form=form,
         bank_details=current_details(claim.person),
+        other_method=current_payment_method(claim.person),
         late=services.is_late(claim, today),
         cap_notes=services.cap_notes(claim),
         time_limit_months=services.time_limit_months(),

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
-from payclaims.demo.people import DEMO_DOMAIN, DEMO_PEOPLE, DemoPerson, DemoRefused, seed_people
+from payclaims.demo.people import (
+    DEMO_DOMAIN,
+    DEMO_PEOPLE,
+    DemoPerson,
+    DemoRefused,
+    seed_payment_methods,
+    seed_people,
+)
 from payclaims.extensions import db
 
 __all__ = ["DEMO_DOMAIN", "DEMO_PEOPLE", "DemoPerson", "DemoRefused", "seed_demo"]
@@ -16,6 +23,7 @@ __all__ = ["DEMO_DOMAIN", "DEMO_PEOPLE", "DemoPerson", "DemoRefused", "seed_demo
 def seed_demo(password: str) -> list[DemoPerson]:
     """Load every part of the demo (refused in production); return the people it created."""
     created = seed_people(password)
+    seed_payment_methods()
     seed_involvement()
     seed_claims()
     db.session.commit()

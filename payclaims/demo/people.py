@@ -13,6 +13,7 @@ from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.services import check_password, set_password
 from payclaims.database import utc_now
 from payclaims.extensions import db
+from payclaims.people.models import OtherPaymentMethod, PaymentMethod
 
 DEMO_DOMAIN = "demo.payclaims.test"
 
@@ -90,3 +91,29 @@ def seed_people(password: str) -> list[DemoPerson]:
         created.append(person)
     db.session.commit()
     return created
+
+
+def seed_payment_methods() -> None:
+    """Chris has no bank account: finance pays him by cheque (recorded once)."""
+    person = demo_person(f"chris@{DEMO_DOMAIN}")
+    if db.session.scalar(
+        select(OtherPaymentMethod.id).where(OtherPaymentMethod.person_id == person.id)
+    ):
+        return
+    finance_admin = demo_person(f"finance-admin@{DEMO_DOMAIN}")
+    method = OtherPaymentMethod(
+        person_id=person.id,
+        method=PaymentMethod.CHEQUE,
+        details="Posted to his home address",
+        reason="No bank account. Agreed with Chris by phone.",
+        recorded_by_id=finance_admin.id,
+    )
+    db.session.add(method)
+    db.session.flush()
+    record_event(
+        AuditAction.PAYMENT_METHOD_RECORDED,
+        actor=finance_admin,
+        subject=person,
+        detail="Cheque (Posted to his home address). Reason: seed-demo",
+        about=("other_payment_method", method.id),
+    )

@@ -1,5 +1,7 @@
-"""Bank details use cases: format checks, changing them (mandate fraud controls), finance
-confirming them, and re-encrypting everything with the newest key.
+"""How people are paid. Bank details: format checks, changing them (mandate fraud controls),
+finance confirming them, and re-encrypting everything with the newest key. Other payment
+methods: finance recording and ending another way to pay someone without bank details. And
+``payment_setup``: what a person is paid by.
 
 Plain numbers exist only inside these functions: everything they hand out for display is
 masked (``ShownBankDetails``), and audit entries and emails carry masked values only.
@@ -7,26 +9,33 @@ masked (``ShownBankDetails``), and audit entries and emails carry masked values 
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import MultiFernet
 from flask import current_app
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
-from payclaims.auth.models import FINANCE_ROLES, Role, User
+from payclaims.auth.models import FINANCE_ROLES, Role, User, UserRole
 from payclaims.auth.services import check_password
-from payclaims.database import utc_now
+from payclaims.database import escape_like, utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import external_url, send_email
 from payclaims.people import crypto
-from payclaims.people.models import BankDetails
+from payclaims.people.models import (
+    PAYMENT_DETAILS_MAX,
+    PAYMENT_REASON_MAX,
+    BankDetails,
+    OtherPaymentMethod,
+    PaymentMethod,
+)
 
 NAME_MAX_LENGTH = 70
 ROLL_NUMBER_MAX_LENGTH = 18
@@ -210,10 +219,12 @@ def has_bank_details(person: User) -> bool:
 
 def status_text(person: User) -> str:
     """Where a person's bank details stand, in words, without decrypting anything."""
-    details = _current_row(person.id)
-    if details is None:
+    setup = payment_setup(person)
+    if setup.other_method is not None:
+        return f"Finance pays you {setup.other_method.method.phrase}"
+    if setup.paid_by is PaidBy.NOTHING:
         return "Not added yet"
-    if details.is_confirmed:
+    if setup.paid_by is PaidBy.BANK_DETAILS_CONFIRMED:
         return "Added and checked by our finance team"
     return "Added, waiting for our finance team to check them"
 
@@ -435,3 +446,341 @@ def rotate_keys() -> int:
     )
     db.session.commit()
     return len(rows)
+
+
+# Other payment methods: finance recording another way to pay someone -----------------------
+
+# Digits typed with spaces or hyphens between them ('12-34-56', '1234 5678') read as one run.
+BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
+DIGIT_RUN = re.compile(r"\d+")
+SORT_CODE_DIGITS = 6
+ACCOUNT_NUMBER_DIGITS = 8
+# A sort code and account number typed together, or a card number.
+LONG_NUMBER_DIGITS = 14
+BANK_NUMBERS_MESSAGE = (
+    "This looks like a sort code and account number, or a card number. Do not type them "
+    "here: describe the method only, for example the appointee's name"
+)
+DETAILS_NEEDED = {
+    PaymentMethod.APPOINTEE: "Enter the name of the appointee or organisation we pay",
+    PaymentMethod.OTHER: "Describe how we pay them",
+}
+METHOD_CHANGED_MEANWHILE = (
+    "Someone else has just changed how this person is paid. Check their page again."
+)
+
+
+def looks_like_bank_numbers(text: str) -> bool:
+    """Whether ``text`` holds what looks like a sort code with an account number, or a card
+    number: never stored outside the encrypted bank details."""
+    runs = {len(run) for run in DIGIT_RUN.findall(BETWEEN_DIGITS.sub("", text))}
+    return any(length >= LONG_NUMBER_DIGITS for length in runs) or (
+        SORT_CODE_DIGITS in runs and ACCOUNT_NUMBER_DIGITS in runs
+    )
+
+
+def payment_details_problem(text: str, method: PaymentMethod | None = None) -> str | None:
+    """What is wrong with the details of another payment method, or None."""
+    if not text and method in DETAILS_NEEDED:
+        return DETAILS_NEEDED[method]
+    if len(text) > PAYMENT_DETAILS_MAX:
+        return f"Details must be {PAYMENT_DETAILS_MAX} characters or fewer"
+    if looks_like_bank_numbers(text):
+        return BANK_NUMBERS_MESSAGE
+    return None
+
+
+def payment_reason_problem(text: str, *, ending: bool = False) -> str | None:
+    """What is wrong with the reason for recording (or ending) a payment method, or None."""
+    if not text:
+        return "Enter why they are no longer paid this way" if ending else "Enter the reason"
+    if len(text) > PAYMENT_REASON_MAX:
+        return f"The reason must be {PAYMENT_REASON_MAX} characters or fewer"
+    if looks_like_bank_numbers(text):
+        return BANK_NUMBERS_MESSAGE
+    return None
+
+
+@dataclass(frozen=True)
+class NewPaymentMethod:
+    """Another payment method as finance typed it."""
+
+    method: PaymentMethod
+    details: str
+    reason: str
+
+    def checked(self) -> NewPaymentMethod:
+        """The method with spaces tidied; ``DomainError`` on the field that is wrong."""
+        details = " ".join(self.details.split())
+        reason = self.reason.strip()
+        for field, problem in (
+            ("details", payment_details_problem(details, self.method)),
+            ("reason", payment_reason_problem(reason)),
+        ):
+            if problem:
+                raise DomainError(problem, field=field)
+        return NewPaymentMethod(method=self.method, details=details, reason=reason)
+
+
+def can_record_payment_method(person: User, actor: User) -> bool:
+    """Finance admins set how anyone but themselves is paid.
+
+    Not finance approvers: whoever approves claims should not also decide where the money
+    goes (segregation of duties); finance admins run the payments, so they own the set-up.
+    """
+    return (
+        actor.is_active
+        and actor.has_role(Role.FINANCE_ADMIN)
+        and actor.id != person.id
+        and person.has_role(Role.EXPERT)
+    )
+
+
+def _require_recorder(person: User, actor: User) -> None:
+    if actor.id == person.id:
+        raise PermissionDenied(
+            "You cannot set how you are paid yourself. Another finance admin needs to do it."
+        )
+    if not person.has_role(Role.EXPERT):
+        raise PermissionDenied("We only pay experts by experience.")
+    if not can_record_payment_method(person, actor):
+        raise PermissionDenied("Only a finance admin can set how someone is paid.")
+
+
+# What every page showing another payment method names: whose, who recorded and who ended it.
+METHOD_WITH_PEOPLE = (
+    joinedload(OtherPaymentMethod.person),
+    joinedload(OtherPaymentMethod.recorded_by),
+    joinedload(OtherPaymentMethod.ended_by),
+)
+
+
+def current_payment_method(person: User) -> OtherPaymentMethod | None:
+    """The other payment method finance pays the person by now, or None."""
+    return db.session.scalar(
+        select(OtherPaymentMethod)
+        .where(OtherPaymentMethod.person_id == person.id, OtherPaymentMethod.ended_at.is_(None))
+        .options(*METHOD_WITH_PEOPLE)
+    )
+
+
+def payment_method_history(person: User) -> list[OtherPaymentMethod]:
+    """Every other payment method recorded for the person, newest first."""
+    return list(
+        db.session.scalars(
+            select(OtherPaymentMethod)
+            .where(OtherPaymentMethod.person_id == person.id)
+            .options(*METHOD_WITH_PEOPLE)
+            .order_by(OtherPaymentMethod.recorded_at.desc(), OtherPaymentMethod.id.desc())
+        )
+    )
+
+
+def payment_method_or_none(method_id: int) -> OtherPaymentMethod | None:
+    """One recorded payment method, with the people it names."""
+    return db.session.scalar(
+        select(OtherPaymentMethod)
+        .where(OtherPaymentMethod.id == method_id)
+        .options(*METHOD_WITH_PEOPLE)
+    )
+
+
+def _describe_method(row: OtherPaymentMethod) -> str:
+    return row.method.label + (f" ({row.details})" if row.details else "")
+
+
+def record_payment_method(
+    person: User, *, actor: User, new: NewPaymentMethod, ip_address: str | None
+) -> OtherPaymentMethod:
+    """A finance admin records another way to pay the person instead of bank details.
+
+    Refused for oneself and while another method is current (end that first). Audited, and
+    the person is emailed, as bank detail changes are.
+    """
+    _require_recorder(person, actor)
+    checked = new.checked()
+    current = current_payment_method(person)
+    if current is not None:
+        raise DomainError(
+            f"{person.name} is already paid {current.method.phrase}. End that first, then "
+            "record the new way.",
+            field="method",
+        )
+    row = OtherPaymentMethod(
+        person_id=person.id,
+        method=checked.method,
+        details=checked.details,
+        reason=checked.reason,
+        recorded_at=utc_now(),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # another finance admin recorded one at the same moment
+        db.session.rollback()
+        raise DomainError(METHOD_CHANGED_MEANWHILE, field="method") from error
+    record_event(
+        AuditAction.PAYMENT_METHOD_RECORDED,
+        actor=actor,
+        subject=person,
+        ip_address=ip_address,
+        detail=f"{_describe_method(row)}. Reason: {checked.reason}"[:2000],
+        about=("other_payment_method", row.id),
+    )
+    db.session.commit()
+    send_email(
+        person.email,
+        "Finance recorded how we pay you",
+        "payment_method_recorded",
+        user=person,
+        method=row,
+        bank_details_url=external_url("people.bank_details"),
+    )
+    return row
+
+
+def end_payment_method(
+    row: OtherPaymentMethod, *, actor: User, reason: str, ip_address: str | None
+) -> None:
+    """A finance admin ends a current payment method; the row stays in the history."""
+    _require_recorder(row.person, actor)
+    reason = reason.strip()
+    problem = payment_reason_problem(reason, ending=True)
+    if problem:
+        raise DomainError(problem, field="reason")
+    # Only one of two people ending it at once succeeds, and only while it is current.
+    result = db.session.execute(
+        update(OtherPaymentMethod)
+        .where(OtherPaymentMethod.id == row.id, OtherPaymentMethod.ended_at.is_(None))
+        .values(ended_at=utc_now(), ended_by_id=actor.id, end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError("This payment method has already been ended.")
+    db.session.refresh(row)
+    person = row.person
+    record_event(
+        AuditAction.PAYMENT_METHOD_ENDED,
+        actor=actor,
+        subject=person,
+        ip_address=ip_address,
+        detail=f"{_describe_method(row)}. Reason: {reason}"[:2000],
+        about=("other_payment_method", row.id),
+    )
+    db.session.commit()
+    send_email(
+        person.email,
+        "Finance changed how we pay you",
+        "payment_method_ended",
+        user=person,
+        method=row,
+        has_bank_details=has_bank_details(person),
+        bank_details_url=external_url("people.bank_details"),
+    )
+
+
+# What a person is paid by ------------------------------------------------------------------
+
+
+class PaidBy(enum.StrEnum):
+    """What a person's payments go by."""
+
+    NOTHING = "nothing"
+    BANK_DETAILS_UNCONFIRMED = "bank_details_unconfirmed"
+    BANK_DETAILS_CONFIRMED = "bank_details_confirmed"
+    OTHER_METHOD = "other_method"
+
+
+@dataclass(frozen=True)
+class PaymentSetup:
+    """How a person is paid, without decrypting anything.
+
+    A current other payment method comes first: finance recorded it on purpose, so it is used
+    even if the person also has bank details.
+    """
+
+    has_bank_details: bool
+    bank_details_confirmed: bool
+    other_method: OtherPaymentMethod | None
+
+    @property
+    def paid_by(self) -> PaidBy:
+        """What payments go by now."""
+        if self.other_method is not None:
+            return PaidBy.OTHER_METHOD
+        if not self.has_bank_details:
+            return PaidBy.NOTHING
+        if self.bank_details_confirmed:
+            return PaidBy.BANK_DETAILS_CONFIRMED
+        return PaidBy.BANK_DETAILS_UNCONFIRMED
+
+    @property
+    def can_claim(self) -> bool:
+        """Whether claims may be sent: bank details (checked or not yet) or another method."""
+        return self.paid_by is not PaidBy.NOTHING
+
+    @property
+    def can_be_paid(self) -> bool:
+        """Whether money may go out now: checked bank details, or another method."""
+        return self.paid_by in (PaidBy.BANK_DETAILS_CONFIRMED, PaidBy.OTHER_METHOD)
+
+
+def payment_setup(person: User) -> PaymentSetup:
+    """What the person is paid by: bank details (checked or not), another method, or nothing."""
+    details = db.session.scalar(
+        select(BankDetails).where(
+            BankDetails.person_id == person.id, BankDetails.superseded_at.is_(None)
+        )
+    )
+    return PaymentSetup(
+        has_bank_details=details is not None,
+        bank_details_confirmed=details is not None and details.is_confirmed,
+        other_method=current_payment_method(person),
+    )
+
+
+def payees_query(*, text: str | None = None) -> Select[User]:
+    """Experts by experience matching a search of name or email, by name."""
+    query = (
+        select(User)
+        .where(User.role_grants.any(UserRole.role == Role.EXPERT))
+        .order_by(User.name, User.id)
+    )
+    if text:
+        pattern = f"%{escape_like(text.lower())}%"
+        query = query.where(
+            or_(User.email.like(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    return query
+
+
+def payment_setups(people: list[User]) -> dict[int, PaymentSetup]:
+    """``payment_setup`` for a page of people, in two queries whatever their number."""
+    ids = [person.id for person in people]
+    details = {
+        row.person_id: row
+        for row in db.session.scalars(
+            select(BankDetails).where(
+                BankDetails.person_id.in_(ids), BankDetails.superseded_at.is_(None)
+            )
+        )
+    }
+    methods = {
+        row.person_id: row
+        for row in db.session.scalars(
+            select(OtherPaymentMethod).where(
+                OtherPaymentMethod.person_id.in_(ids), OtherPaymentMethod.ended_at.is_(None)
+            )
+        )
+    }
+    return {
+        person_id: PaymentSetup(
+            has_bank_details=person_id in details,
+            bank_details_confirmed=person_id in details and details[person_id].is_confirmed,
+            other_method=methods.get(person_id),
+        )
+        for person_id in ids
+    }

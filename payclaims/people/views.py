@@ -1,4 +1,5 @@
-"""Bank details: a person's own (view, add or change) and finance confirming changes."""
+"""How people are paid: a person's own bank details (view, add or change), finance confirming
+changes, and finance's pages on how each person is paid (another payment method)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
-from payclaims.auth.models import FINANCE_ROLES, Role
+from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.errors import DomainError
-from payclaims.extensions import limiter
+from payclaims.extensions import db, limiter
 from payclaims.forms import PostForm, add_error
 from payclaims.people import services
-from payclaims.people.forms import BankDetailsForm
-from payclaims.people.services import NewBankDetails
+from payclaims.people.forms import BankDetailsForm, EndPaymentMethodForm, PaymentMethodForm
+from payclaims.people.models import PaymentMethod
+from payclaims.people.services import NewBankDetails, NewPaymentMethod
 
 bp = Blueprint("people", __name__)
+
+PAYEES_PER_PAGE = 25
 
 
 def _account_changes_limit() -> str:
@@ -33,7 +37,9 @@ def _signed_in_person() -> str:
 def bank_details() -> ResponseReturnValue:
     """A person's own bank details, masked, and whether finance has checked them."""
     return render_template(
-        "people/bank_details.html", details=services.current_details(current_user)
+        "people/bank_details.html",
+        details=services.current_details(current_user),
+        other_method=services.current_payment_method(current_user),
     )
 
 
@@ -104,3 +110,116 @@ def confirm_bank_details(bank_details_id: int) -> Response:
         else:
             flash(f"Bank details confirmed for {details.person.name}.", "success")
     return redirect(url_for("people.bank_changes"))
+
+
+# Finance: how each person is paid ---------------------------------------------------------
+
+
+@bp.route("/finance/people")
+@roles_required(*FINANCE_ROLES)
+def payees() -> ResponseReturnValue:
+    """Find a person we pay, by name or email, and see what they are paid by."""
+    text = " ".join(request.args.get("q", "").split())[:200]
+    page = db.paginate(
+        services.payees_query(text=text or None), per_page=PAYEES_PER_PAGE, error_out=False
+    )
+    return render_template(
+        "people/payees.html",
+        q=text,
+        page=page,
+        setups=services.payment_setups(list(page.items)),
+    )
+
+
+def _payee_or_404(user_id: int) -> User:
+    """Someone we pay (an expert by experience); anyone else is not found here."""
+    person = db.get_or_404(User, user_id)
+    if not person.has_role(Role.EXPERT):
+        abort(404)
+    return person
+
+
+@bp.route("/finance/people/<int:user_id>")
+@roles_required(*FINANCE_ROLES)
+def payment(user_id: int) -> ResponseReturnValue:
+    """One person's payment set-up: bank details (masked) and any other payment method."""
+    person = _payee_or_404(user_id)
+    return render_template(
+        "people/payment.html",
+        person=person,
+        setup=services.payment_setup(person),
+        details=services.current_details(person),
+        history=services.payment_method_history(person),
+        can_record=services.can_record_payment_method(person, current_user),
+    )
+
+
+@bp.route("/finance/people/<int:user_id>/other-method", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def record_payment_method(user_id: int) -> ResponseReturnValue:
+    """Record another way to pay someone who cannot or will not give bank details."""
+    person = _payee_or_404(user_id)
+    if not services.can_record_payment_method(person, current_user):
+        abort(403)
+    current = services.current_payment_method(person)
+    if current is not None and request.method == "GET":
+        flash(f"{person.name} is already paid {current.method.phrase}. End that first.")
+        return redirect(url_for("people.payment", user_id=person.id))
+    form = PaymentMethodForm()
+    if form.validate_on_submit():
+        try:
+            services.record_payment_method(
+                person,
+                actor=current_user,
+                new=NewPaymentMethod(
+                    method=PaymentMethod(form.method.data),
+                    details=form.details.data or "",
+                    reason=form.reason.data or "",
+                ),
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                f"Saved: we pay {person.name} {PaymentMethod(form.method.data).phrase}. "
+                "We have emailed them about it.",
+                "success",
+            )
+            return redirect(url_for("people.payment", user_id=person.id))
+    return render_template("people/record_payment_method.html", person=person, form=form)
+
+
+@bp.route("/finance/people/<int:user_id>/other-method/<int:method_id>/end", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
+    """End another payment method, saying why; it stays in the person's history."""
+    person = _payee_or_404(user_id)
+    row = services.payment_method_or_none(method_id)
+    if row is None or row.person_id != person.id:
+        abort(404)
+    if not services.can_record_payment_method(person, current_user):
+        abort(403)
+    back = url_for("people.payment", user_id=person.id)
+    if not row.is_current:
+        flash("This payment method has already been ended.")
+        return redirect(back)
+    form = EndPaymentMethodForm()
+    if form.validate_on_submit():
+        try:
+            services.end_payment_method(
+                row,
+                actor=current_user,
+                reason=form.reason.data or "",
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                f"Ended: we no longer pay {person.name} {row.method.phrase}. "
+                "We have emailed them about it.",
+                "success",
+            )
+            return redirect(back)
+    return render_template("people/end_payment_method.html", person=person, method=row, form=form)

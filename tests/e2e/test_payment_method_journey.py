@@ -1,0 +1,53 @@
+"""A finance admin records that someone is paid by cheque; the person sees it. Axe on each page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from payclaims.auth.models import Role, User
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import click_through, follow_link, press_button, visit
+
+
+def _sign_in(page: Page, email: str) -> None:
+    visit(page, "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press_button(page, "Sign in")
+
+
+def test_record_and_end_a_cheque_payment_method(
+    make_page: Callable[..., Page], make_user: Callable[..., User]
+) -> None:
+    make_user(name="Chris Walker", email="chris@example.org", roles=(Role.EXPERT,))
+    make_user(name="Grace Mensah", email="grace@example.org", roles=(Role.FINANCE_ADMIN,))
+
+    finance = make_page()
+    _sign_in(finance, "grace@example.org")
+    click_through(
+        finance, finance.locator("#maincontent").get_by_role("link", name="People we pay")
+    )
+    finance.get_by_label("Name or email address").fill("chris")
+    press_button(finance, "Search")
+    follow_link(finance, "Chris Walker")
+    press_button(finance, "Record another way to pay them")
+    finance.get_by_label("Cheque").check()
+    finance.get_by_label("Details").fill("Sort code 12-34-56 account 12345678")
+    press_button(finance, "Save payment method")  # refused: bank numbers, shown with axe
+    expect(finance.get_by_text("looks like a sort code").first).to_be_visible()
+    finance.get_by_label("Details").fill("Posted to his home address")
+    finance.get_by_label("Why are they paid this way?").fill("No bank account")
+    press_button(finance, "Save payment method")
+    expect(finance.get_by_text("Saved: we pay Chris Walker by cheque")).to_be_visible()
+
+    person = make_page()
+    _sign_in(person, "chris@example.org")
+    visit(person, "/account/bank-details")
+    expect(person.get_by_text("Finance pays you by cheque").first).to_be_visible()
+
+    press_button(finance, "End this payment method")
+    finance.get_by_label("Why are they no longer paid this way?").fill("Has a bank account now")
+    press_button(finance, "End this payment method")
+    expect(finance.get_by_text("Earlier payment methods")).to_be_visible()
