@@ -1,5 +1,6 @@
 """Import every model so that the metadata (and so migrations) know every table."""
 
+from payclaims.approvals.models import ApprovalDelegation, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
@@ -9,6 +10,8 @@ from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
 __all__ = [
+    "ApprovalDelegation",
+    "ClaimApproval",
     "AuditEvent",
     "BankDetails",
     "Claim",

@@ -60,6 +60,15 @@ class AuditAction(enum.StrEnum):
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
+    COST_CENTRE_APPROVERS_CHANGED = "cost_centre.approvers_changed"
+    DELEGATION_CREATED = "delegation.created"
+    DELEGATION_ENDED = "delegation.ended"
+    CLAIM_VERIFIED = "claim.verified"
+    CLAIM_RETURNED = "claim.returned"
+    CLAIM_FIRST_APPROVAL = "claim.first_approval"
+    CLAIM_APPROVED = "claim.approved"
+    CLAIM_REJECTED = "claim.rejected"
+    CLAIMS_EXPORTED = "claims.exported"
 
 
 AUDIT_ACTION_LABELS = {
@@ -107,6 +116,15 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
+    AuditAction.COST_CENTRE_APPROVERS_CHANGED: "Cost centre approvers or limit changed",
+    AuditAction.DELEGATION_CREATED: "Approver named a delegate while away",
+    AuditAction.DELEGATION_ENDED: "Approver ended a delegation",
+    AuditAction.CLAIM_VERIFIED: "Claim confirmed by the coordinator",
+    AuditAction.CLAIM_RETURNED: "Claim returned for more information",
+    AuditAction.CLAIM_FIRST_APPROVAL: "Claim approved once, waiting for a second approver",
+    AuditAction.CLAIM_APPROVED: "Claim approved",
+    AuditAction.CLAIM_REJECTED: "Claim rejected",
+    AuditAction.CLAIMS_EXPORTED: "Claims exported for accounting",
 }
 
 
