@@ -11,10 +11,10 @@ from payclaims.training.models import TrainingCourse, TrainingEvidence, Training
 
 __all__ = [
     "ApprovalDelegation",
-    "ClaimApproval",
     "AuditEvent",
     "BankDetails",
     "Claim",
+    "ClaimApproval",
     "ClaimEvent",
     "ClaimLine",
     "CostCentre",

@@ -77,5 +77,3 @@ class ApprovalDelegation(Model):
     def is_active_on(self, day: date) -> bool:
         """Whether the delegate may act for the approver on ``day``."""
         return self.ended_at is None and self.starts_on <= day <= self.ends_on
-
-
