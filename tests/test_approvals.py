@@ -585,3 +585,36 @@ def test_only_finance_approvers_can_be_chosen(app, client, make_user, make_cost_
 
     assert response.status_code == 200
     assert "Choose finance approvers from the list" in _text(response)
+
+
+def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
+    app, client, make_user, approver, coordinator, sign_up, make_sent_claim
+):
+    first = make_sent_claim(sign_up, verified_by=coordinator)
+    second = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+    for claim_id in (first, second):
+        client.post(
+            f"/finance/claims/{claim_id}/approve", data={"version": str(_version(app, claim_id))}
+        )
+    sign_in(client, make_user(roles=(Role.ADMIN,)))
+    client.get("/admin/audit/")  # shows (and so clears) the approver's flashed messages
+    today = f"since-day={TODAY.day}&since-month={TODAY.month}&since-year={TODAY.year}"
+
+    by_claim = _text(
+        client.get(f"/admin/audit/?object_type=claim&object_id={first}&person=ann+approver")
+    )
+    by_action = _text(client.get(f"/admin/audit/?action=claim.approved&{today}"))
+    yesterday = TODAY - timedelta(days=1)
+    before = _text(
+        client.get(
+            "/admin/audit/?action=claim.approved"
+            f"&until-day={yesterday.day}&until-month={yesterday.month}&until-year={yesterday.year}"
+        )
+    )
+
+    assert f"C-{first:06d}: approved" in by_claim
+    assert f"C-{second:06d}" not in by_claim
+    assert "Claim confirmed by the coordinator" not in by_claim
+    assert by_action.count("Claim approved") >= 2
+    assert "No events match." in before
