@@ -615,6 +615,6 @@ def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
 
     assert f"C-{first:06d}: approved" in by_claim
     assert f"C-{second:06d}" not in by_claim
-    assert "Claim confirmed by the coordinator" not in by_claim
+    assert f"C-{first:06d}: work confirmed" not in by_claim  # done by the coordinator
     assert by_action.count("Claim approved") >= 2
     assert "No events match." in before
