@@ -439,7 +439,10 @@ def approve_claim(
     final = stage is ApprovalStage.SECOND or not claim.role.cost_centre.needs_two_approvers(total)
     from_status = claim.status
     to_status = ClaimStatus.APPROVED if final else ClaimStatus.VERIFIED
-    _bump(claim, to=to_status)
+    # The claim's row first: the conditional UPDATE decides the race (and on PostgreSQL takes
+    # the row lock) before any reduced line is written.
+    with db.session.no_autoflush:
+        _bump(claim, to=to_status)
     notes = [
         f"Reduced the {_line_words(line)} from {format_pence(line.amount_pence)} to "
         f"{format_pence(approved)}: {note}"
