@@ -54,6 +54,7 @@ def create_app(
 
 def _register_blueprints(app: Flask) -> None:
     from payclaims.admin.views import bp as admin_bp
+    from payclaims.approvals.views import bp as approvals_bp
     from payclaims.audit.views import bp as audit_bp
     from payclaims.auth.access import enforce_access
     from payclaims.auth.views import bp as auth_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         benefits_bp,
         people_bp,
         claims_bp,
+        approvals_bp,
     ):
         app.register_blueprint(blueprint)
     app.before_request(enforce_access)

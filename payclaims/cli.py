@@ -1,5 +1,5 @@
-"""Flask commands: ``create-user``, ``seed-demo``, ``rotate-bank-keys`` and ``benefits-check``
-(payclaims/benefits/cli.py)."""
+"""Flask commands: ``create-user``, ``seed-demo``, ``rotate-bank-keys``, ``send-digests`` and
+``benefits-check`` (payclaims/benefits/cli.py)."""
 
 from __future__ import annotations
 
@@ -109,9 +109,21 @@ def rotate_bank_keys_command() -> None:
     )
 
 
+@click.command("send-digests")
+@with_appcontext
+def send_digests_command() -> None:
+    """Email each finance approver the claims waiting for them (run daily, from cron)."""
+    from payclaims.approvals.services import send_digests
+    from payclaims.dates import uk_today
+
+    count = send_digests(uk_today())
+    click.echo(f"Sent {count} {'digest' if count == 1 else 'digests'}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(rotate_bank_keys_command)
     app.cli.add_command(benefits_check_command)
+    app.cli.add_command(send_digests_command)

@@ -1,5 +1,6 @@
 """Import every model so that the metadata (and so migrations) know every table."""
 
+from payclaims.approvals.models import ApprovalDelegation, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.benefits.models import BenefitRule
@@ -10,10 +11,12 @@ from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
 __all__ = [
+    "ApprovalDelegation",
     "AuditEvent",
     "BankDetails",
     "BenefitRule",
     "Claim",
+    "ClaimApproval",
     "ClaimEvent",
     "ClaimLine",
     "CostCentre",

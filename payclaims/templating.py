@@ -53,7 +53,31 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
         ("training.my_training", "training.declare"),
     ),
     ((Role.COORDINATOR,), "Coordinator", "home.coordinator", ("home.coordinator",)),
+    (
+        (Role.COORDINATOR, Role.ADMIN),
+        "Claims to confirm",
+        "approvals.to_confirm",
+        ("approvals.to_confirm", "approvals.confirm"),
+    ),
     (FINANCE_ROLES, "Finance", "home.finance", ("home.finance",)),
+    (
+        FINANCE_ROLES,
+        "Claims to approve",
+        "approvals.queue",
+        (
+            "approvals.queue",
+            "approvals.claim",
+            "approvals.approve",
+            "approvals.return_claim",
+            "approvals.reject",
+        ),
+    ),
+    (
+        (Role.FINANCE_APPROVER,),
+        "While I am away",
+        "approvals.delegation",
+        ("approvals.delegation",),
+    ),
     ((Role.ADMIN,), "Admin", "home.admin", ("home.admin",)),
     (
         STAFF_ROLES_FOR_ROLES,
@@ -87,7 +111,7 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
         FINANCE_ROLES,
         "Cost centres",
         "costcentres.index",
-        ("costcentres.index", "costcentres.new", "costcentres.edit"),
+        ("costcentres.index", "costcentres.new", "costcentres.edit", "costcentres.approvers"),
     ),
     (
         (Role.FINANCE_ADMIN,),

@@ -463,3 +463,78 @@ def give_bank_details(app: Flask) -> Callable[..., None]:
             db.session.commit()
 
     return build
+
+
+# Claims on their way through approval ----------------------------------------------------
+
+
+@pytest.fixture
+def make_sent_claim(app: Flask) -> Callable[..., int]:
+    """Send a claim with one fee line (3 hours unless told) on ``sign_up`` as its person; with
+    ``verified_by``, the coordinator has confirmed it too. Returns the claim's id.
+
+    The person needs bank details (``give_bank_details``) for the claim to be sent.
+    """
+    from decimal import Decimal
+
+    from payclaims.approvals import services as approvals
+    from payclaims.claims import services as claims
+
+    # Each claim is for a different day unless told, so none is refused as a duplicate.
+    days = iter(range(7, 10_000))
+
+    def build(
+        sign_up: SignUp,
+        *,
+        units: Decimal | int = 3,
+        days_ago: int | None = None,
+        verified_by: User | None = None,
+    ) -> int:
+        days_ago = next(days) if days_ago is None else days_ago
+        with app.app_context(), app.test_request_context():
+            person = db.session.get(User, sign_up.person_id)
+            loaded = db.session.get(SignUp, sign_up.id)
+            assert person is not None and loaded is not None
+            claim_id = claims.start_claim(loaded, actor=person).id
+            claim = claims.load_claim(claim_id)
+            assert claim is not None
+            claims.add_fee_line(
+                claim,
+                actor=person,
+                session_on=date.today() - timedelta(days=days_ago),
+                description="Interview panel",
+                units=Decimal(units),
+            )
+            claim = claims.load_claim(claim_id)
+            assert claim is not None
+            claims.submit_claim(claim, actor=person, declared=True, today=date.today())
+            if verified_by is not None:
+                claim = claims.load_claim(claim_id)
+                coordinator = db.session.get(User, verified_by.id)
+                assert claim is not None and coordinator is not None
+                approvals.verify_claim(claim, actor=coordinator, ip_address=None)
+        return claim_id
+
+    return build
+
+
+@pytest.fixture
+def set_approvers(app: Flask) -> Callable[..., None]:
+    """Make ``approvers`` the finance approvers of ``cost_centre`` (and set its limit)."""
+    from payclaims.costcentres.models import cost_centre_approvers
+
+    def build(cost_centre: CostCentre, *approvers: User, limit_pence: int | None = None) -> None:
+        with app.app_context():
+            for approver in approvers:
+                db.session.execute(
+                    cost_centre_approvers.insert().values(
+                        cost_centre_id=cost_centre.id, user_id=approver.id
+                    )
+                )
+            if limit_pence is not None:
+                stored = db.session.get(CostCentre, cost_centre.id)
+                assert stored is not None
+                stored.single_approver_limit_pence = limit_pence
+            db.session.commit()
+
+    return build

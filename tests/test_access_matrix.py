@@ -28,6 +28,7 @@ EXPERT_ONLY = frozenset({Role.EXPERT})
 COORDINATORS_AND_ADMINS = frozenset({Role.COORDINATOR, Role.ADMIN})
 FINANCE = frozenset({Role.FINANCE_APPROVER, Role.FINANCE_ADMIN})
 FINANCE_ADMIN_ONLY = frozenset({Role.FINANCE_ADMIN})
+APPROVERS_ONLY = frozenset({Role.FINANCE_APPROVER})
 STAFF = COORDINATORS_AND_ADMINS | FINANCE
 
 # Every endpoint ("static" aside) and who may use it. ADD EVERY NEW ENDPOINT HERE.
@@ -100,6 +101,7 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "costcentres.index": FINANCE,
     "costcentres.new": FINANCE_ADMIN_ONLY,
     "costcentres.edit": FINANCE_ADMIN_ONLY,
+    "costcentres.approvers": FINANCE_ADMIN_ONLY,
     # --- Benefits (payclaims/benefits): add endpoints below this line ---
     "benefits.note": SIGNED_IN,
     "benefits.rules": FINANCE,
@@ -131,6 +133,18 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "claims.remove_receipt": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),
     "claims.category_rules": FINANCE_ADMIN_ONLY,
     "claims.edit_category_rules": FINANCE_ADMIN_ONLY,
+    # --- Approvals (payclaims/approvals) ---
+    "approvals.to_confirm": COORDINATORS_AND_ADMINS,
+    "approvals.confirm": COORDINATORS_AND_ADMINS,
+    "approvals.queue": FINANCE,
+    "approvals.export": FINANCE,
+    "approvals.claim": FINANCE,
+    "approvals.receipt": FINANCE,
+    "approvals.approve": APPROVERS_ONLY,
+    "approvals.return_claim": APPROVERS_ONLY,
+    "approvals.reject": APPROVERS_ONLY,
+    "approvals.delegation": APPROVERS_ONLY,
+    "approvals.end_delegation": APPROVERS_ONLY,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from payclaims.auth.models import Role
-from payclaims.roles.models import SignUpStatus
+from payclaims.extensions import db
+from payclaims.roles.models import SignUp, SignUpStatus
 from tests.conftest import sign_in
 
 # (path template, what it needs) for pages about one person's own things.
@@ -76,3 +77,57 @@ def test_the_roles_coordinator_can_see_them(client, owned, template, method):
     sign_in(client, owned["coordinator"])
 
     assert client.open(template.format(**owned["ids"]), method=method).status_code == 200
+
+
+# Claims on their way through approval: pages for the role's coordinator, and for the finance
+# approvers of the claim's cost centre (or their delegates). Anyone else gets 404.
+CONFIRM_PAGES = [
+    ("/coordinator/claims/{claim}", "GET"),
+    ("/coordinator/claims/{claim}", "POST"),
+]
+FINANCE_PAGES = [
+    ("/finance/claims/{claim}", "GET"),
+    ("/finance/claims/{claim}/approve", "GET"),
+    ("/finance/claims/{claim}/approve", "POST"),
+    ("/finance/claims/{claim}/return", "GET"),
+    ("/finance/claims/{claim}/return", "POST"),
+    ("/finance/claims/{claim}/reject", "GET"),
+    ("/finance/claims/{claim}/reject", "POST"),
+]
+
+
+@pytest.fixture
+def claim_ids(app, owned, give_bank_details, make_sent_claim):
+    """The owner's claim waiting for its coordinator, and one confirmed and with finance."""
+    give_bank_details(owned["owner"])
+    with app.app_context():
+        sign_up = db.session.get(SignUp, owned["ids"]["sign_up"])
+        assert sign_up is not None
+        db.session.expunge(sign_up)
+    waiting = make_sent_claim(sign_up)
+    with_finance = make_sent_claim(sign_up, verified_by=owned["coordinator"])
+    return {"waiting": waiting, "with_finance": with_finance}
+
+
+@pytest.mark.parametrize(("template", "method"), CONFIRM_PAGES)
+def test_a_coordinator_of_another_role_cannot_confirm_the_claim(
+    client, make_user, claim_ids, template, method
+):
+    sign_in(client, make_user(name="Other coordinator", roles=(Role.COORDINATOR,)))
+
+    response = client.open(template.format(claim=claim_ids["waiting"]), method=method)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("template", "method"), FINANCE_PAGES)
+def test_an_approver_of_another_cost_centre_gets_not_found(
+    client, make_user, make_cost_centre, set_approvers, claim_ids, template, method
+):
+    stranger = make_user(name="Other approver", roles=(Role.FINANCE_APPROVER,))
+    set_approvers(make_cost_centre(), stranger)
+    sign_in(client, stranger)
+
+    response = client.open(template.format(claim=claim_ids["with_finance"]), method=method)
+
+    assert response.status_code == 404

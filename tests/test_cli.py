@@ -22,7 +22,8 @@ DEMO_SIGN_INS = {
     for local in ("expert", "coordinator", "finance", "finance-admin", "admin")
 }
 DEMO_EMAILS = DEMO_SIGN_INS | {
-    f"{local}@{DEMO_DOMAIN}" for local in ("jordan", "amira", "chris", "bea", "coordinator2")
+    f"{local}@{DEMO_DOMAIN}"
+    for local in ("jordan", "amira", "chris", "bea", "coordinator2", "finance2")
 }
 
 

@@ -174,8 +174,22 @@ def test_index_lists_cost_centres_by_code_with_change_links(
 
     assert response.status_code == 200
     assert table_rows(response) == [
-        ["AA-1", "First", "Open", "Change First (AA-1)"],
-        ["ZZ-9", "Last", "Open", "Change Last (ZZ-9)"],
+        [
+            "AA-1",
+            "First",
+            "None yet",
+            "£250.00",
+            "Open",
+            "Change First (AA-1) Approvers of First (AA-1)",
+        ],
+        [
+            "ZZ-9",
+            "Last",
+            "None yet",
+            "£250.00",
+            "Open",
+            "Change Last (ZZ-9) Approvers of Last (ZZ-9)",
+        ],
     ]
     assert "Add a cost centre" in page_text(response)
 
@@ -187,7 +201,7 @@ def test_index_for_finance_approver_is_read_only(client, make_user, make_cost_ce
     response = client.get("/finance/cost-centres/")
 
     assert response.status_code == 200
-    assert table_rows(response) == [["AA-1", "First", "Open"]]
+    assert table_rows(response) == [["AA-1", "First", "None yet", "£250.00", "Open"]]
     assert "Add a cost centre" not in page_text(response)
     assert client.get("/finance/cost-centres/new").status_code == 403
     assert client.get(f"/finance/cost-centres/{cost_centre.id}/edit").status_code == 403
@@ -252,7 +266,7 @@ def test_edit_cost_centre_page_shows_values_and_closes_it(
     assert html(form).find(".//input[@id='is_active']").get("checked") is not None
     assert response.status_code == 302
     assert _cost_centres(app) == [("MH-01", "Community", False)]
-    assert table_rows(client.get("/finance/cost-centres/"))[0][2] == "Closed"
+    assert table_rows(client.get("/finance/cost-centres/"))[0][4] == "Closed"
     (event,) = events(app, "cost_centre.edited")
     assert event.detail == "closed"
 

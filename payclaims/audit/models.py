@@ -65,6 +65,15 @@ class AuditAction(enum.StrEnum):
     BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
     PAYMENT_METHOD_RECORDED = "payment_method.recorded"
     PAYMENT_METHOD_ENDED = "payment_method.ended"
+    COST_CENTRE_APPROVERS_CHANGED = "cost_centre.approvers_changed"
+    DELEGATION_CREATED = "delegation.created"
+    DELEGATION_ENDED = "delegation.ended"
+    CLAIM_VERIFIED = "claim.verified"
+    CLAIM_RETURNED = "claim.returned"
+    CLAIM_FIRST_APPROVAL = "claim.first_approval"
+    CLAIM_APPROVED = "claim.approved"
+    CLAIM_REJECTED = "claim.rejected"
+    CLAIMS_EXPORTED = "claims.exported"
 
 
 AUDIT_ACTION_LABELS = {
@@ -117,6 +126,15 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",
     AuditAction.PAYMENT_METHOD_RECORDED: "Another payment method recorded by finance",
     AuditAction.PAYMENT_METHOD_ENDED: "Another payment method ended by finance",
+    AuditAction.COST_CENTRE_APPROVERS_CHANGED: "Cost centre approvers or limit changed",
+    AuditAction.DELEGATION_CREATED: "Approver named a delegate while away",
+    AuditAction.DELEGATION_ENDED: "Approver ended a delegation",
+    AuditAction.CLAIM_VERIFIED: "Claim confirmed by the coordinator",
+    AuditAction.CLAIM_RETURNED: "Claim returned for more information",
+    AuditAction.CLAIM_FIRST_APPROVAL: "Claim approved once, waiting for a second approver",
+    AuditAction.CLAIM_APPROVED: "Claim approved",
+    AuditAction.CLAIM_REJECTED: "Claim rejected",
+    AuditAction.CLAIMS_EXPORTED: "Claims exported for accounting",
 }
 
 

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import User
+from payclaims.database import escape_like
+from payclaims.dates import UK
 from payclaims.extensions import db
+
+# What audit events can be about (their object_type), in words, for the filter.
+OBJECT_TYPES = {
+    "claim": "A claim",
+    "cost_centre": "A cost centre",
+    "delegation": "An approver's delegation",
+    "role": "A role",
+    "sign_up": "A sign-up",
+    "training_record": "A training record",
+    "training_course": "A training course",
+    "bank_details": "Bank details",
+    "expense_category_setting": "Expense category rules",
+}
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit trail is narrowed to: an action, a person (who did it or whose account
+    it was, by name or email), a date range (UK dates, inclusive) and an object."""
+
+    action: str | None = None
+    person: str | None = None
+    since: date | None = None
+    until: date | None = None
+    object_type: str | None = None
+    object_id: int | None = None
 
 
 def record_event(
@@ -36,15 +67,42 @@ def record_event(
     return event
 
 
-def events_query(*, action: str | None = None) -> Select[AuditEvent]:
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, UK)
+
+
+def events_query(
+    *, action: str | None = None, filters: AuditFilters | None = None
+) -> Select[AuditEvent]:
     """Audit events, newest first, with the people they name loaded alongside."""
+    filters = filters or AuditFilters(action=action)
     query = (
         select(AuditEvent)
         .options(joinedload(AuditEvent.actor), joinedload(AuditEvent.subject_user))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
-    if action:
-        query = query.where(AuditEvent.action == action)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.person:
+        pattern = f"%{escape_like(filters.person.lower())}%"
+        people = aliased(User)
+        matching = select(people.id).where(
+            or_(
+                people.name.ilike(pattern, escape="\\"),
+                people.email.ilike(pattern, escape="\\"),
+            )
+        )
+        query = query.where(
+            or_(AuditEvent.actor_id.in_(matching), AuditEvent.subject_user_id.in_(matching))
+        )
+    if filters.since:
+        query = query.where(AuditEvent.occurred_at >= _start_of(filters.since))
+    if filters.until:
+        query = query.where(AuditEvent.occurred_at < _start_of(filters.until + timedelta(days=1)))
+    if filters.object_type:
+        query = query.where(AuditEvent.object_type == filters.object_type)
+        if filters.object_id is not None:
+            query = query.where(AuditEvent.object_id == filters.object_id)
     return query
 
 

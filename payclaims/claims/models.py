@@ -143,12 +143,21 @@ class Claim(Model):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     # The payment date of the run that paid it (set when the run is confirmed).
     paid_on: Mapped[date | None]
+    # Who confirmed the work took place, and when (they may not approve it: four eyes).
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
+    # Counts the times the claim reached finance: approvals belong to one round, so a claim
+    # returned and sent again needs approving afresh.
+    approval_round: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Why finance (or the coordinator) refused it; the person sees it.
+    rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     person: Mapped[User] = relationship(foreign_keys=[person_id])
     sign_up: Mapped[SignUp] = relationship()
     role: Mapped[RoleDescription] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     lines: Mapped[list[ClaimLine]] = relationship(
         back_populates="claim",
         order_by="[ClaimLine.session_on, ClaimLine.id]",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from payclaims.forms import SelectChoice, strip_text
+from payclaims.forms import PenceField, SelectChoice, strip_text
 
 CODE_FORMAT = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
 CODE_FORMAT_MESSAGE = (
@@ -47,3 +48,17 @@ class CostCentreEditForm(CostCentreForm):
         ],
         validators=[DataRequired("Select whether new roles can use it")],
     )
+
+
+class UserCheckboxes(SelectMultipleField):
+    """People chosen with checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApproversForm(FlaskForm):
+    """Who approves a cost centre's claims, and how much one approver may approve alone."""
+
+    approvers = UserCheckboxes("Finance approvers", validate_choice=False)
+    limit = PenceField("Single-approver limit")

@@ -6,13 +6,15 @@ import re
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
-from payclaims.auth.models import Role, User
+from payclaims.auth.models import Role, User, UserRole
 from payclaims.costcentres.models import CostCentre
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
+from payclaims.money import format_pence
 
 # Starting with a letter or number also keeps a code from reading as a spreadsheet formula.
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
@@ -26,8 +28,71 @@ def _require_finance_admin(actor: User) -> None:
 
 
 def all_cost_centres() -> list[CostCentre]:
-    """Every cost centre, closed ones included, by code."""
-    return list(db.session.scalars(select(CostCentre).order_by(CostCentre.code)))
+    """Every cost centre, closed ones included, by code, with its approvers."""
+    return list(
+        db.session.scalars(
+            select(CostCentre).options(selectinload(CostCentre.approvers)).order_by(CostCentre.code)
+        )
+    )
+
+
+def finance_approvers() -> list[User]:
+    """Everyone who may be made a cost centre's approver: active finance approvers."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.FINANCE_APPROVER, User.is_active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def set_approvers(
+    cost_centre: CostCentre,
+    *,
+    actor: User,
+    approver_ids: list[int],
+    limit_pence: int | None,
+    ip_address: str | None,
+) -> None:
+    """Choose the finance approvers a cost centre's claims go to, and its single-approver
+    limit (claims above it need two different approvers)."""
+    _require_finance_admin(actor)
+    if limit_pence is None:
+        raise DomainError("Enter the single-approver limit, for example 250", field="limit")
+    eligible = {user.id: user for user in finance_approvers()}
+    chosen = []
+    for user_id in dict.fromkeys(approver_ids):
+        if user_id not in eligible:
+            raise DomainError("Choose finance approvers from the list", field="approvers")
+        chosen.append(eligible[user_id])
+    before = {user.id for user in cost_centre.approvers}
+    after = {user.id for user in chosen}
+    changes = []
+    added = [user.name for user in chosen if user.id not in before]
+    removed = [user.name for user in cost_centre.approvers if user.id not in after]
+    if added:
+        changes.append("added " + ", ".join(added))
+    if removed:
+        changes.append("removed " + ", ".join(removed))
+    if limit_pence != cost_centre.single_approver_limit_pence:
+        changes.append(
+            f"limit from {format_pence(cost_centre.single_approver_limit_pence)} to "
+            f"{format_pence(limit_pence)}"
+        )
+    if not changes:
+        return
+    cost_centre.approvers = chosen
+    cost_centre.single_approver_limit_pence = limit_pence
+    record_event(
+        AuditAction.COST_CENTRE_APPROVERS_CHANGED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{cost_centre.label}: " + "; ".join(changes),
+        about=("cost_centre", cost_centre.id),
+    )
+    db.session.commit()
 
 
 def normalise_code(code: str) -> str:

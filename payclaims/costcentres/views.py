@@ -9,11 +9,11 @@ from flask_login import current_user
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.costcentres import services
-from payclaims.costcentres.forms import CostCentreEditForm, CostCentreForm
+from payclaims.costcentres.forms import ApproversForm, CostCentreEditForm, CostCentreForm
 from payclaims.costcentres.models import CostCentre
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.forms import add_error
+from payclaims.forms import SelectChoice, add_error
 
 bp = Blueprint("costcentres", __name__, url_prefix="/finance/cost-centres")
 
@@ -76,3 +76,32 @@ def edit(cost_centre_id: int) -> ResponseReturnValue:
             flash(f"{cost_centre.label} saved.", "success")
             return redirect(url_for("costcentres.index"))
     return render_template("costcentres/form.html", form=form, cost_centre=cost_centre)
+
+
+@bp.route("/<int:cost_centre_id>/approvers", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def approvers(cost_centre_id: int) -> ResponseReturnValue:
+    """Choose who approves a cost centre's claims, and its single-approver limit."""
+    cost_centre = db.get_or_404(CostCentre, cost_centre_id)
+    form = ApproversForm(
+        approvers=[str(user.id) for user in cost_centre.approvers],
+        limit=cost_centre.single_approver_limit_pence,
+    )
+    form.approvers.choices = [
+        SelectChoice(str(user.id), user.name) for user in services.finance_approvers()
+    ]
+    if form.validate_on_submit():
+        try:
+            services.set_approvers(
+                cost_centre,
+                actor=current_user,
+                approver_ids=[int(value) for value in form.approvers.data or [] if value.isdigit()],
+                limit_pence=form.limit.data,
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(f"Approvers of {cost_centre.label} saved.", "success")
+            return redirect(url_for("costcentres.index"))
+    return render_template("costcentres/approvers.html", form=form, cost_centre=cost_centre)

@@ -5,6 +5,7 @@ Never loaded in production. Loading twice creates nothing new.
 
 from __future__ import annotations
 
+from payclaims.demo.approvals import seed_approvals
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
 from payclaims.demo.people import (
@@ -26,5 +27,7 @@ def seed_demo(password: str) -> list[DemoPerson]:
     seed_payment_methods()
     seed_involvement()
     seed_claims()
+    db.session.flush()
+    seed_approvals()
     db.session.commit()
     return created

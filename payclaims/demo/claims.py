@@ -111,6 +111,15 @@ CLAIMS = (
     ),
     DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.SCHEDULED, (12,)),
     DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.REJECTED, (40,)),
+    # Waiting in the finance queue; the four sessions (£300) are above the £250 limit, and
+    # the approvals demo gives that claim its first approval.
+    DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.VERIFIED, (9,)),
+    DemoClaim(
+        f"jordan@{DEMO_DOMAIN}",
+        "Recovery college co-trainer",
+        ClaimStatus.VERIFIED,
+        (26, 25, 24, 23),
+    ),
     DemoClaim(f"chris@{DEMO_DOMAIN}", "Committee member", ClaimStatus.SUBMITTED, (120,)),
 )
 
@@ -168,6 +177,7 @@ def _claim(
         created_at=started,
         is_late=(today - sessions[0]).days > 90,
         return_reason=NOTES[ClaimStatus.RETURNED] if spec.status is ClaimStatus.RETURNED else "",
+        rejection_reason=NOTES[ClaimStatus.REJECTED] if spec.status is ClaimStatus.REJECTED else "",
     )
     hundredths = version.session_minutes * 100 // 60 if version.fee_unit is FeeUnit.HOUR else 100
     for session in sessions:
@@ -211,6 +221,10 @@ def _claim(
             claim.submitted_at = when
             claim.declaration_at = when
             claim.submitted_by_id = person.id
+        if status is ClaimStatus.VERIFIED:
+            claim.verified_by_id = coordinator.id
+            claim.verified_at = when
+            claim.approval_round = 1
         claim.events.append(
             ClaimEvent(
                 actor_id=actor.id,

@@ -39,6 +39,8 @@ DEMO_PEOPLE = (
     DemoPerson(f"chris@{DEMO_DOMAIN}", "Chris Walker", (Role.EXPERT,)),
     DemoPerson(f"bea@{DEMO_DOMAIN}", "Bea Novak", (Role.EXPERT,)),
     DemoPerson(f"coordinator2@{DEMO_DOMAIN}", "Daniel Osei", (Role.COORDINATOR,)),
+    # A second finance approver, for claims above a cost centre's single-approver limit.
+    DemoPerson(f"finance2@{DEMO_DOMAIN}", "Ruth Adeyemi", (Role.FINANCE_APPROVER,)),
 )
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from payclaims.approvals.services import finance_summary, to_confirm_count
 from payclaims.auth.access import public, roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.dates import uk_today
@@ -50,7 +51,9 @@ def expert() -> str:
 def coordinator() -> str:
     """Home page for coordinators."""
     summary = coordinator_summary(current_user, uk_today())
-    return render_template("home/coordinator.html", summary=summary)
+    return render_template(
+        "home/coordinator.html", summary=summary, claims_to_confirm=to_confirm_count(current_user)
+    )
 
 
 @bp.route("/finance")
@@ -61,6 +64,8 @@ def finance() -> str:
         "home/finance.html",
         runs_payments=current_user.has_role(Role.FINANCE_ADMIN),
         bank_details_to_check=bank_details_waiting_count(),
+        approving=current_user.has_role(Role.FINANCE_APPROVER),
+        claims=finance_summary(current_user, uk_today()),
     )
 
 

@@ -1,0 +1,620 @@
+"""Approvals through the browser's eyes: confirming work, the finance queue and claim page,
+decisions with reasons, losing a race, delegation, counts, digests, the CSV export and who
+may see which claim."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from payclaims.audit.models import AuditEvent
+from payclaims.auth.models import Role, User
+from payclaims.claims import services as claims
+from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.models import Claim, ClaimStatus
+from payclaims.costcentres.models import CostCentre
+from payclaims.database import utc_now
+from payclaims.extensions import db
+from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from tests.conftest import sign_in
+from tests.test_claims import _count, _error_near, _text
+
+PDF = b"%PDF-1.4\n%receipt\n"
+TODAY = date.today()
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
+
+
+@pytest.fixture
+def expert(make_user: Callable[..., User], give_bank_details: Callable[..., None]) -> User:
+    person = make_user(name="Eli Expert", email="eli@example.org")
+    give_bank_details(person)
+    return person
+
+
+@pytest.fixture
+def approver(make_user: Callable[..., User]) -> User:
+    return make_user(name="Ann Approver", email="ann@example.org", roles=(Role.FINANCE_APPROVER,))
+
+
+@pytest.fixture
+def second_approver(make_user: Callable[..., User]) -> User:
+    return make_user(name="Ben Approver", email="ben@example.org", roles=(Role.FINANCE_APPROVER,))
+
+
+@pytest.fixture
+def cost_centre(
+    make_cost_centre: Callable[..., CostCentre],
+    set_approvers: Callable[..., None],
+    approver: User,
+    second_approver: User,
+) -> CostCentre:
+    centre = make_cost_centre(code="MH-01", name="Community mental health")
+    set_approvers(centre, approver, second_approver)
+    return centre
+
+
+@pytest.fixture
+def role(
+    make_role: Callable[..., RoleDescription], coordinator: User, cost_centre: CostCentre
+) -> RoleDescription:
+    return make_role(coordinator=coordinator, cost_centre=cost_centre)
+
+
+@pytest.fixture
+def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
+    return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
+
+
+@pytest.fixture
+def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, int]:
+    """A confirmed claim with a bus fare and its receipt: (claim id, receipt id)."""
+    from payclaims.approvals import services as approvals
+
+    with app.app_context(), app.test_request_context():
+        person = db.session.get(User, sign_up.person_id)
+        loaded = db.session.get(SignUp, sign_up.id)
+        assert person is not None and loaded is not None
+        claim_id = claims.start_claim(loaded, actor=person).id
+        claim = claims.load_claim(claim_id)
+        assert claim is not None
+        claims.add_expense_line(
+            claim,
+            actor=person,
+            category=ExpenseCategory.PUBLIC_TRANSPORT,
+            session_on=TODAY - timedelta(days=3),
+            amount_pence=450,
+            receipts=[("ticket.pdf", PDF)],
+        )
+        claim = claims.load_claim(claim_id)
+        assert claim is not None
+        receipt_id = claim.lines[0].receipts[0].id
+        claims.submit_claim(claim, actor=person, declared=True, today=TODAY)
+        claim = claims.load_claim(claim_id)
+        verifier = db.session.get(User, coordinator.id)
+        assert claim is not None and verifier is not None
+        approvals.verify_claim(claim, actor=verifier, ip_address=None)
+    return claim_id, receipt_id
+
+
+def _status(app: Flask, claim_id: int) -> ClaimStatus:
+    with app.app_context():
+        claim = db.session.get(Claim, claim_id)
+        assert claim is not None
+        return claim.status
+
+
+def _version(app: Flask, claim_id: int) -> int:
+    with app.app_context():
+        claim = db.session.get(Claim, claim_id)
+        assert claim is not None
+        return claim.version
+
+
+# Coordinators ------------------------------------------------------------------------------
+
+
+def test_coordinator_confirms_a_claim_from_the_list(
+    app, client, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+
+    listing = client.get("/coordinator/claims")
+    assert f"C-{claim_id:06d}" in _text(listing)
+    page = client.get(f"/coordinator/claims/{claim_id}")
+    assert "Did this work take place as claimed?" in _text(page)
+
+    response = client.post(
+        f"/coordinator/claims/{claim_id}",
+        data={"decision": "confirm", "version": str(_version(app, claim_id))},
+    )
+
+    assert response.status_code == 302
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+    assert "No claims are waiting for you to confirm" in _text(client.get("/coordinator/claims"))
+
+
+def test_coordinator_returning_without_a_question_sees_the_error_on_it(
+    app, client, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+
+    response = client.post(
+        f"/coordinator/claims/{claim_id}",
+        data={"decision": "return", "question": " ", "version": str(_version(app, claim_id))},
+    )
+
+    assert response.status_code == 200
+    assert "Say what the person needs" in _error_near(response, "question")
+    assert _status(app, claim_id) is ClaimStatus.SUBMITTED
+
+
+def test_coordinator_returns_with_a_question_the_person_then_sees(
+    app, client, coordinator, expert, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+    client.post(
+        f"/coordinator/claims/{claim_id}",
+        data={
+            "decision": "return",
+            "question": "Was this the Tuesday panel?",
+            "version": str(_version(app, claim_id)),
+        },
+    )
+    sign_in(client, expert)
+
+    page = _text(client.get(f"/claims/{claim_id}"))
+
+    assert "Was this the Tuesday panel?" in page
+    assert _status(app, claim_id) is ClaimStatus.RETURNED
+
+
+def test_coordinator_of_another_role_gets_not_found(client, make_user, sign_up, make_sent_claim):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, make_user(roles=(Role.COORDINATOR,)))
+
+    assert client.get(f"/coordinator/claims/{claim_id}").status_code == 404
+    assert (
+        client.post(f"/coordinator/claims/{claim_id}", data={"decision": "confirm"}).status_code
+        == 404
+    )
+    assert f"C-{claim_id:06d}" not in _text(client.get("/coordinator/claims"))
+
+
+def test_coordinator_home_counts_claims_to_confirm(client, coordinator, sign_up, make_sent_claim):
+    make_sent_claim(sign_up)
+    make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+
+    assert "2 claims waiting for you to confirm" in _text(client.get("/coordinator"))
+
+
+# Finance: queue and claim page -------------------------------------------------------------
+
+
+def test_queue_shows_claims_routed_to_me_and_the_home_page_counts_them(
+    client, approver, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+
+    page = _text(client.get("/finance/claims"))
+    home = _text(client.get("/finance"))
+
+    assert f"C-{claim_id:06d}" in page
+    assert "Eli Expert" in page and "Waiting for a decision" in page
+    assert "1 waiting for your decision" in home
+
+
+def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
+    app, client, approver, coordinator, sign_up, make_sent_claim
+):
+    make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+    few = _count(app, client, "/finance/claims?status=all")
+
+    for _ in range(5):
+        make_sent_claim(sign_up, verified_by=coordinator)
+    make_sent_claim(sign_up)
+
+    assert _count(app, client, "/finance/claims?status=all") == few
+
+
+def test_queue_pages_oldest_first(app, client, approver, coordinator, sign_up, make_sent_claim):
+    ids = [make_sent_claim(sign_up, verified_by=coordinator) for _ in range(26)]
+    with app.app_context():
+        for age, claim_id in enumerate(reversed(ids)):
+            db.session.execute(
+                update(Claim)
+                .where(Claim.id == claim_id)
+                .values(submitted_at=utc_now() - timedelta(hours=age))
+            )
+        db.session.commit()
+    sign_in(client, approver)
+
+    first = _text(client.get("/finance/claims"))
+    second = _text(client.get("/finance/claims?page=2"))
+
+    assert f"C-{ids[0]:06d}" in first and f"C-{ids[-1]:06d}" not in first
+    assert f"C-{ids[-1]:06d}" in second
+    assert "Page 2 of 2" in first
+
+
+def test_finance_claim_page_shows_flags_fee_choice_and_masked_bank_details(
+    client, approver, with_receipt
+):
+    claim_id, _receipt_id = with_receipt
+    sign_in(client, approver)
+
+    page = _text(client.get(f"/finance/claims/{claim_id}"))
+
+    assert "The full fee" in page
+    assert "Sort code **-**-56, account ****5678" in page
+    assert "Not yet: check them before this claim is paid" in page
+    assert "12345678" not in page
+    assert "Confirmed by the coordinator" in page
+    assert "ticket.pdf" in page
+
+
+def test_finance_approver_downloads_a_receipt_and_it_is_audited(
+    app, client, approver, expert, with_receipt
+):
+    claim_id, receipt_id = with_receipt
+    sign_in(client, approver)
+
+    response = client.get(f"/finance/claims/{claim_id}/receipts/{receipt_id}")
+
+    assert response.status_code == 200
+    assert response.data == PDF
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "claim.receipt_downloaded")
+        ).one()
+        assert (event.actor_id, event.subject_user_id) == (approver.id, expert.id)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/finance/claims/{claim}"),
+        ("GET", "/finance/claims/{claim}/receipts/{receipt}"),
+        ("GET", "/finance/claims/{claim}/approve"),
+        ("POST", "/finance/claims/{claim}/approve"),
+        ("GET", "/finance/claims/{claim}/return"),
+        ("POST", "/finance/claims/{claim}/return"),
+        ("GET", "/finance/claims/{claim}/reject"),
+        ("POST", "/finance/claims/{claim}/reject"),
+    ],
+)
+def test_approver_of_another_cost_centre_gets_not_found(
+    app, client, make_user, make_cost_centre, set_approvers, with_receipt, method, path
+):
+    claim_id, receipt_id = with_receipt
+    stranger = make_user(roles=(Role.FINANCE_APPROVER,))
+    set_approvers(make_cost_centre(), stranger)
+    sign_in(client, stranger)
+
+    response = client.open(path.format(claim=claim_id, receipt=receipt_id), method=method)
+
+    assert response.status_code == 404
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_finance_admin_sees_every_claim_but_cannot_decide(client, make_user, with_receipt):
+    claim_id, _receipt_id = with_receipt
+    sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
+
+    assert client.get(f"/finance/claims/{claim_id}").status_code == 200
+    assert f"C-{claim_id:06d}" in _text(client.get("/finance/claims"))
+    assert client.post(f"/finance/claims/{claim_id}/approve").status_code == 403
+
+
+def test_draft_claims_are_not_found_for_finance(app, client, make_user, sign_up):
+    with app.app_context():
+        person = db.session.get(User, sign_up.person_id)
+        loaded = db.session.get(SignUp, sign_up.id)
+        assert person is not None and loaded is not None
+        draft = claims.start_claim(loaded, actor=person).id
+    sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
+
+    assert client.get(f"/finance/claims/{draft}").status_code == 404
+
+
+# Finance: decisions -------------------------------------------------------------------------
+
+
+def test_approve_with_a_reduced_line_shows_it_to_the_person(
+    app, client, approver, expert, with_receipt, outbox
+):
+    claim_id, _receipt_id = with_receipt
+    with app.app_context():
+        claim = claims.load_claim(claim_id)
+        assert claim is not None
+        line_id = claim.lines[0].id
+    sign_in(client, approver)
+    assert "Amount to approve" in _text(client.get(f"/finance/claims/{claim_id}/approve"))
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/approve",
+        data={
+            "version": str(_version(app, claim_id)),
+            f"approve_{line_id}": "3.00",
+            f"note_{line_id}": "The day ticket was £3.00",
+        },
+    )
+
+    assert response.status_code == 302
+    assert _status(app, claim_id) is ClaimStatus.APPROVED
+    sign_in(client, expert)
+    page = _text(client.get(f"/claims/{claim_id}"))
+    assert "Finance approved £3.00: The day ticket was £3.00" in page
+    assert "Approved by finance £3.00" in page
+    assert "£4.50 claimed, £3.00 approved" in str(outbox()[-1].body)
+
+
+def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver, with_receipt):
+    claim_id, _receipt_id = with_receipt
+    with app.app_context():
+        claim = claims.load_claim(claim_id)
+        assert claim is not None
+        line_id = claim.lines[0].id
+    sign_in(client, approver)
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/approve",
+        data={"version": str(_version(app, claim_id)), f"approve_{line_id}": "3.00"},
+    )
+
+    assert response.status_code == 200
+    assert "the person will read it" in _error_near(response, f"note_{line_id}")
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_above_the_limit_the_first_approver_is_told_it_waits_for_a_second(
+    app, client, approver, second_approver, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300
+    sign_in(client, approver)
+
+    first = client.post(
+        f"/finance/claims/{claim_id}/approve",
+        data={"version": str(_version(app, claim_id))},
+        follow_redirects=True,
+    )
+    assert "waits for a second approver" in _text(first)
+    assert "already" in _text(client.get(f"/finance/claims/{claim_id}"))
+    sign_in(client, second_approver)
+    page = _text(client.get(f"/finance/claims/{claim_id}"))
+    assert "Waiting for a second approver" in page
+    assert "First approval: Ann Approver" in page
+    client.post(
+        f"/finance/claims/{claim_id}/approve", data={"version": str(_version(app, claim_id))}
+    )
+
+    assert _status(app, claim_id) is ClaimStatus.APPROVED
+
+
+def test_the_loser_of_a_race_is_told_what_happened_and_sees_the_claim(
+    app, client, approver, second_approver, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    seen = _version(app, claim_id)
+    sign_in(client, second_approver)
+    client.post(f"/finance/claims/{claim_id}/reject", data={"version": str(seen), "reason": "No"})
+    sign_in(client, approver)
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/approve", data={"version": str(seen)}, follow_redirects=True
+    )
+
+    page = _text(response)
+    assert "This claim is not waiting for finance: it is not paid." in page
+    assert _status(app, claim_id) is ClaimStatus.REJECTED
+
+
+def test_stale_page_version_gets_the_someone_else_message(
+    app, client, approver, coordinator, expert, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    seen = _version(app, claim_id) - 1
+    sign_in(client, approver)
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/return",
+        data={"version": str(seen), "reason": "Which day?"},
+        follow_redirects=True,
+    )
+
+    assert "Someone else has just confirmed this claim. Here is where it stands now." in _text(
+        response
+    )
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_reject_page_suggests_kind_wording_and_needs_a_reason(app, client, approver, with_receipt):
+    claim_id, _receipt_id = with_receipt
+    sign_in(client, approver)
+
+    assert "Help with kind wording" in _text(client.get(f"/finance/claims/{claim_id}/reject"))
+    response = client.post(
+        f"/finance/claims/{claim_id}/reject",
+        data={"version": str(_version(app, claim_id)), "reason": ""},
+    )
+
+    assert "Say why the claim cannot be paid" in _error_near(response, "reason")
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_rejected_claim_shows_the_reason_to_the_person(app, client, approver, expert, with_receipt):
+    claim_id, _receipt_id = with_receipt
+    sign_in(client, approver)
+    client.post(
+        f"/finance/claims/{claim_id}/reject",
+        data={"version": str(_version(app, claim_id)), "reason": "The bus fare was paid by us."},
+    )
+    sign_in(client, expert)
+
+    assert "The bus fare was paid by us." in _text(client.get(f"/claims/{claim_id}"))
+
+
+# Delegation, digests, export, cost centres ---------------------------------------------------
+
+
+def test_approver_names_a_delegate_who_then_sees_the_claims(
+    app, client, approver, make_user, coordinator, sign_up, make_sent_claim
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+    response = client.post(
+        "/finance/delegation",
+        data={
+            "delegate": str(delegate.id),
+            "starts_on-day": str(TODAY.day),
+            "starts_on-month": str(TODAY.month),
+            "starts_on-year": str(TODAY.year),
+            "ends_on-day": str(TODAY.day),
+            "ends_on-month": str(TODAY.month),
+            "ends_on-year": str(TODAY.year),
+        },
+    )
+    assert response.status_code == 302
+    sign_in(client, delegate)
+
+    page = _text(client.get("/finance/claims"))
+
+    assert "You are standing in for Ann Approver" in page
+    assert f"C-{claim_id:06d}" in page
+
+
+def test_ending_someone_elses_delegation_is_not_found(app, client, approver, make_user):
+    from payclaims.approvals import services as approvals
+
+    delegate = make_user(roles=(Role.FINANCE_APPROVER,))
+    with app.app_context():
+        acting = db.session.get(User, approver.id)
+        assert acting is not None
+        delegation_id = approvals.create_delegation(
+            actor=acting,
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        ).id
+    sign_in(client, delegate)
+
+    assert client.post(f"/finance/delegation/{delegation_id}/end").status_code == 404
+
+
+def test_send_digests_command_emails_waiting_approvers(
+    runner, coordinator, sign_up, make_sent_claim, outbox
+):
+    make_sent_claim(sign_up, verified_by=coordinator)
+    before = len(outbox())
+
+    result = runner.invoke(args=["send-digests"])
+
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 digests." in result.output
+    assert len(outbox()) == before + 2
+
+
+def test_export_downloads_csv_and_is_audited(
+    app, client, approver, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+
+    response = client.get("/finance/claims.csv?status=all&min_amount=10")
+
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffReference,")
+    assert f"C-{claim_id:06d}" in text
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "claims.exported")
+        ).one()
+        assert "from £10.00" in event.detail
+
+
+def test_finance_admin_chooses_approvers_and_the_limit(
+    app, client, make_user, make_cost_centre, approver
+):
+    centre = make_cost_centre(code="CC-9")
+    sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
+
+    response = client.post(
+        f"/finance/cost-centres/{centre.id}/approvers",
+        data={"approvers": [str(approver.id)], "limit": "400"},
+    )
+
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.get(CostCentre, centre.id)
+        assert stored is not None
+        assert [user.id for user in stored.approvers] == [approver.id]
+        assert stored.single_approver_limit_pence == 40_000
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "cost_centre.approvers_changed")
+        ).one()
+        assert "added Ann Approver" in event.detail
+    assert "Ann Approver" in _text(client.get("/finance/cost-centres/"))
+
+
+def test_only_finance_approvers_can_be_chosen(app, client, make_user, make_cost_centre, expert):
+    centre = make_cost_centre()
+    sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
+
+    response = client.post(
+        f"/finance/cost-centres/{centre.id}/approvers",
+        data={"approvers": [str(expert.id)], "limit": "250"},
+    )
+
+    assert response.status_code == 200
+    assert "Choose finance approvers from the list" in _text(response)
+
+
+def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
+    app, client, make_user, approver, coordinator, sign_up, make_sent_claim
+):
+    first = make_sent_claim(sign_up, verified_by=coordinator)
+    second = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+    for claim_id in (first, second):
+        client.post(
+            f"/finance/claims/{claim_id}/approve", data={"version": str(_version(app, claim_id))}
+        )
+    sign_in(client, make_user(roles=(Role.ADMIN,)))
+    client.get("/admin/audit/")  # shows (and so clears) the approver's flashed messages
+    today = f"since-day={TODAY.day}&since-month={TODAY.month}&since-year={TODAY.year}"
+
+    by_claim = _text(
+        client.get(f"/admin/audit/?object_type=claim&object_id={first}&person=ann+approver")
+    )
+    by_action = _text(client.get(f"/admin/audit/?action=claim.approved&{today}"))
+    yesterday = TODAY - timedelta(days=1)
+    before = _text(
+        client.get(
+            "/admin/audit/?action=claim.approved"
+            f"&until-day={yesterday.day}&until-month={yesterday.month}&until-year={yesterday.year}"
+        )
+    )
+
+    assert f"C-{first:06d}: approved" in by_claim
+    assert f"C-{second:06d}" not in by_claim
+    assert f"C-{first:06d}: work confirmed" not in by_claim  # done by the coordinator
+    assert by_action.count("Claim approved") >= 2
+    assert "No events match." in before

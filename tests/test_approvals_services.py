@@ -1,0 +1,653 @@
+"""Approval rules as service calls: verification, routing, limits, four eyes, delegation,
+decisions with reasons, digests and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from payclaims.approvals import services
+from payclaims.approvals.models import ApprovalStage, ClaimApproval
+from payclaims.audit.models import AuditEvent
+from payclaims.auth.models import Role, User
+from payclaims.claims import services as claims
+from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.costcentres.models import CostCentre
+from payclaims.database import utc_now
+from payclaims.errors import DomainError, PermissionDenied
+from payclaims.extensions import db
+from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
+
+
+@pytest.fixture
+def expert(make_user: Callable[..., User], give_bank_details: Callable[..., None]) -> User:
+    person = make_user(name="Eli Expert", email="eli@example.org")
+    give_bank_details(person)
+    return person
+
+
+@pytest.fixture
+def approver_a(make_user: Callable[..., User]) -> User:
+    return make_user(name="Ann Approver", email="ann@example.org", roles=(Role.FINANCE_APPROVER,))
+
+
+@pytest.fixture
+def approver_b(make_user: Callable[..., User]) -> User:
+    return make_user(name="Ben Approver", email="ben@example.org", roles=(Role.FINANCE_APPROVER,))
+
+
+@pytest.fixture
+def cost_centre(
+    make_cost_centre: Callable[..., CostCentre],
+    set_approvers: Callable[..., None],
+    approver_a: User,
+    approver_b: User,
+) -> CostCentre:
+    centre = make_cost_centre(code="MH-01")
+    set_approvers(centre, approver_a, approver_b)
+    return centre
+
+
+@pytest.fixture
+def role(
+    make_role: Callable[..., RoleDescription], coordinator: User, cost_centre: CostCentre
+) -> RoleDescription:
+    """An hourly role at £20 an hour."""
+    return make_role(coordinator=coordinator, cost_centre=cost_centre)
+
+
+@pytest.fixture
+def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
+    return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
+
+
+def _claim(claim_id: int) -> Claim:
+    db.session.expire_all()
+    claim = claims.load_claim(claim_id)
+    assert claim is not None
+    return claim
+
+
+def _user(user: User) -> User:
+    found = db.session.get(User, user.id)
+    assert found is not None
+    return found
+
+
+def _actions(claim_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def _approve(claim_id: int, who: User, **kwargs: Any) -> ApprovalStage:
+    return services.approve_claim(
+        _claim(claim_id), actor=_user(who), today=TODAY, ip_address="127.0.0.1", **kwargs
+    )
+
+
+# Verification ------------------------------------------------------------------------------
+
+
+def test_verify_by_the_roles_coordinator_sends_it_to_finance_and_emails_the_person(
+    app, make_sent_claim, sign_up, coordinator, outbox
+):
+    claim_id = make_sent_claim(sign_up)
+    with app.app_context(), app.test_request_context():
+        services.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address="127.0.0.1")
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.VERIFIED
+        assert claim.verified_by_id == coordinator.id
+        assert claim.approval_round == 1
+        assert claim.events[-1].summary == "Confirmed by the coordinator"
+        assert _actions(claim_id) == ["claim.verified"]
+    (email,) = [m for m in outbox() if "confirmed" in m.subject]
+    assert email.to == ["eli@example.org"]
+    assert "now with finance" in str(email.body)
+
+
+def test_verify_own_claim_is_refused(
+    app, make_user, make_role, make_sign_up, give_bank_details, make_sent_claim
+):
+    both = make_user(name="Coordinator who claims", roles=(Role.COORDINATOR, Role.EXPERT))
+    give_bank_details(both)
+    own_role = make_role(coordinator=both)
+    claim_id = make_sent_claim(make_sign_up(own_role, person=both, status=SignUpStatus.ACCEPTED))
+    with app.app_context(), app.test_request_context():
+        with pytest.raises(PermissionDenied):
+            services.verify_claim(_claim(claim_id), actor=_user(both), ip_address=None)
+        assert _claim(claim_id).status is ClaimStatus.SUBMITTED
+
+
+def test_verify_by_another_roles_coordinator_is_refused(app, make_user, make_sent_claim, sign_up):
+    other = make_user(roles=(Role.COORDINATOR,))
+    claim_id = make_sent_claim(sign_up)
+    with app.app_context(), pytest.raises(PermissionDenied):
+        services.verify_claim(_claim(claim_id), actor=_user(other), ip_address=None)
+
+
+def test_return_by_coordinator_needs_a_question_and_the_person_sees_it(
+    app, make_sent_claim, sign_up, coordinator, outbox
+):
+    claim_id = make_sent_claim(sign_up)
+    with app.app_context(), app.test_request_context():
+        with pytest.raises(DomainError) as missing:
+            services.return_claim(
+                _claim(claim_id),
+                actor=_user(coordinator),
+                reason="  ",
+                today=TODAY,
+                ip_address=None,
+            )
+        assert missing.value.field == "reason"
+        services.return_claim(
+            _claim(claim_id),
+            actor=_user(coordinator),
+            reason="Which date was the second session?",
+            today=TODAY,
+            ip_address=None,
+        )
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.RETURNED
+        assert claim.return_reason == "Which date was the second session?"
+        assert claim.is_editable
+    assert "Which date was the second session?" in str(outbox()[-1].body)
+
+
+# Routing and the queue ---------------------------------------------------------------------
+
+
+def test_queue_holds_claims_of_my_cost_centres_only(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a
+):
+    stranger = make_user(roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        mine = db.session.scalars(
+            services.queue_query(_user(approver_a), services.QueueFilters(), TODAY)
+        ).all()
+        theirs = db.session.scalars(
+            services.queue_query(_user(stranger), services.QueueFilters(), TODAY)
+        ).all()
+        assert [claim.id for claim in mine] == [claim_id]
+        assert theirs == []
+        assert not services.can_see_as_finance(_claim(claim_id), _user(stranger), TODAY)
+
+
+def test_queue_filters_by_amount_status_and_age(
+    app, make_sent_claim, sign_up, coordinator, approver_a
+):
+    small = make_sent_claim(sign_up, units=1, days_ago=3, verified_by=coordinator)  # £20
+    large = make_sent_claim(sign_up, units=10, days_ago=4, verified_by=coordinator)  # £200
+    waiting_coordinator = make_sent_claim(sign_up, units=2, days_ago=5)
+    with app.app_context():
+        db.session.execute(
+            update(Claim)
+            .where(Claim.id == large)
+            .values(submitted_at=utc_now() - timedelta(days=20))
+        )
+        db.session.commit()
+
+        def ids(**filters: Any) -> list[int]:
+            query = services.queue_query(_user(approver_a), services.QueueFilters(**filters), TODAY)
+            return [claim.id for claim in db.session.scalars(query)]
+
+        assert ids() == [large, small]  # oldest first
+        assert ids(min_pence=5000) == [large]
+        assert ids(max_pence=2000) == [small]
+        assert ids(older_than_days=14) == [large]
+        assert ids(status="submitted") == [waiting_coordinator]
+        assert sorted(ids(status="all")) == sorted([small, large, waiting_coordinator])
+
+
+# Decisions, limits and four eyes -------------------------------------------------------------
+
+
+def test_approve_below_the_limit_needs_one_approver(
+    app, make_sent_claim, sign_up, coordinator, approver_a, outbox
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)  # £60
+    with app.app_context(), app.test_request_context():
+        assert _approve(claim_id, approver_a) is ApprovalStage.FIRST
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.APPROVED
+        assert _actions(claim_id) == ["claim.verified", "claim.approved"]
+    assert outbox()[-1].subject.endswith("Claim " + f"C-{claim_id:06d} approved")
+
+
+def test_approve_above_the_limit_waits_for_a_second_different_approver(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, outbox
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
+    with app.app_context(), app.test_request_context():
+        assert _approve(claim_id, approver_a) is ApprovalStage.FIRST
+        assert _claim(claim_id).status is ClaimStatus.VERIFIED
+        sent_before = len(outbox())
+        with pytest.raises(PermissionDenied, match="second, different approver"):
+            _approve(claim_id, approver_a)
+        assert _approve(claim_id, approver_b) is ApprovalStage.SECOND
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.APPROVED
+        approvals = services.approvals_this_round(claim)
+        assert [(a.stage, a.approver_id) for a in approvals] == [
+            (1, approver_a.id),
+            (2, approver_b.id),
+        ]
+        assert _actions(claim_id) == [
+            "claim.verified",
+            "claim.first_approval",
+            "claim.approved",
+        ]
+    assert len(outbox()) == sent_before + 1  # only the final approval emails the person
+
+
+def test_database_refuses_the_same_approver_twice_on_a_claim(
+    app, make_sent_claim, sign_up, coordinator, approver_a
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        for stage in (1, 2):
+            db.session.add(
+                ClaimApproval(
+                    claim_id=claim_id,
+                    approval_round=1,
+                    stage=stage,
+                    approver_id=approver_a.id,
+                    total_pence=6000,
+                )
+            )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_database_refuses_a_second_first_approval(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        for approver in (approver_a, approver_b):
+            db.session.add(
+                ClaimApproval(
+                    claim_id=claim_id,
+                    approval_round=1,
+                    stage=1,
+                    approver_id=approver.id,
+                    total_pence=6000,
+                )
+            )
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_approve_with_a_reduced_line_needs_a_reason_and_less_than_claimed(
+    app, make_sent_claim, sign_up, coordinator, approver_a, outbox
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300
+    with app.app_context(), app.test_request_context():
+        line_id = _claim(claim_id).lines[0].id
+        field = f"approve_{line_id}"
+        for reduction, problem_field in [
+            (services.LineReduction(30_000, "Too much"), field),
+            (services.LineReduction(-1, "Negative"), field),
+            (services.LineReduction(20_000, ""), f"note_{line_id}"),
+            (services.LineReduction(None, "A reason alone"), field),
+        ]:
+            with pytest.raises(DomainError) as refused:
+                _approve(claim_id, approver_a, reductions={line_id: reduction})
+            assert refused.value.field == problem_field
+            db.session.rollback()
+        # Reduced to £200, under the £250 limit: one approval is enough.
+        stage = _approve(
+            claim_id,
+            approver_a,
+            reductions={line_id: services.LineReduction(20_000, "The panel ended at 2pm")},
+        )
+        claim = _claim(claim_id)
+        assert stage is ApprovalStage.FIRST
+        assert claim.status is ClaimStatus.APPROVED
+        assert claim.lines[0].approved_pence == 20_000
+        assert claim.lines[0].approval_note == "The panel ended at 2pm"
+        assert claim.approved_total_pence == 20_000
+        assert "The panel ended at 2pm" in claim.events[-1].note
+    email = outbox()[-1]
+    assert "with a change" in email.subject
+    assert "£300.00 claimed, £200.00 approved" in str(email.body)
+
+
+def test_approver_cannot_decide_their_own_claim(
+    app,
+    make_user,
+    make_role,
+    make_sign_up,
+    give_bank_details,
+    make_sent_claim,
+    set_approvers,
+    make_cost_centre,
+    coordinator,
+):
+    centre = make_cost_centre()
+    both = make_user(name="Approver who claims", roles=(Role.FINANCE_APPROVER, Role.EXPERT))
+    give_bank_details(both)
+    set_approvers(centre, both)
+    own_role = make_role(coordinator=coordinator, cost_centre=centre)
+    claim_id = make_sent_claim(
+        make_sign_up(own_role, person=both, status=SignUpStatus.ACCEPTED), verified_by=coordinator
+    )
+    with app.app_context():
+        claim = _claim(claim_id)
+        assert services.decision_problem(claim, _user(both), TODAY) == (
+            "This is your own claim, so someone else must decide it."
+        )
+        with pytest.raises(PermissionDenied):
+            _approve(claim_id, both)
+        with pytest.raises(PermissionDenied):
+            services.reject_claim(
+                claim, actor=_user(both), reason="No", today=TODAY, ip_address=None
+            )
+
+
+def test_approver_cannot_approve_a_claim_they_verified(
+    app,
+    make_user,
+    make_role,
+    make_sign_up,
+    make_sent_claim,
+    set_approvers,
+    make_cost_centre,
+    expert,
+):
+    centre = make_cost_centre()
+    both = make_user(
+        name="Coordinator and approver", roles=(Role.COORDINATOR, Role.FINANCE_APPROVER)
+    )
+    set_approvers(centre, both)
+    their_role = make_role(coordinator=both, cost_centre=centre)
+    claim_id = make_sent_claim(
+        make_sign_up(their_role, person=expert, status=SignUpStatus.ACCEPTED), verified_by=both
+    )
+    with app.app_context(), pytest.raises(PermissionDenied, match="confirmed the work"):
+        _approve(claim_id, both)
+
+
+def test_reject_needs_a_reason_the_person_reads(
+    app, make_sent_claim, sign_up, coordinator, approver_a, outbox
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        with pytest.raises(DomainError):
+            services.reject_claim(
+                _claim(claim_id), actor=_user(approver_a), reason="", today=TODAY, ip_address=None
+            )
+        services.reject_claim(
+            _claim(claim_id),
+            actor=_user(approver_a),
+            reason="The session was cancelled.",
+            today=TODAY,
+            ip_address=None,
+        )
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.REJECTED
+        assert claim.rejection_reason == "The session was cancelled."
+        assert _actions(claim_id)[-1] == "claim.rejected"
+    assert "The session was cancelled." in str(outbox()[-1].body)
+
+
+def test_returned_and_sent_again_needs_approving_afresh(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, expert
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        _approve(claim_id, approver_a)
+        services.return_claim(
+            _claim(claim_id),
+            actor=_user(approver_b),
+            reason="Please add the parking receipt.",
+            today=TODAY,
+            ip_address=None,
+        )
+        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        services.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address=None)
+        claim = _claim(claim_id)
+        assert claim.approval_round == 2
+        assert services.approvals_this_round(claim) == []
+        assert _approve(claim_id, approver_a) is ApprovalStage.FIRST
+        assert _claim(claim_id).status is ClaimStatus.VERIFIED
+
+
+def test_loser_of_a_race_is_refused_and_told_what_happened(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        as_a_read_it = _claim(claim_id)
+        with app.app_context(), app.test_request_context():  # another person, another session
+            _approve(claim_id, approver_b)
+        with pytest.raises(claims.StaleClaim):
+            services.approve_claim(
+                as_a_read_it, actor=_user(approver_a), today=TODAY, ip_address=None
+            )
+        assert services.moved_message(claim_id) == (
+            "Someone else has just approved this claim. Here is where it stands now."
+        )
+        approvers = db.session.scalars(
+            select(ClaimApproval.approver_id).where(ClaimApproval.claim_id == claim_id)
+        ).all()
+        assert approvers == [approver_b.id]
+
+
+# Delegation ------------------------------------------------------------------------------
+
+
+def test_delegate_sees_and_decides_only_within_the_dates(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY + timedelta(days=6),
+            today=TODAY,
+            ip_address=None,
+        )
+        claim = _claim(claim_id)
+        assert services.can_see_as_finance(claim, _user(delegate), TODAY)
+        assert not services.can_see_as_finance(claim, _user(delegate), TODAY + timedelta(days=7))
+        assert not services.can_see_as_finance(claim, _user(delegate), TODAY - timedelta(days=1))
+        services.approve_claim(claim, actor=_user(delegate), today=TODAY, ip_address=None)
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.APPROVED
+        assert "As delegate for Ann Approver" in claim.events[-1].note
+        audit = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "claim.approved")
+        ).one()
+        assert audit.actor_id == delegate.id
+        assert "(as delegate for Ann Approver)" in audit.detail
+        (approval,) = services.approvals_this_round(claim)
+        assert approval.on_behalf_of_id == approver_a.id
+
+
+def test_ended_delegation_no_longer_routes_claims(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a
+):
+    delegate = make_user(roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        delegation = services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        )
+        services.end_delegation(delegation, actor=_user(approver_a), ip_address=None)
+        assert not services.can_see_as_finance(_claim(claim_id), _user(delegate), TODAY)
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions[-2:] == ["delegation.created", "delegation.ended"]
+
+
+@pytest.mark.parametrize(
+    ("delegate", "starts", "ends", "field"),
+    [
+        ("self", 0, 1, "delegate"),
+        ("expert", 0, 1, "delegate"),
+        ("other", -1, 1, "starts_on"),
+        ("other", 3, 1, "ends_on"),
+    ],
+)
+def test_delegation_with_bad_details_is_refused(
+    app, make_user, approver_a, expert, delegate, starts, ends, field
+):
+    other = make_user(roles=(Role.FINANCE_APPROVER,))
+    chosen = {"self": approver_a, "expert": expert, "other": other}[delegate]
+    with app.app_context(), pytest.raises(DomainError) as refused:
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=chosen.id,
+            starts_on=TODAY + timedelta(days=starts),
+            ends_on=TODAY + timedelta(days=ends),
+            today=TODAY,
+            ip_address=None,
+        )
+    assert refused.value.field == field
+
+
+# Digests, counts and the export ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        (date(2026, 11, 20), date(2026, 11, 23), 1),  # Friday to Monday
+        (date(2026, 11, 16), date(2026, 11, 30), 10),  # two weeks
+        (date(2026, 11, 16), date(2026, 11, 16), 0),
+        (date(2026, 11, 21), date(2026, 11, 22), 0),  # a weekend
+    ],
+)
+def test_working_days_between_counts_monday_to_friday(start, end, days):
+    assert services.working_days_between(start, end) == days
+
+
+def test_send_digests_lists_waiting_claims_and_reminds_after_ten_working_days(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, outbox
+):
+    make_user(name="Idle approver", roles=(Role.FINANCE_APPROVER,))
+    fresh = make_sent_claim(sign_up, verified_by=coordinator)
+    old = make_sent_claim(sign_up, days_ago=30, verified_by=coordinator)
+    with app.app_context():
+        db.session.execute(
+            update(Claim).where(Claim.id == old).values(verified_at=utc_now() - timedelta(days=21))
+        )
+        db.session.commit()
+        before = len(outbox())
+        assert services.send_digests(TODAY) == 2
+    digests = outbox()[before:]
+    assert sorted(message.to[0] for message in digests) == ["ann@example.org", "ben@example.org"]
+    body = str(digests[0].body)
+    assert f"C-{fresh:06d}" in body and f"C-{old:06d}" in body
+    assert f"more than 10 working days: C-{old:06d}" in body
+    assert "http://localhost/finance/claims" in body
+
+
+def test_finance_summary_counts_what_waits_for_me(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
+):
+    make_sent_claim(sign_up, verified_by=coordinator)
+    big = make_sent_claim(sign_up, units=15, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        _approve(big, approver_a)
+        summary_a = services.finance_summary(_user(approver_a), TODAY)
+        summary_b = services.finance_summary(_user(approver_b), TODAY)
+    assert (summary_a.waiting_for_me, summary_a.waiting_for_second) == (1, 0)
+    assert (summary_b.waiting_for_me, summary_b.waiting_for_second) == (2, 1)
+
+
+def test_export_is_formula_safe_and_audited(
+    app,
+    make_user,
+    make_role,
+    make_sign_up,
+    give_bank_details,
+    make_sent_claim,
+    coordinator,
+    cost_centre,
+    approver_a,
+):
+    sly = make_user(name='=HYPERLINK("http://x")')
+    give_bank_details(sly)
+    role = make_role(coordinator=coordinator, cost_centre=cost_centre)
+    claim_id = make_sent_claim(
+        make_sign_up(role, person=sly, status=SignUpStatus.ACCEPTED), verified_by=coordinator
+    )
+    with app.app_context():
+        text = services.export_claims(
+            services.QueueFilters(status="all"),
+            actor=_user(approver_a),
+            today=TODAY,
+            ip_address="127.0.0.1",
+        )
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0][0] == "Reference"
+        assert rows[1][0] == f"C-{claim_id:06d}"
+        assert rows[1][1] == '\'=HYPERLINK("http://x")'
+        assert rows[1][13] == "60.00"
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "claims.exported")
+        ).one()
+        assert event.detail.startswith("1 claims")
+
+
+def test_approved_total_in_sql_matches_the_claims_own(
+    app, make_sent_claim, sign_up, coordinator, approver_a
+):
+    claim_id = make_sent_claim(sign_up, units=4, verified_by=coordinator)
+    with app.app_context():
+        db.session.execute(
+            update(Claim)
+            .where(Claim.id == claim_id)
+            .values(fee_choice="reduced", reduced_fee_pence=5000)
+        )
+        db.session.commit()
+        claim = _claim(claim_id)
+        in_sql = db.session.scalar(
+            select(services.approved_total_sql()).where(Claim.id == claim_id)
+        )
+        assert in_sql == claim.approved_total_pence == 5000
+
+
+def test_every_decision_writes_one_claim_event(
+    app, make_sent_claim, sign_up, coordinator, approver_a
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        _approve(claim_id, approver_a)
+        events = db.session.scalars(
+            select(ClaimEvent.to_status)
+            .where(ClaimEvent.claim_id == claim_id)
+            .order_by(ClaimEvent.id)
+        ).all()
+    assert events[-3:] == [ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.APPROVED]
+    assert events.count(ClaimStatus.APPROVED) == 1
