@@ -223,3 +223,118 @@ def test_benefits_check_with_empty_array_prints_nothing(app, tmp_path):
 
     assert result.exit_code == 0
     assert result.stdout == ""
+
+
+UC = {"universal_credit": {"assessment_period_start_day": 31, "work_allowance": "lower"}}
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (
+            scenario(profile=UC, payment={"paid_on": "9999-12-31", "lines": []}),
+            "scenario case-1: payment.paid_on: '9999-12-31' must be from 2000-01-01 to 2100-12-31",
+        ),
+        (
+            scenario(
+                profile={"esa": {}, "week_start": "sunday"},
+                payment={"paid_on": "0001-01-01", "lines": []},
+            ),
+            "scenario case-1: payment.paid_on: '0001-01-01' must be from 2000-01-01 to 2100-12-31",
+        ),
+        (
+            scenario(
+                payment={
+                    "paid_on": "2026-11-24",
+                    "lines": [
+                        {"kind": "mileage", "miles": 1e300, "vehicle": "car", "rate_pence": 60}
+                    ],
+                }
+            ),
+            "scenario case-1: payment.lines[0].miles: must be 1000000 or less",
+        ),
+        (
+            scenario(payment={"paid_on": "2026-W48-2", "lines": []}),
+            "scenario case-1: payment.paid_on: '2026-W48-2' is not a date like 2026-12-01",
+        ),
+        (
+            scenario(payment={"paid_on": "2026-11-24", "line": []}),
+            "scenario case-1: payment.line: unknown field",
+        ),
+        (
+            scenario(profile={"esa": {"supported": True}}),
+            "scenario case-1: profile.esa.supported: unknown field",
+        ),
+    ],
+    ids=["far-future", "far-past-sunday-week", "huge-miles", "week-date", "typo", "esa-typo"],
+)
+def test_benefits_check_with_out_of_range_input_gives_one_line(app, tmp_path, case, message):
+    result = check(app, write(tmp_path, [case]))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {message}\n"
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("profile", "missing"),
+    [
+        (UC, "uc.taper on 1999-12-31"),
+        ({"esa": {}, "week_start": "sunday"}, "esa.permitted_work.higher on 1999-12-26"),
+    ],
+)
+def test_benefits_check_before_the_earliest_figure_names_it(app, tmp_path, profile, missing):
+    early = scenario(
+        profile=profile,
+        payment={"paid_on": "2000-01-01", "lines": [{"kind": "fee", "amount_pence": 1}]},
+    )
+
+    result = check(app, write(tmp_path, [early]))
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: scenario case-1: There is no figure for {missing} (add it on the Benefit "
+        "rules page)\n"
+    )
+
+
+def test_benefits_check_with_number_too_long_to_read_gives_one_line(app, tmp_path):
+    text = '[{"id": "a", "profile": {}, "payment": {"paid_on": "2026-11-24", "lines": [' + (
+        '{"kind": "fee", "amount_pence": ' + "9" * 5000 + "}]}}]"
+    )
+
+    result = check(app, write(tmp_path, text))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "cannot be read" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_benefits_check_with_deeply_nested_json_gives_one_line(app, tmp_path):
+    result = check(app, write(tmp_path, "[" * 100_000 + "]" * 100_000))
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_benefits_check_with_largest_accepted_input_answers(app, tmp_path):
+    huge = scenario(
+        profile={**UC, "esa": {}, "carers_allowance": {}, "week_start": "sunday"},
+        payment={
+            "paid_on": "2100-12-31",
+            "lines": [
+                {"kind": "fee", "amount_pence": 10_000_000_000, "hours": 1_000_000},
+                {"kind": "mileage", "miles": 1_000_000, "vehicle": "car", "rate_pence": 1e6},
+            ],
+        },
+    )
+
+    result = check(app, write(tmp_path, [huge]))
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["level"] == "stops"

@@ -3,13 +3,16 @@ correct and confirm figures (others read or are refused; every change audited)."
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
 from payclaims.benefits import services
@@ -21,6 +24,7 @@ from payclaims.benefits.rules import (
     RuleUnit,
     load_rule_set,
     seed_figures,
+    seed_rows,
     seed_rule_set,
 )
 from payclaims.errors import DomainError, PermissionDenied
@@ -31,11 +35,14 @@ from tests.test_training import (
     error_summary,
     events,
     field_error,
+    html,
     input_value,
     page_text,
+    text_of,
 )
 
 IP = "192.0.2.9"
+PRIMARY = "gov.uk: Benefit and pension rates 2026 to 2027"
 APRIL_2026 = date(2026, 4, 6)
 
 
@@ -69,6 +76,19 @@ def _rule_id(app: Flask, key: str, effective_from: date) -> int:
         )
     assert rule_id is not None
     return rule_id
+
+
+def label_text(response: TestResponse, for_id: str) -> str:
+    """The text of the label for the element with this id."""
+    (label,) = [el for el in html(response).iter("label") if el.get("for") == for_id]
+    return text_of(label)
+
+
+def textarea_value(response: TestResponse, field_id: str) -> str:
+    """The text a textarea shows."""
+    field = html(response).find(f".//textarea[@id='{field_id}']")
+    assert field is not None
+    return field.text or ""
 
 
 def _actor(user: User) -> User:
@@ -240,11 +260,12 @@ def test_confirm_figure_records_who_and_when(app, make_user):
     with app.app_context():
         rule = db.session.get(BenefitRule, rule_id)
         assert rule is not None
-        services.confirm_figure(rule, actor=_actor(admin), ip_address=IP)
+        services.confirm_figure(rule, actor=_actor(admin), source=f"  {PRIMARY} ", ip_address=IP)
         db.session.expire_all()
         rule = db.session.get(BenefitRule, rule_id)
         assert rule is not None
         assert (rule.confidence, rule.confirmed_by_id) == (Confidence.S, admin.id)
+        assert rule.source == PRIMARY
         assert rule.confirmed_at is not None
         assert (
             not load_rule_set()
@@ -252,12 +273,84 @@ def test_confirm_figure_records_who_and_when(app, make_user):
             .confidence.awaiting_confirmation
         )
         with pytest.raises(DomainError, match="already confirmed"):
-            services.confirm_figure(rule, actor=_actor(admin))
+            services.confirm_figure(rule, actor=_actor(admin), source=PRIMARY)
     (event,) = events(app, "benefit_rule.confirmed")
-    assert (
-        event.detail
-        == "esa.permitted_work.higher: £203.50 a week from 6 April 2026 (I) confirmed (S)"
+    assert event.detail == (
+        "esa.permitted_work.higher: £203.50 a week from 6 April 2026 (I) confirmed (S). "
+        f"Primary source: {PRIMARY}. Source before: gov.uk 'Permitted work factsheet'; "
+        "'Proposed benefit and pension rates 2026 to 2027'; 2026: 16 x NLW £12.71, up to the "
+        "next 50p"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"), [("   ", "Enter the primary source"), ("x" * 1001, "1000 characters")]
+)
+def test_confirm_figure_without_primary_source_is_refused(app, make_user, source, message):
+    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
+    with app.app_context():
+        rule = db.session.get(BenefitRule, rule_id)
+        assert rule is not None
+        with pytest.raises(DomainError, match=message) as caught:
+            services.confirm_figure(rule, actor=_actor(admin), source=source)
+    assert caught.value.field == "source"
+    assert _rows(app, "ca.earnings_limit")[-1] == (20400, APRIL_2026, None, "S2", True)
+    assert events(app, "benefit_rule.confirmed") == []
+
+
+def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, make_user):
+    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
+    with app.app_context():
+        stale = db.session.get(BenefitRule, rule_id)
+        assert stale is not None and stale.effective_to is None
+        # Someone else adds a figure from April 2027 meanwhile, closing this one.
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(BenefitRule)
+                .where(BenefitRule.id == rule_id)
+                .values(effective_to=date(2027, 4, 11))
+            )
+        with pytest.raises(DomainError, match="Someone else changed this figure"):
+            services.correct_figure(
+                stale,
+                actor=_actor(admin),
+                value=20500,
+                source="gov.uk",
+                confidence=Confidence.S,
+                note="Final rates",
+            )
+    rows = _rows(app, "ca.earnings_limit")
+    assert rows[-1] == (20400, APRIL_2026, date(2027, 4, 11), "S2", True)
+    assert [row for row in rows if row[2] is None] == []
+    assert events(app, "benefit_rule.corrected") == []
+
+
+@pytest.mark.parametrize(
+    ("change", "values"),
+    [("value", {"value": 20600}), ("confidence", {"confidence": Confidence.S})],
+)
+def test_correct_figure_changed_meanwhile_is_refused(app, make_user, change, values):
+    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
+    with app.app_context():
+        stale = db.session.get(BenefitRule, rule_id)
+        assert stale is not None
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(BenefitRule).where(BenefitRule.id == rule_id).values(**values)
+            )
+        with pytest.raises(DomainError, match="Someone else changed this figure"):
+            services.correct_figure(
+                stale,
+                actor=_actor(admin),
+                value=20500,
+                source="gov.uk",
+                confidence=Confidence.S,
+                note="Final rates",
+            )
+    assert len(_rows(app, "ca.earnings_limit")) == 3, change
 
 
 @pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.ADMIN, Role.COORDINATOR])
@@ -268,7 +361,7 @@ def test_change_figure_as_non_finance_admin_is_refused(app, make_user, role):
         rule = db.session.get(BenefitRule, rule_id)
         assert rule is not None
         with pytest.raises(PermissionDenied):
-            services.confirm_figure(rule, actor=_actor(person))
+            services.confirm_figure(rule, actor=_actor(person), source=PRIMARY)
         with pytest.raises(PermissionDenied):
             services.add_figure(
                 "ca.earnings_limit",
@@ -322,6 +415,7 @@ def test_rule_history_with_unknown_key_is_not_found(client, finance_admin):
 
 def test_correct_unknown_figure_is_not_found(client, finance_admin):
     assert client.get("/finance/benefit-rules/figures/987654/correct").status_code == 404
+    assert client.get("/finance/benefit-rules/figures/987654/confirm").status_code == 404
     assert client.post("/finance/benefit-rules/figures/987654/confirm").status_code == 404
 
 
@@ -476,17 +570,35 @@ def test_correct_figure_page_for_corrected_figure_shows_error(app, client, finan
     assert len(_rows(app, "uc.taper")) == 4
 
 
-def test_confirm_figure_button_confirms_and_is_audited(app, client, finance_admin):
+def test_confirm_figure_page_needs_primary_source_then_confirms(app, client, finance_admin):
     rule_id = _rule_id(app, "hmrc.mileage.car", APRIL_2026)
+    path = f"/finance/benefit-rules/figures/{rule_id}/confirm"
+    history = page_text(client.get("/finance/benefit-rules/hmrc.mileage.car"))
+    assert "Confirm the figure from 6 April 2026" in history
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "55p a mile" in page_text(page)
+    assert textarea_value(page, "source").strip() == ""  # not the old source: type the primary
 
-    response = client.post(f"/finance/benefit-rules/figures/{rule_id}/confirm")
+    response = client.post(path, data={"source": "  "})
+
+    assert response.status_code == 200
+    assert field_error(response, "source") == "Enter the primary source that states the figure"
+    assert _rows(app, "hmrc.mileage.car")[-1] == (55, APRIL_2026, None, "S2", True)
+
+    response = client.post(path, data={"source": PRIMARY})
 
     assert response.status_code == 302
     assert _rows(app, "hmrc.mileage.car")[-1] == (55, APRIL_2026, None, "S", True)
-    assert len(events(app, "benefit_rule.confirmed")) == 1
+    (event,) = events(app, "benefit_rule.confirmed")
+    assert f"Primary source: {PRIMARY}." in event.detail
     page = page_text(client.get(response.headers["Location"]))
     assert "confirmed" in page
     assert "Confirmed by Fin Admin" in page
+    assert PRIMARY in page
+    again = client.get(path)
+    assert again.status_code == 302
+    assert "This figure is already confirmed." in page_text(client.get(again.headers["Location"]))
 
 
 @pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.EXPERT, Role.ADMIN])
@@ -494,7 +606,13 @@ def test_change_figure_pages_as_others_are_refused(app, client, make_user, role)
     sign_in(client, make_user(roles=(role,)))
     rule_id = _rule_id(app, "hmrc.mileage.car", APRIL_2026)
 
-    assert client.post(f"/finance/benefit-rules/figures/{rule_id}/confirm").status_code == 403
+    assert client.get(f"/finance/benefit-rules/figures/{rule_id}/confirm").status_code == 403
+    assert (
+        client.post(
+            f"/finance/benefit-rules/figures/{rule_id}/confirm", data={"source": PRIMARY}
+        ).status_code
+        == 403
+    )
     assert (
         client.post(
             f"/finance/benefit-rules/figures/{rule_id}/correct",
@@ -504,3 +622,61 @@ def test_change_figure_pages_as_others_are_refused(app, client, make_user, role)
     )
     assert client.post("/finance/benefit-rules/uc.taper/new", data={}).status_code == 403
     assert _rows(app, "hmrc.mileage.car")[-1] == (55, APRIL_2026, None, "S2", True)
+
+
+def test_migration_seed_rows_are_literals_equal_to_the_seed_figures():
+    path = Path(__file__).parents[1] / "migrations" / "versions" / "0007_benefit_rules.py"
+    source = path.read_text()
+    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    assert "payclaims" not in "".join(
+        line for line in source.splitlines() if line.startswith(("import", "from"))
+    )
+    assert migration.seed_rows() == seed_rows()
+
+
+@pytest.mark.parametrize(
+    ("key", "label"),
+    [
+        ("tax.trading_allowance", "Amount each tax year"),
+        ("nlw.hourly", "Amount per hour"),
+        ("ca.earnings_limit", "Amount a week"),
+        ("uc.work_allowance.lower", "Amount a month"),
+    ],
+)
+def test_add_figure_page_labels_the_amount_plainly(client, finance_admin, key, label):
+    response = client.get(f"/finance/benefit-rules/{key}/new")
+
+    assert label_text(response, "amount") == label
+
+
+def test_figure_form_confidence_choices_lead_with_words(client, finance_admin):
+    response = client.get("/finance/benefit-rules/nlw.hourly/new")
+
+    labels = [
+        text_of(label)
+        for label in html(response).iter("label")
+        if label.get("for", "").startswith("confidence")
+    ]
+    assert labels == [
+        "Stated by a primary source, such as gov.uk, legislation or HMRC (S)",
+        "Stated only by secondary sources (S2)",
+        "Inferred from a published formula (I)",
+    ]
+
+
+def test_rule_history_says_corrected_figures_sit_below_their_correction(app, client, finance_admin):
+    rule_id = _rule_id(app, "uc.taper", APRIL_2026)
+    client.post(
+        f"/finance/benefit-rules/figures/{rule_id}/correct",
+        data={"percent": "55", "source": "x", "confidence": "S", "note": "n"},
+    )
+
+    text = page_text(client.get("/finance/benefit-rules/uc.taper"))
+
+    assert "just below the figure that corrected it" in text
+    assert "above the row that corrected it" not in text
+    assert text.index("55% (corrected)") > text.index("Recorded")

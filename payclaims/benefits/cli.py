@@ -3,8 +3,8 @@
 FILE (or ``-`` for standard input) holds a JSON array of scenarios in the format of
 ../shared/benefits/SCENARIOS.md; the command prints one JSON object per scenario, one per line,
 in the same order, using the benefit rule figures in the database. Bad input gets one line on
-standard error naming the scenario and field, and exit status 1; nothing is printed to standard
-output then.
+standard error naming the scenario and field (never a traceback), and exit status 1; nothing is
+printed to standard output then. Dates must be written YYYY-MM-DD, from 2000-01-01 to 2100-12-31.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def benefits_check_command(file: IO[str]) -> None:
         ) from error
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{file.name} is not UTF-8 text") from error
+    except RecursionError as error:
+        raise click.ClickException(f"{file.name} is nested too deeply to read") from error
+    except ValueError as error:  # a number too long to read, for one
+        raise click.ClickException(f"{file.name} cannot be read: {error}") from error
     try:
         scenarios = parse_scenarios(data)
     except ScenarioError as error:
@@ -50,6 +54,12 @@ def benefits_check_command(file: IO[str]) -> None:
         except MissingFigure as error:
             raise click.ClickException(
                 f"scenario {scenario.id}: {error} (add it on the Benefit rules page)"
+            ) from error
+        except (ArithmeticError, ValueError) as error:
+            # The parser bounds dates and sizes, so this should not happen; if it does, one
+            # line naming the scenario rather than a traceback.
+            raise click.ClickException(
+                f"scenario {scenario.id}: cannot be checked ({type(error).__name__}: {error})"
             ) from error
         lines.append(json.dumps(check_to_dict(check, scenario.id), ensure_ascii=False))
     for line in lines:

@@ -48,8 +48,10 @@ For the scenario format of SCENARIOS.md (the ``benefits-check`` command and its 
 
 - ``parse_scenarios(data) -> list[Scenario]`` and ``parse_scenario(data) -> Scenario`` turn
   decoded JSON into these types, raising :class:`ScenarioError` (``scenario_id``, ``field``,
-  ``problem``; ``str()`` is one line naming both) for an unknown benefit or line kind, a missing
-  field, a bad date or a negative amount. ``parse_profile``, ``parse_payment`` are the parts.
+  ``problem``; ``str()`` is one line naming both) for an unknown benefit, line kind or field (in
+  any object), a missing field, a date not written YYYY-MM-DD or outside 2000-01-01 to
+  2100-12-31, or an amount, number of miles or hours or rate that is negative or too large.
+  ``parse_profile``, ``parse_payment`` are the parts.
 - ``check_scenario(scenario, rules) -> BenefitCheck``.
 - ``check_to_dict(check, scenario_id=None) -> dict`` gives the SCENARIOS.md output object
   (dates as ISO text, hours as a float), plus ``message``, ``figures`` and
@@ -68,6 +70,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -78,6 +81,13 @@ from payclaims.dates import format_date
 from payclaims.money import format_pence
 
 BASIS_POINTS = 10_000
+# What the scenario parser accepts: dates in this range (the engine's date arithmetic stays far
+# from date.min and date.max), and amounts, miles, hours and rates up to these sizes.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+MAX_PENCE = 100_000_000_00  # £100 million
+MAX_NUMBER = Decimal(1_000_000)  # miles, hours, pence a mile
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _E = TypeVar("_E", bound=enum.StrEnum)
 ESA_HOURS_LIMIT = Decimal(16)
 ESA_HOURS_NEAR = Decimal(14)
@@ -577,9 +587,14 @@ def _universal_credit(uc: UniversalCredit, context: _Context, rules: RuleSet) ->
                 "and with no work allowance every £1 counts: Universal Credit goes down by "
                 f"{pence_in_pound}p for each £1 earned"
             )
+        effect = (
+            f"so this payment may lower your Universal Credit by about {format_pence(estimated)}"
+            if estimated
+            else "and this payment counts towards those earnings but by itself makes little or no "
+            "difference to your Universal Credit"
+        )
         message = (
-            f"Your earnings in {period} would be {format_pence(counted)}, {over}, so this "
-            f"payment may lower your Universal Credit by about {format_pence(estimated)}. "
+            f"Your earnings in {period} would be {format_pence(counted)}, {over}, {effect}. "
             "Earnings are reported to DWP through your journal."
         )
     elif allowance and _at_least(counted, allowance, NEAR_MONTHLY):
@@ -657,9 +672,10 @@ def _esa(
         )
     elif _at_least(counted, limit, NEAR_WEEKLY_CLIFF) or (hours_apply and hours >= ESA_HOURS_NEAR):
         level = Level.NEAR
+        worked = f" and the work {hours_text} hours in its busiest week" if hours else ""
         message = (
-            f"Your earnings in {week} would be {format_pence(counted)} and the work "
-            f"{hours_text} hours in its busiest week: close to the permitted work limits of "
+            f"Your earnings in {week} would be {format_pence(counted)}{worked}: close to the "
+            "permitted work limits of "
             f"{format_pence(limit)} a week"
             f"{' and under 16 hours' if hours_apply else ''}. More work or payments in the same "
             "week could take you over."
@@ -913,6 +929,8 @@ class _Reader:
             raise self.fail(where, "must be a whole number of pence")
         if value < 0:
             raise self.fail(where, "cannot be negative")
+        if value > MAX_PENCE:
+            raise self.fail(where, f"must be {MAX_PENCE} pence or less")
         return value
 
     def number(
@@ -932,6 +950,8 @@ class _Reader:
             raise self.fail(where, "must be a number")
         if number < 0:
             raise self.fail(where, "cannot be negative")
+        if number > MAX_NUMBER:
+            raise self.fail(where, f"must be {MAX_NUMBER} or less")
         return number
 
     def boolean(
@@ -954,9 +974,17 @@ class _Reader:
         if not isinstance(value, str):
             raise self.fail(where, "must be a date like 2026-12-01")
         try:
-            return date.fromisoformat(value)
+            if not ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            parsed = date.fromisoformat(value)
         except ValueError as error:
             raise self.fail(where, f"{value!r} is not a date like 2026-12-01") from error
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            raise self.fail(
+                where,
+                f"{value!r} must be from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}",
+            )
+        return parsed
 
     def choice(
         self,
@@ -982,6 +1010,14 @@ class _Reader:
 
 
 PROFILE_FIELDS = {benefit.value for benefit in Benefit} | {"week_start"}
+# The fields each benefit's object may hold (those not named hold none).
+BENEFIT_FIELDS: dict[str, tuple[str, ...]] = {
+    Benefit.UNIVERSAL_CREDIT.value: ("assessment_period_start_day", "work_allowance"),
+    Benefit.ESA.value: ("supported_permitted_work",),
+    Benefit.CARERS_ALLOWANCE.value: ("other_weekly_earnings_pence",),
+    Benefit.PENSION_CREDIT.value: ("disregard",),
+    Benefit.HOUSING_BENEFIT.value: ("disregard",),
+}
 
 
 def _parse_profile(reader: _Reader, value: object, path: str = "profile") -> Profile:
@@ -993,7 +1029,10 @@ def _parse_profile(reader: _Reader, value: object, path: str = "profile") -> Pro
     def part(name: str) -> Mapping[str, Any] | None:
         if name not in data:
             return None
-        return reader.mapping(data[name], f"{path}.{name}")
+        where = f"{path}.{name}"
+        benefit_data = reader.mapping(data[name], where)
+        reader.no_unknown(benefit_data, BENEFIT_FIELDS.get(name, ()), where, "field")
+        return benefit_data
 
     universal_credit = esa = carers = pension = housing = None
     if (uc := part("universal_credit")) is not None:
@@ -1053,11 +1092,24 @@ def _parse_profile(reader: _Reader, value: object, path: str = "profile") -> Pro
 
 
 LINE_KINDS = ("fee", "voucher", "expense", "mileage")
+# The fields each kind of line may hold, besides ``kind``.
+LINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "fee": ("amount_pence", "hours", "worked_on"),
+    "voucher": ("amount_pence",),
+    "expense": ("amount_pence", "receipted"),
+    "mileage": ("miles", "vehicle", "rate_pence"),
+}
+PAYMENT_FIELDS = ("paid_on", "lines")
 
 
 def _parse_line(reader: _Reader, value: object, path: str) -> Line:
     data = reader.mapping(value, path)
     kind = reader.required(data, "kind", path)
+    if isinstance(kind, str) and kind in LINE_FIELDS:
+        article = "an" if kind[0] in "aeiou" else "a"
+        reader.no_unknown(
+            data, ("kind", *LINE_FIELDS[kind]), path, f"field for {article} {kind} line"
+        )
     if kind == "fee":
         return Fee(
             amount_pence=reader.pence(data, "amount_pence", path),
@@ -1083,6 +1135,7 @@ def _parse_line(reader: _Reader, value: object, path: str) -> Line:
 
 def _parse_payment(reader: _Reader, value: object, path: str) -> Payment:
     data = reader.mapping(value, path)
+    reader.no_unknown(data, PAYMENT_FIELDS, path, "field")
     paid_on = reader.date(data, "paid_on", path)
     assert paid_on is not None
     lines = reader.items(data.get("lines", []), f"{path}.lines")

@@ -17,10 +17,14 @@ PERCENT_FORMAT = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
 PENCE_FORMAT = re.compile(r"\d{1,4}")
 MAX_PENCE_A_MILE = 1000
 CONFIDENCE_CHOICES = [
-    SelectChoice(Confidence.S.value, "S: stated by a primary source (gov.uk, legislation, HMRC)"),
-    SelectChoice(Confidence.S2.value, "S2: stated only by secondary sources"),
-    SelectChoice(Confidence.I.value, "I: inferred from a published formula"),
+    SelectChoice(
+        Confidence.S.value,
+        "Stated by a primary source, such as gov.uk, legislation or HMRC (S)",
+    ),
+    SelectChoice(Confidence.S2.value, "Stated only by secondary sources (S2)"),
+    SelectChoice(Confidence.I.value, "Inferred from a published formula (I)"),
 ]
+PRIMARY_SOURCE_EXAMPLE = "gov.uk: Benefit and pension rates 2026 to 2027"
 
 
 def value_field_name(rule_key: RuleKey) -> str:
@@ -111,5 +115,18 @@ class CorrectFigureForm(FigureForm):
         validators=[
             DataRequired("Enter why the figure is being corrected"),
             Length(max=1000, message="Note must be 1000 characters or fewer"),
+        ],
+    )
+
+
+class ConfirmFigureForm(FlaskForm):
+    """Confirming a figure: the primary source that states it is required."""
+
+    source = TextAreaField(
+        "Primary source",
+        filters=[strip_text],
+        validators=[
+            DataRequired("Enter the primary source that states the figure"),
+            Length(max=1000, message="Source must be 1000 characters or fewer"),
         ],
     )

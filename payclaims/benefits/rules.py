@@ -1,12 +1,14 @@
-"""The benefit rule figures: the seed data (one structure, used by migration 0007 and the tests)
-and the loader that gives the engine a :class:`~payclaims.benefits.engine.RuleSet`.
+"""The benefit rule figures: the seed data (one structure, used by the tests; migration 0007
+holds the same rows as literals, and a test checks they stay equal) and the loader that gives the
+engine a :class:`~payclaims.benefits.engine.RuleSet`.
 
 Source: ../shared/benefits/RULES.md (its table: figures from 2024-04-08, 2025-04-07 and
 2026-04-06, the uprating dates of the benefit figures). Figures that follow the tax year
 (``hmrc.mileage.*``, ``tax.trading_allowance``) start on 6 April, and the National Living Wage
 on 1 April, the days they change; their values are those of RULES.md's columns.
 
-Keep this module free of Flask and of the models at import time: the migration imports it.
+Keep this module free of Flask and of the models at import time (the engine's tests use it
+without an app).
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ class RulePeriod(enum.StrEnum):
             "per_mile": "a mile",
             "per_tax_year": "a tax year",
             "hourly": "an hour",
+        }[self.value]
+
+    @property
+    def amount_label(self) -> str:
+        """The label of a figure's amount field: 'Amount a month' ... 'Amount per hour'."""
+        return {
+            "monthly": "Amount a month",
+            "weekly": "Amount a week",
+            "per_mile": "Amount a mile",
+            "per_tax_year": "Amount each tax year",
+            "hourly": "Amount per hour",
         }[self.value]
 
 
@@ -257,7 +270,8 @@ def seed_figures() -> tuple[Figure, ...]:
 def seed_rows() -> list[dict[str, object]]:
     """The seed figures as ``benefit_rules`` rows (unit and period from the key).
 
-    Used by migration 0007 (``op.bulk_insert``) and by the tests that put the figures back.
+    Used by the tests that put the figures back; migration 0007 inserts the same rows, written
+    out as literals (tests/test_benefits_rules.py checks they are equal).
     """
     return [
         {

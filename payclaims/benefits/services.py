@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import selectinload
 
 from payclaims.audit.models import AuditAction
@@ -100,6 +100,13 @@ def _check_value(value: int) -> None:
         raise DomainError("The figure cannot be negative", field="value")
 
 
+def _same_end(effective_to: date | None) -> ColumnElement[bool]:
+    """``effective_to`` equals the value read (NULL-safe)."""
+    if effective_to is None:
+        return BenefitRule.effective_to.is_(None)
+    return BenefitRule.effective_to == effective_to
+
+
 def _confirmation(actor: User, confidence: Confidence) -> dict[str, object]:
     if confidence is Confidence.S:
         return {"confirmed_by": actor, "confirmed_at": utc_now()}
@@ -150,9 +157,7 @@ def add_figure(
                 .where(
                     BenefitRule.id == latest.id,
                     BenefitRule.replaced_by_id.is_(None),
-                    BenefitRule.effective_to.is_(None)
-                    if latest.effective_to is None
-                    else BenefitRule.effective_to == latest.effective_to,
+                    _same_end(latest.effective_to),
                 )
                 .values(effective_to=day_before)
                 .execution_options(synchronize_session="fetch")
@@ -224,9 +229,17 @@ def correct_figure(
     )
     db.session.add(correction)
     db.session.flush()
+    # Only if the row is still as read: a new figure added meanwhile closes it (effective_to),
+    # and the correction copies its dates, so a changed row would leave two open-ended figures.
     result = db.session.execute(
         update(BenefitRule)
-        .where(BenefitRule.id == rule.id, BenefitRule.replaced_by_id.is_(None))
+        .where(
+            BenefitRule.id == rule.id,
+            BenefitRule.replaced_by_id.is_(None),
+            _same_end(rule.effective_to),
+            BenefitRule.value == rule.value,
+            BenefitRule.confidence == rule.confidence,
+        )
         .values(replaced_by_id=correction.id)
         .execution_options(synchronize_session="fetch")
     )
@@ -248,22 +261,36 @@ def correct_figure(
     return correction
 
 
-def confirm_figure(rule: BenefitRule, *, actor: User, ip_address: str | None = None) -> None:
-    """Mark a figure as confirmed by a primary source: confidence S, who and when recorded."""
+def confirm_figure(
+    rule: BenefitRule, *, actor: User, source: str, ip_address: str | None = None
+) -> None:
+    """Mark a figure as confirmed by the primary source named in ``source``: confidence S, the
+    source, who and when recorded on the row; the audit entry keeps the source it replaces."""
     _require_finance_admin(actor)
     if not rule.is_current:
         raise DomainError("This figure has been corrected. Confirm the newer one.")
     if rule.confidence is Confidence.S:
         raise DomainError("This figure is already confirmed.")
-    before = rule.confidence
+    source = source.strip()
+    if not source:
+        raise DomainError("Enter the primary source that states the figure", field="source")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise DomainError(f"Source must be {MAX_SOURCE_LENGTH} characters or fewer", field="source")
+    before, old_source = rule.confidence, rule.source
     result = db.session.execute(
         update(BenefitRule)
         .where(
             BenefitRule.id == rule.id,
             BenefitRule.replaced_by_id.is_(None),
             BenefitRule.confidence == before,
+            BenefitRule.value == rule.value,
         )
-        .values(confidence=Confidence.S, confirmed_by_id=actor.id, confirmed_at=utc_now())
+        .values(
+            confidence=Confidence.S,
+            source=source,
+            confirmed_by_id=actor.id,
+            confirmed_at=utc_now(),
+        )
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -274,7 +301,8 @@ def confirm_figure(rule: BenefitRule, *, actor: User, ip_address: str | None = N
         actor=actor,
         ip_address=ip_address,
         detail=(
-            f"{_describe(rule.rule_key, rule.value, rule.effective_from, before)} confirmed (S)"
+            f"{_describe(rule.rule_key, rule.value, rule.effective_from, before)} confirmed (S). "
+            f"Primary source: {source}. Source before: {old_source}"
         ),
         about=("benefit_rule", rule.id),
     )

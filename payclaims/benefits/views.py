@@ -13,6 +13,8 @@ from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.benefits import services
 from payclaims.benefits.engine import Confidence
 from payclaims.benefits.forms import (
+    PRIMARY_SOURCE_EXAMPLE,
+    ConfirmFigureForm,
     CorrectFigureForm,
     FigureForm,
     NewFigureForm,
@@ -23,7 +25,7 @@ from payclaims.benefits.rules import RuleKey
 from payclaims.dates import format_date
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.forms import PostForm, add_error
+from payclaims.forms import add_error
 
 bp = Blueprint("benefits", __name__)
 
@@ -59,7 +61,6 @@ def rules() -> ResponseReturnValue:
         "benefits/rules.html",
         groups=services.current_rules(),
         can_manage=current_user.has_role(Role.FINANCE_ADMIN),
-        confirm_form=PostForm(),
     )
 
 
@@ -73,7 +74,6 @@ def rule_history(key: str) -> ResponseReturnValue:
         rule_key=rule_key,
         figures=services.rule_history(key),
         can_manage=current_user.has_role(Role.FINANCE_ADMIN),
-        confirm_form=PostForm(),
     )
 
 
@@ -160,18 +160,43 @@ def correct_figure(rule_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/finance/benefit-rules/figures/<int:rule_id>/confirm", methods=["POST"])
+@bp.route("/finance/benefit-rules/figures/<int:rule_id>/confirm", methods=["GET", "POST"])
 @roles_required(Role.FINANCE_ADMIN)
 def confirm_figure(rule_id: int) -> ResponseReturnValue:
-    """Confirm a figure awaiting confirmation: its confidence becomes S."""
+    """Confirm a figure awaiting confirmation against a primary source: its confidence becomes
+    S and the source is recorded."""
     figure = db.get_or_404(BenefitRule, rule_id)
-    form = PostForm()
+    history = url_for("benefits.rule_history", key=figure.key)
+    if not figure.is_current or not figure.awaiting_confirmation:
+        flash(
+            "This figure has been corrected. Confirm the newer one."
+            if not figure.is_current
+            else "This figure is already confirmed.",
+            "error",
+        )
+        return redirect(history)
+    form = ConfirmFigureForm()
     if form.validate_on_submit():
         try:
-            services.confirm_figure(figure, actor=current_user, ip_address=request.remote_addr)
+            services.confirm_figure(
+                figure,
+                actor=current_user,
+                source=form.source.data or "",
+                ip_address=request.remote_addr,
+            )
         except DomainError as error:
-            flash(error.message, "error")
+            if error.field is None:
+                flash(error.message, "error")
+                return redirect(history)
+            add_error(form, error)
         else:
             since = format_date(figure.effective_from)
             flash(f"{figure.rule_key.title}: figure from {since} confirmed.", "success")
-    return redirect(url_for("benefits.rule_history", key=figure.key))
+            return redirect(history)
+    return render_template(
+        "benefits/confirm_figure.html",
+        form=form,
+        figure=figure,
+        rule_key=figure.rule_key,
+        source_example=PRIMARY_SOURCE_EXAMPLE,
+    )

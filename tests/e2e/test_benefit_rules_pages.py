@@ -32,7 +32,7 @@ def test_finance_admin_adds_corrects_and_confirms_a_figure(
     page.get_by_label("Month").fill("4")
     page.get_by_label("Year").fill("2027")
     page.get_by_label("Source", exact=True).fill("gov.uk benefit rates 2027 to 2028")
-    page.get_by_label("S2: stated only by secondary sources").check()
+    page.get_by_label("Stated only by secondary sources (S2)").check()
     press_button(page, "Add figure")
     expect(page.get_by_text("£212 a week")).to_be_visible()
 
@@ -42,8 +42,15 @@ def test_finance_admin_adds_corrects_and_confirms_a_figure(
     press_button(page, "Save corrected figure")
     expect(page.get_by_text("£212 a week (corrected)")).to_be_visible()
 
-    press_button(page, "Confirm the figure from 12 April 2027")
+    follow_link(page, "Confirm the figure from 12 April 2027")
+    press_button(page, "Confirm figure")  # no primary source: an error, checked by axe
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    page.get_by_label("Primary source").fill("gov.uk: Benefit and pension rates 2027 to 2028")
+    press_button(page, "Confirm figure")
     expect(page.get_by_text("Confirmed by Person")).to_have_count(1)
-    expect(page.get_by_role("button", name="Confirm the figure from 12 April 2027")).to_have_count(
-        0
-    )
+    expect(page.get_by_text("gov.uk: Benefit and pension rates 2027 to 2028")).to_be_visible()
+    expect(page.get_by_role("link", name="Confirm the figure from 12 April 2027")).to_have_count(0)
+
+    # An amount a tax year reads "Amount each tax year".
+    visit(page, "/finance/benefit-rules/tax.trading_allowance/new")
+    expect(page.get_by_label("Amount each tax year")).to_be_visible()
