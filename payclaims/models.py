@@ -4,6 +4,7 @@ from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim
 from payclaims.people.models import BankDetails
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
@@ -15,8 +16,11 @@ __all__ = [
     "ClaimEvent",
     "ClaimLine",
     "CostCentre",
+    "PaymentRun",
+    "RemittanceSlip",
     "RoleDescription",
     "RoleVersion",
+    "RunClaim",
     "SignUp",
     "TrainingCourse",
     "TrainingEvidence",
