@@ -60,6 +60,13 @@ class AuditAction(enum.StrEnum):
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
+    PAYMENT_RUN_CREATED = "payment_run.created"
+    PAYMENT_RUN_CLAIM_REMOVED = "payment_run.claim_removed"
+    PAYMENT_RUN_CONFIRMED = "payment_run.confirmed"
+    CLAIM_PAID = "claim.paid"
+    SLIP_DOWNLOADED = "payment.slip_downloaded"
+    BANK_FILE_DOWNLOADED = "payment_run.bank_file_downloaded"
+    TAX_YEAR_TOTALS_EXPORTED = "payment.tax_year_totals_exported"
 
 
 AUDIT_ACTION_LABELS = {
@@ -107,6 +114,13 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
+    AuditAction.PAYMENT_RUN_CREATED: "Payment run created",
+    AuditAction.PAYMENT_RUN_CLAIM_REMOVED: "Claim taken out of a payment run",
+    AuditAction.PAYMENT_RUN_CONFIRMED: "Payment run confirmed (paid)",
+    AuditAction.CLAIM_PAID: "Claim paid",
+    AuditAction.SLIP_DOWNLOADED: "Remittance slip downloaded",
+    AuditAction.BANK_FILE_DOWNLOADED: "Bank payment file downloaded",
+    AuditAction.TAX_YEAR_TOTALS_EXPORTED: "Tax-year payment totals exported",
 }
 
 
