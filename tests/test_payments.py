@@ -240,3 +240,32 @@ def test_tax_year_totals_page_and_csv_for_finance(app, client, make_user, paid):
     assert export.status_code == 200
     assert "Pat Payee" in export.get_data(as_text=True)
     assert _count(app, AuditAction.TAX_YEAR_TOTALS_EXPORTED) == 1
+
+
+def test_demo_expert_has_a_slip_and_the_demo_finance_admin_a_bank_file(app, client):
+    from payclaims.demo import seed_demo
+    from payclaims.demo.people import DEMO_DOMAIN, demo_person
+    from payclaims.payments.models import RunStatus
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        seed_demo(PASSWORD)
+        expert = demo_person(f"expert@{DEMO_DOMAIN}")
+        admin = demo_person(f"finance-admin@{DEMO_DOMAIN}")
+        runs = db.session.scalars(select(PaymentRun).order_by(PaymentRun.id)).all()
+        assert [run.status for run in runs] == [RunStatus.CONFIRMED, RunStatus.DRAFT]
+        confirmed_id = runs[0].id
+        slip = db.session.scalars(
+            select(RemittanceSlip).where(RemittanceSlip.person_id == expert.id)
+        ).one()
+        slip_id = slip.id
+        db.session.expunge_all()
+
+    sign_in(client, expert)
+    assert "Download your remittance slip" in client.get("/my-payments").get_data(as_text=True)
+    assert client.get(f"/remittance-slips/{slip_id}.pdf").data.startswith(b"%PDF")
+    client.get("/sign-out")
+    sign_in(client, admin)
+    bank_file = client.get(f"/finance/payment-runs/{confirmed_id}/bank-file.csv")
+    assert bank_file.status_code == 200
+    assert "S OKAFOR,009999,31926819" in bank_file.get_data(as_text=True)

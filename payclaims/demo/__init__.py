@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
+from payclaims.demo.payments import seed_payments
 from payclaims.demo.people import DEMO_DOMAIN, DEMO_PEOPLE, DemoPerson, DemoRefused, seed_people
 from payclaims.extensions import db
 
@@ -17,6 +18,8 @@ def seed_demo(password: str) -> list[DemoPerson]:
     """Load every part of the demo (refused in production); return the people it created."""
     created = seed_people(password)
     seed_involvement()
-    seed_claims()
+    runs = seed_claims()
     db.session.commit()
+    # The payments services commit for themselves, as in the app.
+    seed_payments(runs)
     return created
