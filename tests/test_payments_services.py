@@ -381,3 +381,22 @@ def test_tax_year_totals_add_up_slips_by_payee_and_export_is_formula_safe(
     assert row[0].startswith("'=")
     assert row[4:] == ["60.00", "1.00", "61.00"]
     assert audited == 1
+
+
+def test_confirm_large_run_renders_slips_in_a_pool_of_processes_the_same_way(
+    app, admin, make_user, make_approved_claim
+):
+    people = [make_user(name=f"Payee {n}") for n in range(3)]
+    for person in people:
+        make_approved_claim(person=person)
+    app.config["REMITTANCE_POOL_FROM"] = 2
+
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        slips = db.session.scalars(select(RemittanceSlip).order_by(RemittanceSlip.id)).all()
+        texts = {slip.person_id: _pdf_text(slip.pdf) for slip in slips}
+
+    assert len(slips) == 3
+    for person in people:
+        assert person.name in texts[person.id]
