@@ -310,6 +310,7 @@ def seed_run(app: Flask, payees: int) -> int:
                     {
                         "claim_id": n,
                         "kind": LineKind.FEE,
+                        "category": None,
                         "session_on": TODAY - timedelta(days=day),
                         "description": "Interview panel",
                         "units_hundredths": 300,
@@ -326,6 +327,9 @@ def seed_run(app: Flask, payees: int) -> int:
                     "category": "public_transport",
                     "session_on": TODAY - timedelta(days=7),
                     "description": "Bus",
+                    "units_hundredths": None,
+                    "rate_pence": None,
+                    "rate_version_id": None,
                     "amount_pence": 450,
                     "is_earnings_like": False,
                 }
