@@ -94,6 +94,8 @@ def render_many(
     if workers < 2 or len(documents) < max(pool_from, 2):
         return [render_pdf(html, static_root=static_root) for html in documents]
     # "spawn": a fresh interpreter, not a fork of one holding database connections and locks.
+    # Spawned workers import the main module, so a script that confirms a large run must
+    # keep its work under ``if __name__ == "__main__":`` (flask, gunicorn and pytest do).
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers,
