@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from payclaims.claims.views import bp as claims_bp
     from payclaims.costcentres.views import bp as costcentres_bp
     from payclaims.home.views import bp as home_bp
+    from payclaims.payments.views import bp as payments_bp
     from payclaims.people.views import bp as people_bp
     from payclaims.roles.views import bp as roles_bp
     from payclaims.signups.views import bp as signups_bp
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         claims_bp,
         approvals_bp,
+        payments_bp,
     ):
         app.register_blueprint(blueprint)
     app.before_request(enforce_access)

@@ -27,6 +27,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ENVIRONMENT": "production",
         "SECRET_KEY": DEFAULT_SECRET_KEY,
         "ORGANISATION_NAME": "Your organisation",
+        # The postal address on remittance slips, one line per line of text.
+        "ORGANISATION_ADDRESS": "",
         "SERVICE_NAME": "Payclaims",
         "SUPPORT_EMAIL": "involvement@example.org",
         # The service's own address, used for every link in an email (never the request's
@@ -80,6 +82,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BANK_DETAILS_KEYS": [],
         # Claims whose earliest session is older than this are accepted but flagged for finance.
         "CLAIM_TIME_LIMIT_MONTHS": 3,
+        # Confirming a run with at least REMITTANCE_POOL_FROM payees renders their slips in a
+        # pool of this many processes (one per core); smaller runs render in the request.
+        "REMITTANCE_RENDER_WORKERS": 2,
+        "REMITTANCE_POOL_FROM": 50,
     }
 
 

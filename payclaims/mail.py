@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_mailman import EmailMessage
 
 
@@ -32,4 +32,7 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for an email, on the configured BASE_URL (never the Host header)."""
     base = str(current_app.config["BASE_URL"]).rstrip("/")
-    return base + url_for(endpoint, **values, _external=False)
+    if has_request_context():
+        return base + url_for(endpoint, **values, _external=False)
+    # Commands and services run outside a request (seed-demo, digests): build the path alone.
+    return base + current_app.url_map.bind("localhost").build(endpoint, values)

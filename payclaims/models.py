@@ -7,6 +7,8 @@ from payclaims.benefits.models import BenefitRule
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.people.models import BankDetails, OtherPaymentMethod
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim
+from payclaims.people.models import BankDetails
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
@@ -21,8 +23,11 @@ __all__ = [
     "ClaimLine",
     "CostCentre",
     "OtherPaymentMethod",
+    "PaymentRun",
+    "RemittanceSlip",
     "RoleDescription",
     "RoleVersion",
+    "RunClaim",
     "SignUp",
     "TrainingCourse",
     "TrainingEvidence",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from jinja2.bccache import Bucket, BytecodeCache
@@ -46,6 +46,7 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "claims.withdraw",
         ),
     ),
+    ((Role.EXPERT,), "My payments", "payments.mine", ("payments.mine",)),
     (
         (Role.EXPERT,),
         "My training",
@@ -141,6 +142,19 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "people.record_payment_method",
             "people.end_payment_method",
         ),
+        ),
+    ),
+    (
+        (Role.FINANCE_ADMIN,),
+        "Payment runs",
+        "payments.runs",
+        ("payments.runs", "payments.new_run", "payments.run"),
+    ),
+    (
+        FINANCE_ROLES,
+        "Tax-year totals",
+        "payments.tax_year_totals",
+        ("payments.tax_year_totals",),
     ),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
@@ -195,10 +209,15 @@ def navigation() -> list[dict[str, Any]]:
 
 def _page_globals() -> dict[str, Any]:
     config = current_app.config
-    return {
+    names = {
         "organisation_name": config["ORGANISATION_NAME"],
         "service_name": config["SERVICE_NAME"],
         "support_email": config["SUPPORT_EMAIL"],
+    }
+    if not has_request_context():  # an email sent by a command: no page, nobody signed in
+        return names
+    return {
+        **names,
         "cspNonce": csp_nonce(),
         "navigation_items": navigation(),
         "sign_out_form": PostForm() if current_user.is_authenticated else None,

@@ -538,3 +538,109 @@ def set_approvers(app: Flask) -> Callable[..., None]:
             db.session.commit()
 
     return build
+
+
+@dataclass
+class ApprovedClaim:
+    """An approved claim made by ``make_approved_claim``: its id and whose it is."""
+
+    id: int
+    person: User
+
+
+@pytest.fixture
+def make_approved_claim(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_role: Callable[..., RoleDescription],
+    make_sign_up: Callable[..., SignUp],
+    give_bank_details: Callable[..., None],
+) -> Callable[..., ApprovedClaim]:
+    """A claim with fee lines (and an expense if asked), set to approved as finance would.
+
+    ``bank`` is "confirmed" (the default), "unconfirmed" or "none". ``reduce_first_to``
+    approves the first fee line for less, with ``approval_note`` as the reason. Approval
+    decisions belong to the approvals area; this sets the status directly, with its event.
+    """
+    from payclaims.claims import services as claim_services
+    from payclaims.claims.categories import ExpenseCategory
+    from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
+
+    finance = make_user(name="Fran Finance", roles=(Role.FINANCE_APPROVER,))
+    role = make_role()
+    sign_ups: dict[int, SignUp] = {}
+
+    def build(
+        *,
+        person: User | None = None,
+        bank: str = "confirmed",
+        description: str = "Interview panel",
+        dates: tuple[date, ...] = (date.today() - timedelta(days=7),),
+        units: str = "3",
+        expense_pence: int | None = None,
+        reduce_first_to: int | None = None,
+        approval_note: str = "",
+    ) -> ApprovedClaim:
+        from decimal import Decimal
+
+        person = person or make_user(roles=(Role.EXPERT,))
+        if person.id not in sign_ups:
+            sign_ups[person.id] = make_sign_up(role, person=person, status=SignUpStatus.ACCEPTED)
+        sign_up = sign_ups[person.id]
+        if bank != "none":
+            with app.app_context():
+                from payclaims.people.models import BankDetails
+
+                has = db.session.scalar(
+                    select(BankDetails.id).where(
+                        BankDetails.person_id == person.id, BankDetails.superseded_at.is_(None)
+                    )
+                )
+            if has is None:
+                give_bank_details(person, confirmed_by=finance if bank == "confirmed" else None)
+        with app.app_context():
+            actor = db.session.get(User, person.id)
+            loaded = db.session.get(SignUp, sign_up.id)
+            assert actor is not None and loaded is not None
+            claim_id = claim_services.start_claim(loaded, actor=actor).id
+            for on in dates:
+                claim = claim_services.load_claim(claim_id)
+                assert claim is not None
+                claim_services.add_fee_line(
+                    claim, actor=actor, session_on=on, description=description, units=Decimal(units)
+                )
+            if expense_pence is not None:
+                db.session.add(
+                    ClaimLine(
+                        claim_id=claim_id,
+                        kind=LineKind.EXPENSE,
+                        category=ExpenseCategory.PUBLIC_TRANSPORT,
+                        session_on=dates[0],
+                        description="Bus there and back",
+                        amount_pence=expense_pence,
+                        is_earnings_like=False,
+                    )
+                )
+            claim = db.session.get(Claim, claim_id)
+            assert claim is not None
+            if reduce_first_to is not None:
+                first = claim.fee_lines[0]
+                first.approved_pence = reduce_first_to
+                first.approval_note = approval_note or "Only 2 hours were booked"
+            claim.status = ClaimStatus.APPROVED
+            claim.version += 1
+            claim.submitted_at = utc_now()
+            claim.submitted_by_id = person.id
+            db.session.add(
+                ClaimEvent(
+                    claim_id=claim_id,
+                    actor_id=finance.id,
+                    on_behalf_of_id=person.id,
+                    from_status=ClaimStatus.VERIFIED,
+                    to_status=ClaimStatus.APPROVED,
+                )
+            )
+            db.session.commit()
+        return ApprovedClaim(claim_id, person)
+
+    return build

@@ -145,6 +145,19 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "approvals.reject": APPROVERS_ONLY,
     "approvals.delegation": APPROVERS_ONLY,
     "approvals.end_delegation": APPROVERS_ONLY,
+    # --- Payments (payclaims/payments): add endpoints below this line ---
+    "payments.runs": FINANCE_ADMIN_ONLY,
+    "payments.new_run": FINANCE_ADMIN_ONLY,
+    "payments.run": FINANCE_ADMIN_ONLY,
+    "payments.remove_claim": FINANCE_ADMIN_ONLY,
+    "payments.confirm": FINANCE_ADMIN_ONLY,
+    # A finance approver cannot download the bank file (403): only finance admins.
+    "payments.bank_file": FINANCE_ADMIN_ONLY,
+    # Experts reach only their own slips (others' are "not found": tests/test_payments.py).
+    "payments.slip": EXPERT_ONLY | FINANCE,
+    "payments.mine": EXPERT_ONLY,
+    "payments.tax_year_totals": FINANCE,
+    "payments.tax_year_totals_csv": FINANCE,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.

@@ -74,6 +74,13 @@ class AuditAction(enum.StrEnum):
     CLAIM_APPROVED = "claim.approved"
     CLAIM_REJECTED = "claim.rejected"
     CLAIMS_EXPORTED = "claims.exported"
+    PAYMENT_RUN_CREATED = "payment_run.created"
+    PAYMENT_RUN_CLAIM_REMOVED = "payment_run.claim_removed"
+    PAYMENT_RUN_CONFIRMED = "payment_run.confirmed"
+    CLAIM_PAID = "claim.paid"
+    SLIP_DOWNLOADED = "payment.slip_downloaded"
+    BANK_FILE_DOWNLOADED = "payment_run.bank_file_downloaded"
+    TAX_YEAR_TOTALS_EXPORTED = "payment.tax_year_totals_exported"
 
 
 AUDIT_ACTION_LABELS = {
@@ -135,6 +142,13 @@ AUDIT_ACTION_LABELS = {
     AuditAction.CLAIM_APPROVED: "Claim approved",
     AuditAction.CLAIM_REJECTED: "Claim rejected",
     AuditAction.CLAIMS_EXPORTED: "Claims exported for accounting",
+    AuditAction.PAYMENT_RUN_CREATED: "Payment run created",
+    AuditAction.PAYMENT_RUN_CLAIM_REMOVED: "Claim taken out of a payment run",
+    AuditAction.PAYMENT_RUN_CONFIRMED: "Payment run confirmed (paid)",
+    AuditAction.CLAIM_PAID: "Claim paid",
+    AuditAction.SLIP_DOWNLOADED: "Remittance slip downloaded",
+    AuditAction.BANK_FILE_DOWNLOADED: "Bank payment file downloaded",
+    AuditAction.TAX_YEAR_TOTALS_EXPORTED: "Tax-year payment totals exported",
 }
 
 

@@ -230,7 +230,9 @@ def claimable_sign_ups(person: User) -> list[SignUp]:
 
 
 def next_step(claim: Claim) -> str:
-    """What happens next, in a sentence."""
+    """What happens next, in a sentence ('Paid on 3 December 2026.' once paid)."""
+    if claim.status is ClaimStatus.PAID and claim.paid_on is not None:
+        return f"Paid on {format_date(claim.paid_on)}. Your remittance slip is in My payments."
     return NEXT_STEPS[claim.status]
 
 

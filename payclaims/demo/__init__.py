@@ -8,6 +8,7 @@ from __future__ import annotations
 from payclaims.demo.approvals import seed_approvals
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
+from payclaims.demo.payments import seed_payments
 from payclaims.demo.people import (
     DEMO_DOMAIN,
     DEMO_PEOPLE,
@@ -26,8 +27,10 @@ def seed_demo(password: str) -> list[DemoPerson]:
     created = seed_people(password)
     seed_payment_methods()
     seed_involvement()
-    seed_claims()
+    runs = seed_claims()
     db.session.flush()
     seed_approvals()
     db.session.commit()
+    # The payments services commit for themselves, as in the app.
+    seed_payments(runs)
     return created

@@ -74,6 +74,9 @@ class DemoClaim:
     reduced_fee_pence: int | None = None
     # A bus fare with a photo of the ticket, and a car journey, on the first session.
     with_expenses: bool = False
+    # Made approved here, then paid by the demo's confirmed payment run ("confirmed") or put in
+    # its draft run ("draft") through the payments services (payclaims/demo/payments.py).
+    run: str = ""
 
 
 CLAIMS = (
@@ -97,9 +100,10 @@ CLAIMS = (
     DemoClaim(
         f"expert@{DEMO_DOMAIN}",
         "Interview panel member",
-        ClaimStatus.PAID,
+        ClaimStatus.APPROVED,
         (40, 38),
         with_expenses=True,
+        run="confirmed",
     ),
     DemoClaim(f"expert@{DEMO_DOMAIN}", "Interview panel member", ClaimStatus.RETURNED, (31,)),
     DemoClaim(
@@ -109,7 +113,13 @@ CLAIMS = (
         (45,),
         FeeChoice.EXPENSES_ONLY,
     ),
-    DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.SCHEDULED, (12,)),
+    DemoClaim(
+        f"jordan@{DEMO_DOMAIN}",
+        "Recovery college co-trainer",
+        ClaimStatus.APPROVED,
+        (12,),
+        run="draft",
+    ),
     DemoClaim(f"jordan@{DEMO_DOMAIN}", "Recovery college co-trainer", ClaimStatus.REJECTED, (40,)),
     # Waiting in the finance queue; the four sessions (£300) are above the £250 limit, and
     # the approvals demo gives that claim its first approval.
@@ -124,17 +134,22 @@ CLAIMS = (
 )
 
 
-def seed_claims() -> None:
-    """Add the demo claims, once."""
+def seed_claims() -> dict[str, list[Claim]]:
+    """Add the demo claims, once; return the approved ones meant for each demo payment run."""
+    runs: dict[str, list[Claim]] = {}
     if db.session.scalar(select(Claim.id).limit(1)) is not None:
-        return
+        return runs
     today = uk_today()
     coordinator = demo_person(f"coordinator@{DEMO_DOMAIN}")
     finance = demo_person(f"finance@{DEMO_DOMAIN}")
     for spec in CLAIMS:
         person = demo_person(spec.email)
         sign_up = _accepted_sign_up(person, spec.role_title)
-        db.session.add(_claim(spec, person, sign_up, coordinator, finance, today))
+        claim = _claim(spec, person, sign_up, coordinator, finance, today)
+        db.session.add(claim)
+        if spec.run:
+            runs.setdefault(spec.run, []).append(claim)
+    return runs
 
 
 def _accepted_sign_up(person: User, title: str) -> SignUp:

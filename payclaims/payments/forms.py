@@ -1,0 +1,34 @@
+"""Forms for payment runs: a new run, and the one-button actions on a draft run."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField
+from wtforms.validators import DataRequired
+
+from payclaims.forms import DateField
+
+
+class NewRunForm(FlaskForm):
+    """The payment date, and which payable claims go in the run."""
+
+    payment_on = DateField(
+        "Payment date", validators=[DataRequired("Enter the date the payments will be made")]
+    )
+    claim_ids = SelectMultipleField(
+        "Claims to pay",
+        coerce=int,
+        validators=[DataRequired("Choose at least one approved claim to pay")],
+    )
+
+
+class RunActionForm(FlaskForm):
+    """A button on a draft run, carrying the run's version as the page showed it."""
+
+    version = HiddenField()
+
+    @property
+    def seen_version(self) -> int | None:
+        """The version the page showed, if it sent one."""
+        text = str(self.version.data or "")
+        return int(text) if text.isdigit() else None

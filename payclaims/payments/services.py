@@ -1,0 +1,1063 @@
+"""Payment runs: choosing approved claims, taking claims out, and confirming a run exactly once;
+remittance slips (PDF, rendered once) and the bank file; per-payee tax-year totals.
+
+Every change is a conditional UPDATE that must change exactly the rows expected, backed by
+database constraints (a claim in one run at most; one slip per payee per run), so two finance
+admins pressing "Confirm" at once pay nothing twice: the second is told the run is confirmed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, cast
+
+from flask import current_app
+from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload, undefer
+
+from payclaims.audit.models import AuditAction, AuditEvent
+from payclaims.audit.services import record_event
+from payclaims.auth.models import FINANCE_ROLES, Role, User
+from payclaims.claims.models import (
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimStatus,
+    FeeChoice,
+)
+from payclaims.claims.rates import tax_year_start
+from payclaims.claims.services import unit_name
+from payclaims.database import utc_now
+from payclaims.dates import format_date
+from payclaims.errors import DomainError, PermissionDenied
+from payclaims.extensions import db
+from payclaims.mail import external_url, send_email
+from payclaims.money import format_pence
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
+from payclaims.payments.pdf import render_many
+from payclaims.people import crypto
+from payclaims.people.models import BankDetails
+from payclaims.roles.models import SignUp
+from payclaims.training.services import csv_safe
+
+RUN_CHANGED = (
+    "Someone else changed this payment run a moment ago, so nothing was paid. "
+    "Check the run again, then confirm it."
+)
+ALREADY_CONFIRMED = "This payment run has already been confirmed. Nothing was paid twice."
+NOT_DRAFT = "This payment run has been confirmed, so it cannot be changed."
+BANK_FILE_HEADINGS = (
+    "Payee name",
+    "Sort code",
+    "Account number",
+    "Amount",
+    "Reference",
+    "Building society roll number",
+)
+TAX_YEAR_HEADINGS = (
+    "Person",
+    "Email address",
+    "Tax year",
+    "Payments",
+    "Fees (earnings)",
+    "Expenses",
+    "Total paid",
+)
+# UPDATE ... WHERE id IN (...) in batches: well under every database's parameter limit.
+ID_BATCH = 500
+
+
+class RunChanged(DomainError):
+    """The run changed (or was confirmed) after it was read, so nothing was done."""
+
+
+# Who may do what --------------------------------------------------------------------------
+
+
+def is_finance_admin(user: User) -> bool:
+    """Whether ``user`` runs payments."""
+    return user.is_active and user.has_role(Role.FINANCE_ADMIN)
+
+
+def _require_finance_admin(actor: User) -> None:
+    if not is_finance_admin(actor):
+        raise PermissionDenied("Only finance admins can run payments.")
+
+
+def can_download_slip(slip: RemittanceSlip, user: User) -> bool:
+    """The payee downloads their own slips; finance staff any. Nobody else."""
+    if not user.is_active:
+        return False
+    if slip.person_id == user.id and user.has_role(Role.EXPERT):
+        return True
+    return user.has_role(*FINANCE_ROLES)
+
+
+# Which claims can be paid -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An approved claim left out of runs, and why."""
+
+    claim: Claim
+    reason: str
+
+
+def _current_bank_rows(person_ids: Iterable[int]) -> dict[int, BankDetails]:
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(BankDetails).where(
+            BankDetails.person_id.in_(ids), BankDetails.superseded_at.is_(None)
+        )
+    )
+    return {row.person_id: row for row in rows}
+
+
+def _bank_problem(row: BankDetails | None) -> str | None:
+    if row is None:
+        return "No bank details: the person has not given any yet"
+    if not row.is_confirmed:
+        return (
+            f"Bank details changed on {format_date(row.created_at)} and not yet confirmed "
+            "by finance: confirm them under Bank details first"
+        )
+    return None
+
+
+def _claim_options() -> tuple[Any, ...]:
+    return (
+        joinedload(Claim.person),
+        joinedload(Claim.sign_up).joinedload(SignUp.version),
+        selectinload(Claim.lines).options(
+            joinedload(ClaimLine.rate_version), selectinload(ClaimLine.receipts)
+        ),
+    )
+
+
+def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
+    """Approved claims in no run: those that can be paid, and those left out with the reason."""
+    in_a_run = select(RunClaim.claim_id)
+    claims = list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.status == ClaimStatus.APPROVED, Claim.id.not_in(in_a_run))
+            .options(*_claim_options())
+            .order_by(Claim.id)
+        ).unique()
+    )
+    bank = _current_bank_rows(claim.person_id for claim in claims)
+    payable: list[Claim] = []
+    excluded: list[Exclusion] = []
+    for claim in claims:
+        problem = _bank_problem(bank.get(claim.person_id))
+        if problem is None:
+            payable.append(claim)
+        else:
+            excluded.append(Exclusion(claim, problem))
+    return payable, excluded
+
+
+# Creating a run and taking claims out -----------------------------------------------------
+
+
+def _claim_event(
+    claim_id: int,
+    person_id: int,
+    *,
+    actor: User,
+    from_status: ClaimStatus,
+    to: ClaimStatus,
+    note: str,
+) -> dict[str, Any]:
+    return {
+        "claim_id": claim_id,
+        "actor_id": actor.id,
+        "on_behalf_of_id": None if actor.id == person_id else person_id,
+        "from_status": from_status,
+        "to_status": to,
+        "note": note,
+        "occurred_at": utc_now(),
+    }
+
+
+def create_run(
+    *,
+    actor: User,
+    payment_on: date,
+    today: date,
+    claim_ids: Sequence[int] | None = None,
+    ip_address: str | None = None,
+) -> PaymentRun:
+    """A draft run paying on ``payment_on``: all payable claims, or only ``claim_ids``.
+
+    Each claim becomes scheduled by a conditional update, so a claim another admin put in a
+    run a moment ago is simply not added; the unique claim_id backs that in the database.
+    """
+    _require_finance_admin(actor)
+    if payment_on < today:
+        raise DomainError("The payment date must be today or later", field="payment_on")
+    payable, _excluded = payable_claims()
+    if claim_ids is not None:
+        wanted = set(claim_ids)
+        payable = [claim for claim in payable if claim.id in wanted]
+    if not payable:
+        raise DomainError("Choose at least one approved claim to pay", field="claim_ids")
+    run = PaymentRun(payment_on=payment_on, created_by_id=actor.id)
+    db.session.add(run)
+    db.session.flush()
+    run_id = run.id
+    added = 0
+    for claim in payable:
+        result = db.session.execute(
+            update(Claim)
+            .where(
+                Claim.id == claim.id,
+                Claim.status == ClaimStatus.APPROVED,
+                Claim.version == claim.version,
+            )
+            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            continue  # changed or scheduled by someone else meanwhile: leave it out
+        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
+        db.session.execute(
+            insert(ClaimEvent),
+            [
+                _claim_event(
+                    claim.id,
+                    claim.person_id,
+                    actor=actor,
+                    from_status=ClaimStatus.APPROVED,
+                    to=ClaimStatus.SCHEDULED,
+                    note=f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}",
+                )
+            ],
+        )
+        added += 1
+    if not added:
+        db.session.rollback()
+        raise DomainError(
+            "Those claims were put in another run a moment ago. Check the list again.",
+            field="claim_ids",
+        )
+    record_event(
+        AuditAction.PAYMENT_RUN_CREATED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"RUN{run_id:05d}: {added} claims, to be paid on {format_date(payment_on)}",
+        about=("payment_run", run_id),
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a claim put in another run at the same moment
+        db.session.rollback()
+        raise DomainError(
+            "A claim was put in another run at the same moment. Try again.", field="claim_ids"
+        ) from error
+    return run
+
+
+def _bump_run(run_id: int, version: int, **values: Any) -> None:
+    """Change a draft run only if nobody has since it was read; RunChanged otherwise."""
+    result = db.session.execute(
+        update(PaymentRun)
+        .where(
+            PaymentRun.id == run_id,
+            PaymentRun.status == RunStatus.DRAFT,
+            PaymentRun.version == version,
+        )
+        .values(version=PaymentRun.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        db.session.rollback()
+        status = db.session.scalar(select(PaymentRun.status).where(PaymentRun.id == run_id))
+        raise RunChanged(ALREADY_CONFIRMED if status is RunStatus.CONFIRMED else RUN_CHANGED)
+
+
+def remove_claim(
+    run: PaymentRun,
+    claim: Claim,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    ip_address: str | None = None,
+) -> None:
+    """Take a claim out of a draft run: it is approved again, ready for another run."""
+    _require_finance_admin(actor)
+    if not run.is_draft:
+        raise RunChanged(NOT_DRAFT)
+    item = db.session.scalar(
+        select(RunClaim).where(RunClaim.run_id == run.id, RunClaim.claim_id == claim.id)
+    )
+    if item is None:
+        raise DomainError("That claim is not in this run.")
+    _bump_run(run.id, run.version if expected_version is None else expected_version)
+    result = db.session.execute(
+        update(Claim)
+        .where(Claim.id == claim.id, Claim.status == ClaimStatus.SCHEDULED)
+        .values(status=ClaimStatus.APPROVED, version=Claim.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        db.session.rollback()
+        raise RunChanged(RUN_CHANGED)
+    db.session.execute(delete(RunClaim).where(RunClaim.id == item.id))
+    db.session.execute(
+        insert(ClaimEvent),
+        [
+            _claim_event(
+                claim.id,
+                claim.person_id,
+                actor=actor,
+                from_status=ClaimStatus.SCHEDULED,
+                to=ClaimStatus.APPROVED,
+                note=f"Taken out of payment run {run.reference}",
+            )
+        ],
+    )
+    record_event(
+        AuditAction.PAYMENT_RUN_CLAIM_REMOVED,
+        actor=actor,
+        subject=claim.person,
+        ip_address=ip_address,
+        detail=f"{claim.reference} taken out of {run.reference}",
+        about=("payment_run", run.id),
+    )
+    db.session.commit()
+
+
+# Reading runs -----------------------------------------------------------------------------
+
+
+def load_run(run_id: int) -> PaymentRun | None:
+    """A run with its claims (and their lines and people) and slips."""
+    return db.session.scalar(
+        select(PaymentRun)
+        .where(PaymentRun.id == run_id)
+        .options(
+            joinedload(PaymentRun.created_by),
+            joinedload(PaymentRun.confirmed_by),
+            selectinload(PaymentRun.items).joinedload(RunClaim.claim).options(*_claim_options()),
+            selectinload(PaymentRun.slips).joinedload(RemittanceSlip.person),
+        )
+    )
+
+
+def runs(*, limit: int = 100) -> list[PaymentRun]:
+    """Runs, newest first, with their claims counted by the page from loaded rows."""
+    return list(
+        db.session.scalars(
+            select(PaymentRun)
+            .options(
+                selectinload(PaymentRun.items).joinedload(RunClaim.claim).selectinload(Claim.lines),
+                joinedload(PaymentRun.created_by),
+            )
+            .order_by(PaymentRun.created_at.desc(), PaymentRun.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+@dataclass
+class PayeeTotal:
+    """One payee's claims in a run, and what they will be paid."""
+
+    person: User
+    claims: list[Claim] = field(default_factory=list)
+    bank_problem: str | None = None
+
+    @property
+    def fee_pence(self) -> int:
+        """Fees (earnings) to pay."""
+        return sum(claim.approved_fee_pence for claim in self.claims)
+
+    @property
+    def expenses_pence(self) -> int:
+        """Expenses to pay back."""
+        return sum(claim.approved_expenses_pence for claim in self.claims)
+
+    @property
+    def total_pence(self) -> int:
+        """All to pay this person."""
+        return self.fee_pence + self.expenses_pence
+
+
+def payees(run: PaymentRun) -> list[PayeeTotal]:
+    """The run's payees by name, each with their claims and totals (and any bank problem)."""
+    by_person: dict[int, PayeeTotal] = {}
+    for item in run.items:
+        claim = item.claim
+        by_person.setdefault(claim.person_id, PayeeTotal(claim.person)).claims.append(claim)
+    if run.is_draft:
+        bank = _current_bank_rows(by_person)
+        for person_id, payee in by_person.items():
+            payee.bank_problem = _bank_problem(bank.get(person_id))
+    return sorted(by_person.values(), key=lambda payee: (payee.person.name, payee.person.id))
+
+
+def benefits_check_for_run(run: PaymentRun) -> str | None:
+    """Where the benefits check for each payee on the run's payment date will be shown.
+
+    The benefits engine (payclaims/benefits) is being written separately; until it exists
+    this returns None and the run page says the check is not available yet. It informs and
+    never blocks a payment (DESIGN.md section 5).
+    """
+    return None
+
+
+# Remittance slips: a frozen snapshot, rendered once ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SlipLine:
+    """One line as the slip shows it."""
+
+    on: date
+    description: str
+    detail: str
+    claimed_pence: int
+    paid_pence: int
+    notes: tuple[str, ...]
+    receipted: bool
+
+
+@dataclass(frozen=True)
+class SlipClaim:
+    """One claim as the slip shows it."""
+
+    reference: str
+    role_title: str
+    fee_choice_label: str
+    fee_choice_on: date
+    fee_lines: tuple[SlipLine, ...]
+    expense_lines: tuple[SlipLine, ...]
+    fee_note: str
+    fee_paid_pence: int
+    expenses_paid_pence: int
+
+    @property
+    def total_paid_pence(self) -> int:
+        """What the claim paid."""
+        return self.fee_paid_pence + self.expenses_paid_pence
+
+
+@dataclass(frozen=True)
+class SlipData:
+    """Everything one payee's slip shows: fixed when the run is confirmed."""
+
+    person_id: int
+    bank_details_id: int
+    organisation_name: str
+    organisation_address: tuple[str, ...]
+    support_email: str
+    payee_name: str
+    account_ending: str
+    payment_on: date
+    reference: str
+    run_reference: str
+    claims: tuple[SlipClaim, ...]
+    claim_ids: tuple[int, ...]
+
+    @property
+    def fee_pence(self) -> int:
+        """Fees (earnings) paid."""
+        return sum(claim.fee_paid_pence for claim in self.claims)
+
+    @property
+    def expenses_pence(self) -> int:
+        """Expenses paid back."""
+        return sum(claim.expenses_paid_pence for claim in self.claims)
+
+    @property
+    def total_pence(self) -> int:
+        """All paid."""
+        return self.fee_pence + self.expenses_pence
+
+
+def slip_reference(run_id: int, person_id: int) -> str:
+    """The payment's reference on the slip and in the bank file: 'RUN00012-000034' (15
+    characters: within the 18 a bank transfer reference allows)."""
+    return f"RUN{run_id:05d}-{person_id:06d}"
+
+
+def _line_notes(line: ClaimLine) -> tuple[str, ...]:
+    notes = []
+    if line.cap_note:
+        notes.append(line.cap_note)
+    if line.is_reduced:
+        notes.append(
+            f"Paid {format_pence(line.payable_pence)}: {line.approval_note or ''}".rstrip(": ")
+        )
+    return tuple(notes)
+
+
+def _fee_detail(line: ClaimLine) -> str:
+    unit = line.rate_version.fee_unit if line.rate_version else None
+    detail = f"{unit_name(unit, line.units)} × {format_pence(line.rate_pence or 0)}"  # noqa: RUF001
+    if line.prep_minutes:
+        detail += f", and {line.prep_hours.normalize():f} hours preparation"
+    return detail
+
+
+def _slip_claim(claim: Claim) -> SlipClaim:
+    fee_lines = tuple(
+        SlipLine(
+            on=line.session_on,
+            description=line.description,
+            detail=_fee_detail(line),
+            claimed_pence=line.claimed_pence or line.amount_pence,
+            paid_pence=line.payable_pence,
+            notes=_line_notes(line),
+            receipted=False,
+        )
+        for line in claim.fee_lines
+    )
+    expense_lines = tuple(
+        SlipLine(
+            on=line.session_on,
+            description=line.description,
+            detail=line.category.label if line.category else "Expense",
+            claimed_pence=line.claimed_pence or line.amount_pence,
+            paid_pence=line.payable_pence,
+            notes=_line_notes(line),
+            receipted=bool(line.receipts),
+        )
+        for line in claim.lines
+        if line.is_expense
+    )
+    approved_fees = sum(line.paid_pence for line in fee_lines)
+    fee_note = ""
+    if claim.fee_choice is FeeChoice.EXPENSES_ONLY and fee_lines:
+        fee_note = "You chose expenses only, so no fee was paid for these sessions."
+    elif claim.approved_fee_pence < approved_fees:
+        fee_note = (
+            f"You chose a reduced fee of {format_pence(claim.reduced_fee_pence or 0)}, so "
+            f"{format_pence(claim.approved_fee_pence)} of the {format_pence(approved_fees)} "
+            "fee was paid."
+        )
+    return SlipClaim(
+        reference=claim.reference,
+        role_title=claim.sign_up.version.title,
+        fee_choice_label=claim.fee_choice.label,
+        fee_choice_on=claim.fee_choice_made_at.date(),
+        fee_lines=fee_lines,
+        expense_lines=expense_lines,
+        fee_note=fee_note,
+        fee_paid_pence=claim.approved_fee_pence,
+        expenses_paid_pence=claim.approved_expenses_pence,
+    )
+
+
+@dataclass(frozen=True)
+class BankFileRow:
+    """One payment in the bank file (plain numbers: kept in memory, never stored)."""
+
+    name_on_account: str
+    sort_code: str
+    account_number: str
+    amount_pence: int
+    reference: str
+    roll_number: str
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """A draft run as read before confirming: its version, claims, slips and bank rows."""
+
+    run_id: int
+    version: int
+    payment_on: date
+    claim_ids: tuple[int, ...]
+    slips: tuple[SlipData, ...]
+    bank_rows: tuple[BankFileRow, ...]
+
+
+def organisation_address() -> tuple[str, ...]:
+    """The organisation's postal address lines (ORGANISATION_ADDRESS, one line per line)."""
+    text = str(current_app.config["ORGANISATION_ADDRESS"] or "")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def snapshot_run(run: PaymentRun) -> RunSnapshot:
+    """Freeze a draft run for confirming; DomainError if a payee cannot be paid."""
+    if not run.is_draft:
+        raise RunChanged(ALREADY_CONFIRMED)
+    all_payees = payees(run)
+    if not all_payees:
+        raise DomainError("This run has no claims left to pay.")
+    problems = [
+        f"{payee.person.name}: {payee.bank_problem}" for payee in all_payees if payee.bank_problem
+    ]
+    if problems:
+        raise DomainError(
+            "Some payees cannot be paid yet. Take their claims out, or confirm their bank "
+            "details, then confirm the run. " + "; ".join(problems)
+        )
+    fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
+    bank = _current_bank_rows(payee.person.id for payee in all_payees)
+    config = current_app.config
+    slips: list[SlipData] = []
+    bank_rows: list[BankFileRow] = []
+    for payee in all_payees:
+        row = bank[payee.person.id]
+        account_number = crypto.decrypt(fernet, row.account_number_encrypted)
+        reference = slip_reference(run.id, payee.person.id)
+        claims = sorted(payee.claims, key=lambda claim: claim.id)
+        slip = SlipData(
+            person_id=payee.person.id,
+            bank_details_id=row.id,
+            organisation_name=str(config["ORGANISATION_NAME"]),
+            organisation_address=organisation_address(),
+            support_email=str(config["SUPPORT_EMAIL"]),
+            payee_name=payee.person.name,
+            account_ending=account_number[-4:],
+            payment_on=run.payment_on,
+            reference=reference,
+            run_reference=run.reference,
+            claims=tuple(_slip_claim(claim) for claim in claims),
+            claim_ids=tuple(claim.id for claim in claims),
+        )
+        slips.append(slip)
+        roll = row.roll_number_encrypted
+        bank_rows.append(
+            BankFileRow(
+                name_on_account=crypto.decrypt(fernet, row.name_on_account_encrypted),
+                sort_code=crypto.decrypt(fernet, row.sort_code_encrypted),
+                account_number=account_number,
+                amount_pence=slip.total_pence,
+                reference=reference,
+                roll_number=crypto.decrypt(fernet, roll) if roll else "",
+            )
+        )
+    return RunSnapshot(
+        run_id=run.id,
+        version=run.version,
+        payment_on=run.payment_on,
+        claim_ids=tuple(claim_id for slip in slips for claim_id in slip.claim_ids),
+        slips=tuple(slips),
+        bank_rows=tuple(bank_rows),
+    )
+
+
+def slip_html(slip: SlipData) -> str:
+    """The slip's HTML (templates/pdf/remittance_slip.html; autoescaped, like every page)."""
+    template = current_app.jinja_env.get_template("pdf/remittance_slip.html")
+    return template.render(slip=slip)
+
+
+def static_root() -> Path:
+    """The app's static folder: the only place a PDF may load anything from."""
+    return Path(current_app.static_folder or "static")
+
+
+def render_slips(slips: Sequence[SlipData]) -> list[bytes]:
+    """The slips' PDFs, in order: in this process, or in a pool of warm workers if many."""
+    config = current_app.config
+    return render_many(
+        [slip_html(slip) for slip in slips],
+        static_root=static_root(),
+        workers=int(config["REMITTANCE_RENDER_WORKERS"]),
+        pool_from=int(config["REMITTANCE_POOL_FROM"]),
+    )
+
+
+def pounds(pence: int) -> str:
+    """'1234.50': pounds with 2 decimals, as the bank file carries amounts."""
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
+def bank_file_csv(rows: Iterable[BankFileRow]) -> bytes:
+    """The bank payment file (format in README.md), the same bytes for the same rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(BANK_FILE_HEADINGS)
+    for row in sorted(rows, key=lambda row: row.reference):
+        writer.writerow(
+            [
+                csv_safe(row.name_on_account),
+                row.sort_code,
+                row.account_number,
+                pounds(row.amount_pence),
+                row.reference,
+                csv_safe(row.roll_number),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+# Confirming a run, exactly once -----------------------------------------------------------
+
+
+def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
+
+
+def confirm_run(
+    run: PaymentRun,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+    ip_address: str | None = None,
+) -> PaymentRun:
+    """Pay a draft run: its claims become paid on its date, one slip per payee, the bank file.
+
+    The slips are rendered first, from a frozen snapshot and outside any transaction (a large
+    run renders in a pool of processes). Then one transaction: the run goes draft -> confirmed
+    only if its version is still the snapshot's (so nothing changed since), every claim goes
+    scheduled -> paid, each with a ClaimEvent and an AuditEvent, and the slips are stored.
+    """
+    _require_finance_admin(actor)
+    if expected_version is not None and expected_version != run.version:
+        raise RunChanged(RUN_CHANGED if run.is_draft else ALREADY_CONFIRMED)
+    snapshot = snapshot_run(run)
+    # End the read transaction before the (possibly long) rendering: nothing is held open.
+    db.session.rollback()
+    pdfs = render_slips(snapshot.slips)
+    bank_file = bank_file_csv(snapshot.bank_rows)
+    now = utc_now()
+    _bump_run(
+        snapshot.run_id,
+        snapshot.version,
+        status=RunStatus.CONFIRMED,
+        confirmed_by_id=actor.id,
+        confirmed_at=now,
+        bank_file_sha256=hashlib.sha256(bank_file).hexdigest(),
+    )
+    _pay_claims(snapshot, actor=actor, ip_address=ip_address)
+    _check_bank_details_unchanged(snapshot)
+    db.session.execute(
+        insert(RemittanceSlip),
+        [
+            {
+                "run_id": snapshot.run_id,
+                "person_id": slip.person_id,
+                "bank_details_id": slip.bank_details_id,
+                "reference": slip.reference,
+                "payment_on": slip.payment_on,
+                "fee_pence": slip.fee_pence,
+                "expenses_pence": slip.expenses_pence,
+                "total_pence": slip.total_pence,
+                "claim_count": len(slip.claims),
+                "size_bytes": len(pdf),
+                "sha256": hashlib.sha256(pdf).hexdigest(),
+                "pdf": pdf,
+                "created_at": now,
+            }
+            for slip, pdf in zip(snapshot.slips, pdfs, strict=True)
+        ],
+    )
+    total = sum(slip.total_pence for slip in snapshot.slips)
+    record_event(
+        AuditAction.PAYMENT_RUN_CONFIRMED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=(
+            f"RUN{snapshot.run_id:05d}: {len(snapshot.claim_ids)} claims, "
+            f"{len(snapshot.slips)} payees, {format_pence(total)}, paid on "
+            f"{format_date(snapshot.payment_on)}"
+        ),
+        about=("payment_run", snapshot.run_id),
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a slip or claim paid by a confirmation racing this one
+        db.session.rollback()
+        raise RunChanged(ALREADY_CONFIRMED) from error
+    _email_payees(snapshot)
+    confirmed = load_run(snapshot.run_id)
+    assert confirmed is not None
+    return confirmed
+
+
+def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -> None:
+    """Scheduled -> paid for every claim of the snapshot, or nothing at all."""
+    paid = 0
+    for batch in _batches(snapshot.claim_ids):
+        result = db.session.execute(
+            update(Claim)
+            .where(Claim.id.in_(batch), Claim.status == ClaimStatus.SCHEDULED)
+            .values(
+                status=ClaimStatus.PAID,
+                paid_on=snapshot.payment_on,
+                version=Claim.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        paid += cast(CursorResult[Any], result).rowcount
+    if paid != len(snapshot.claim_ids):
+        db.session.rollback()
+        raise RunChanged(RUN_CHANGED)
+    note = f"Paid on {format_date(snapshot.payment_on)} in payment run RUN{snapshot.run_id:05d}"
+    events = []
+    audits = []
+    now = utc_now()
+    for slip in snapshot.slips:
+        for claim, claim_id in zip(slip.claims, slip.claim_ids, strict=True):
+            events.append(
+                _claim_event(
+                    claim_id,
+                    slip.person_id,
+                    actor=actor,
+                    from_status=ClaimStatus.SCHEDULED,
+                    to=ClaimStatus.PAID,
+                    note=note,
+                )
+            )
+            audits.append(
+                {
+                    "occurred_at": now,
+                    "action": AuditAction.CLAIM_PAID.value,
+                    "actor_id": actor.id,
+                    "subject_user_id": slip.person_id,
+                    "ip_address": ip_address,
+                    "detail": (
+                        f"{claim.reference}: {format_pence(claim.total_paid_pence)} paid on "
+                        f"{format_date(snapshot.payment_on)} ({slip.reference})"
+                    ),
+                    "object_type": "claim",
+                    "object_id": claim_id,
+                }
+            )
+    db.session.execute(insert(ClaimEvent), events)
+    db.session.execute(insert(AuditEvent), audits)
+
+
+def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
+    """Every payee's bank details are still the confirmed ones the snapshot read."""
+    ids = [slip.bank_details_id for slip in snapshot.slips]
+    still = 0
+    for batch in _batches(ids):
+        still += (
+            db.session.scalar(
+                select(func.count())
+                .select_from(BankDetails)
+                .where(
+                    BankDetails.id.in_(batch),
+                    BankDetails.superseded_at.is_(None),
+                    BankDetails.confirmed_at.is_not(None),
+                )
+            )
+            or 0
+        )
+    if still != len(ids):
+        db.session.rollback()
+        raise RunChanged(
+            "A payee changed their bank details a moment ago, so nothing was paid. "
+            "Check the run again."
+        )
+
+
+def _email_payees(snapshot: RunSnapshot) -> None:
+    slip_ids: dict[int, int] = {
+        person_id: slip_id
+        for person_id, slip_id in db.session.execute(
+            select(RemittanceSlip.person_id, RemittanceSlip.id).where(
+                RemittanceSlip.run_id == snapshot.run_id
+            )
+        )
+    }
+    people = {
+        person.id: person
+        for person in db.session.scalars(
+            select(User).where(User.id.in_([slip.person_id for slip in snapshot.slips]))
+        )
+    }
+    for slip in snapshot.slips:
+        person = people[slip.person_id]
+        send_email(
+            person.email,
+            f"We have paid you {format_pence(slip.total_pence)}",
+            "payment_made",
+            user=person,
+            slip=slip,
+            slip_url=external_url("payments.slip", slip_id=slip_ids[slip.person_id]),
+            payments_url=external_url("payments.mine"),
+        )
+
+
+# Downloads --------------------------------------------------------------------------------
+
+
+def slip_for_download(
+    slip_id: int, *, actor: User, ip_address: str | None
+) -> RemittanceSlip | None:
+    """A slip (with its PDF) ``actor`` may download, the download audited; None otherwise."""
+    slip = db.session.scalar(
+        select(RemittanceSlip)
+        .where(RemittanceSlip.id == slip_id)
+        .options(joinedload(RemittanceSlip.person), undefer(RemittanceSlip.pdf))
+    )
+    if slip is None or not can_download_slip(slip, actor):
+        return None
+    record_event(
+        AuditAction.SLIP_DOWNLOADED,
+        actor=actor,
+        subject=slip.person,
+        ip_address=ip_address,
+        detail=f"{slip.reference} ({slip.sha256[:12]})",
+        about=("remittance_slip", slip.id),
+    )
+    db.session.commit()
+    return slip
+
+
+def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | None) -> bytes:
+    """The confirmed run's bank file, made again from the slips' bank details and checked
+    against the hash taken at confirming; every download audited."""
+    _require_finance_admin(actor)
+    if run.is_draft or run.bank_file_sha256 is None:
+        raise DomainError("The bank file is made when the run is confirmed.")
+    fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
+    rows = []
+    for slip in db.session.scalars(
+        select(RemittanceSlip)
+        .where(RemittanceSlip.run_id == run.id)
+        .options(joinedload(RemittanceSlip.bank_details))
+    ):
+        details = slip.bank_details
+        roll = details.roll_number_encrypted
+        rows.append(
+            BankFileRow(
+                name_on_account=crypto.decrypt(fernet, details.name_on_account_encrypted),
+                sort_code=crypto.decrypt(fernet, details.sort_code_encrypted),
+                account_number=crypto.decrypt(fernet, details.account_number_encrypted),
+                amount_pence=slip.total_pence,
+                reference=slip.reference,
+                roll_number=crypto.decrypt(fernet, roll) if roll else "",
+            )
+        )
+    content = bank_file_csv(rows)
+    if hashlib.sha256(content).hexdigest() != run.bank_file_sha256:
+        raise DomainError(
+            "The bank file could not be made exactly as it was issued. Ask an administrator "
+            "to check the bank details keys."
+        )
+    record_event(
+        AuditAction.BANK_FILE_DOWNLOADED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"{run.reference}: {len(rows)} payments ({run.bank_file_sha256[:12]})",
+        about=("payment_run", run.id),
+    )
+    db.session.commit()
+    return content
+
+
+def slips_of(person: User) -> list[RemittanceSlip]:
+    """A person's remittance slips, newest payment first (without the PDFs)."""
+    return list(
+        db.session.scalars(
+            select(RemittanceSlip)
+            .where(RemittanceSlip.person_id == person.id)
+            .order_by(RemittanceSlip.payment_on.desc(), RemittanceSlip.id.desc())
+        )
+    )
+
+
+def slip_for_claim(claim: Claim) -> RemittanceSlip | None:
+    """The slip that paid ``claim``, if it is paid."""
+    if claim.status is not ClaimStatus.PAID:
+        return None
+    return db.session.scalar(
+        select(RemittanceSlip)
+        .join(RunClaim, RunClaim.run_id == RemittanceSlip.run_id)
+        .where(RunClaim.claim_id == claim.id, RemittanceSlip.person_id == claim.person_id)
+    )
+
+
+# Reports ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayeeYearTotal:
+    """What one person was paid in one tax year."""
+
+    person: User
+    payments: int
+    fee_pence: int
+    expenses_pence: int
+
+    @property
+    def total_pence(self) -> int:
+        """All paid."""
+        return self.fee_pence + self.expenses_pence
+
+
+def tax_year_label(start: date) -> str:
+    """'2026 to 2027', as HMRC names tax years."""
+    return f"{start.year} to {start.year + 1}"
+
+
+def tax_year_of(on: date) -> date:
+    """The 6 April starting the tax year ``on`` falls in."""
+    return tax_year_start(on)
+
+
+def tax_year_totals(start: date) -> list[PayeeYearTotal]:
+    """Per-payee totals of slips paid in the tax year starting ``start``, by name."""
+    end = date(start.year + 1, start.month, start.day)
+    rows = db.session.execute(
+        select(
+            RemittanceSlip.person_id,
+            func.count(RemittanceSlip.id),
+            func.sum(RemittanceSlip.fee_pence),
+            func.sum(RemittanceSlip.expenses_pence),
+        )
+        .where(RemittanceSlip.payment_on >= start, RemittanceSlip.payment_on < end)
+        .group_by(RemittanceSlip.person_id)
+    ).all()
+    people = {
+        person.id: person
+        for person in db.session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))
+    }
+    totals = [
+        PayeeYearTotal(people[person_id], int(count), int(fees or 0), int(expenses or 0))
+        for person_id, count, fees, expenses in rows
+    ]
+    return sorted(totals, key=lambda total: (total.person.name, total.person.id))
+
+
+def export_tax_year_totals(start: date, *, actor: User, ip_address: str | None) -> str:
+    """The tax year's per-payee totals as CSV text (formula-safe); the export is audited."""
+    if not (actor.is_active and actor.has_role(*FINANCE_ROLES)):
+        raise PermissionDenied("Only the finance team can export payment totals.")
+    totals = tax_year_totals(start)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(TAX_YEAR_HEADINGS)
+    for total in totals:
+        writer.writerow(
+            [
+                csv_safe(value)
+                for value in (
+                    total.person.name,
+                    total.person.email,
+                    tax_year_label(start),
+                    str(total.payments),
+                    pounds(total.fee_pence),
+                    pounds(total.expenses_pence),
+                    pounds(total.total_pence),
+                )
+            ]
+        )
+    record_event(
+        AuditAction.TAX_YEAR_TOTALS_EXPORTED,
+        actor=actor,
+        ip_address=ip_address,
+        detail=f"Tax year {tax_year_label(start)}: {len(totals)} payees",
+    )
+    db.session.commit()
+    return buffer.getvalue()

@@ -1,0 +1,230 @@
+"""Payments: finance admins' payment runs and bank files; everyone's remittance slips;
+finance's per-payee tax-year totals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from payclaims.auth.access import roles_required
+from payclaims.auth.models import FINANCE_ROLES, Role
+from payclaims.claims.models import Claim
+from payclaims.dates import uk_today
+from payclaims.downloads import stored_file_response
+from payclaims.errors import DomainError
+from payclaims.extensions import db
+from payclaims.forms import add_error
+from payclaims.money import format_pence
+from payclaims.payments import services
+from payclaims.payments.forms import NewRunForm, RunActionForm
+from payclaims.payments.models import PaymentRun
+
+bp = Blueprint("payments", __name__)
+
+# The tax years offered on the report: this one and the five before (HMRC's record keeping).
+TAX_YEARS_SHOWN = 6
+
+
+def _run_or_404(run_id: int) -> PaymentRun:
+    run = services.load_run(run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("/finance/payment-runs")
+@roles_required(Role.FINANCE_ADMIN)
+def runs() -> ResponseReturnValue:
+    """Payment runs, newest first, and how many approved claims wait for one."""
+    payable, excluded = services.payable_claims()
+    return render_template(
+        "payments/runs.html", runs=services.runs(), payable=payable, excluded=excluded
+    )
+
+
+@bp.route("/finance/payment-runs/new", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def new_run() -> ResponseReturnValue:
+    """Choose a payment date and the approved claims to pay (all are ticked at first)."""
+    payable, excluded = services.payable_claims()
+    form = NewRunForm()
+    form.claim_ids.choices = [
+        (
+            claim.id,
+            f"{claim.reference}: {claim.person.name}, {format_pence(claim.approved_total_pence)}",
+        )
+        for claim in payable
+    ]
+    if request.method == "GET":
+        form.claim_ids.data = [claim.id for claim in payable]
+    if form.validate_on_submit():
+        assert isinstance(form.payment_on.data, date)
+        try:
+            run = services.create_run(
+                actor=current_user,
+                payment_on=form.payment_on.data,
+                today=uk_today(),
+                claim_ids=list(form.claim_ids.data or []),
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                "The payment run is ready to check. Nothing is paid until you confirm it.",
+                "success",
+            )
+            return redirect(url_for("payments.run", run_id=run.id))
+    return render_template("payments/new_run.html", form=form, payable=payable, excluded=excluded)
+
+
+@bp.route("/finance/payment-runs/<int:run_id>")
+@roles_required(Role.FINANCE_ADMIN)
+def run(run_id: int) -> ResponseReturnValue:
+    """One run: totals per payee, each claim, the benefits check and the confirm button."""
+    payment_run = _run_or_404(run_id)
+    payees = services.payees(payment_run)
+    _payable, excluded = services.payable_claims() if payment_run.is_draft else ([], [])
+    return render_template(
+        "payments/run.html",
+        run=payment_run,
+        payees=payees,
+        excluded=excluded,
+        total_pence=sum(payee.total_pence for payee in payees),
+        benefits_check=services.benefits_check_for_run(payment_run),
+        action_form=RunActionForm(version=payment_run.version),
+    )
+
+
+@bp.route("/finance/payment-runs/<int:run_id>/claims/<int:claim_id>/remove", methods=["POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def remove_claim(run_id: int, claim_id: int) -> ResponseReturnValue:
+    """Take a claim out of a draft run; it is approved again, for a later run."""
+    payment_run = _run_or_404(run_id)
+    claim = db.session.get(Claim, claim_id)
+    if claim is None:
+        abort(404)
+    form = RunActionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_claim(
+                payment_run,
+                claim,
+                actor=current_user,
+                expected_version=form.seen_version,
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{claim.reference} is out of the run. It is still approved.", "success")
+    return redirect(url_for("payments.run", run_id=run_id))
+
+
+@bp.route("/finance/payment-runs/<int:run_id>/confirm", methods=["POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def confirm(run_id: int) -> ResponseReturnValue:
+    """Pay the run: its claims are paid, slips issued, the bank file ready to download."""
+    payment_run = _run_or_404(run_id)
+    form = RunActionForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_run(
+                payment_run,
+                actor=current_user,
+                expected_version=form.seen_version,
+                ip_address=request.remote_addr,
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(
+                "The run is confirmed: its claims are paid, slips issued and people emailed. "
+                "Download the bank file to send to the bank.",
+                "success",
+            )
+    return redirect(url_for("payments.run", run_id=run_id))
+
+
+@bp.route("/finance/payment-runs/<int:run_id>/bank-file.csv")
+@roles_required(Role.FINANCE_ADMIN)
+def bank_file(run_id: int) -> ResponseReturnValue:
+    """The confirmed run's bank payment file (CSV); every download is audited."""
+    payment_run = _run_or_404(run_id)
+    try:
+        content = services.bank_file_for_download(
+            payment_run, actor=current_user, ip_address=request.remote_addr
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("payments.run", run_id=run_id))
+    return stored_file_response(
+        content,
+        content_type="text/csv",
+        filename=f"bank-file-{payment_run.reference}-{payment_run.payment_on.isoformat()}.csv",
+    )
+
+
+@bp.route("/remittance-slips/<int:slip_id>.pdf")
+@roles_required(Role.EXPERT, *FINANCE_ROLES)
+def slip(slip_id: int) -> ResponseReturnValue:
+    """A remittance slip as issued: the payee's own, or any for finance; others "not found"."""
+    found = services.slip_for_download(slip_id, actor=current_user, ip_address=request.remote_addr)
+    if found is None:
+        abort(404)
+    return stored_file_response(found.pdf, content_type="application/pdf", filename=found.filename)
+
+
+@bp.route("/my-payments")
+@roles_required(Role.EXPERT)
+def mine() -> ResponseReturnValue:
+    """The person's payments, each with its remittance slip to download."""
+    return render_template("payments/mine.html", slips=services.slips_of(current_user))
+
+
+def _tax_year_start() -> date:
+    text = request.args.get("year", "")
+    this_year = services.tax_year_of(uk_today())
+    if text.isdigit() and this_year.year - TAX_YEARS_SHOWN < int(text) <= this_year.year:
+        return date(int(text), this_year.month, this_year.day)
+    return this_year
+
+
+@bp.route("/finance/reports/tax-year-totals")
+@roles_required(*FINANCE_ROLES)
+def tax_year_totals() -> ResponseReturnValue:
+    """What each person was paid in a tax year: fees (earnings) and expenses apart."""
+    start = _tax_year_start()
+    this_year = services.tax_year_of(uk_today())
+    years = [
+        date(this_year.year - n, this_year.month, this_year.day) for n in range(TAX_YEARS_SHOWN)
+    ]
+    return render_template(
+        "payments/tax_year_totals.html",
+        start=start,
+        years=years,
+        label=services.tax_year_label,
+        totals=services.tax_year_totals(start),
+    )
+
+
+@bp.route("/finance/reports/tax-year-totals.csv")
+@roles_required(*FINANCE_ROLES)
+def tax_year_totals_csv() -> ResponseReturnValue:
+    """The tax year's per-payee totals as a spreadsheet (CSV); the export is audited."""
+    start = _tax_year_start()
+    text = services.export_tax_year_totals(
+        start, actor=current_user, ip_address=request.remote_addr
+    )
+    return Response(
+        "\ufeff" + text,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="payments-tax-year-{start.year}-{start.year + 1}.csv"'
+            )
+        },
+    )

@@ -1,0 +1,271 @@
+"""Payment pages through the client: a run from start to confirmed, slip and bank file
+downloads (who may, identical bytes, audited), My payments and the claim pages once paid."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from payclaims.audit.models import AuditAction, AuditEvent
+from payclaims.auth.models import Role
+from payclaims.claims.models import Claim, ClaimStatus
+from payclaims.dates import format_date
+from payclaims.extensions import db
+from payclaims.payments.models import PaymentRun, RemittanceSlip
+from tests.conftest import sign_in
+
+PAY_ON = date.today() + timedelta(days=2)
+
+
+def _date_fields(on: date) -> dict[str, str]:
+    return {
+        "payment_on-day": str(on.day),
+        "payment_on-month": str(on.month),
+        "payment_on-year": str(on.year),
+    }
+
+
+def _count(app, action: AuditAction) -> int:
+    with app.app_context():
+        return (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == action.value)
+            )
+            or 0
+        )
+
+
+@pytest.fixture
+def admin(make_user):
+    """A finance admin."""
+    return make_user(name="Ada Admin", roles=(Role.FINANCE_ADMIN,))
+
+
+@pytest.fixture
+def paid(app, client, admin, make_user, make_approved_claim):
+    """A run made and confirmed through the pages; returns the payee, claim, run and slip ids."""
+    person = make_user(name="Pat Payee", email="pat@example.org")
+    claim = make_approved_claim(person=person, expense_pence=250)
+    sign_in(client, admin)
+    response = client.post(
+        "/finance/payment-runs/new", data={**_date_fields(PAY_ON), "claim_ids": [claim.id]}
+    )
+    assert response.status_code == 302
+    run_path = response.headers["Location"]
+    page = client.get(run_path).get_data(as_text=True)
+    assert "Pat Payee: £62.50" in page
+    with app.app_context():
+        run = db.session.scalars(select(PaymentRun)).one()
+        run_id, version = run.id, run.version
+    response = client.post(f"/finance/payment-runs/{run_id}/confirm", data={"version": version})
+    assert response.status_code == 302
+    with app.app_context():
+        slip_id = db.session.scalars(select(RemittanceSlip.id)).one()
+    client.get("/sign-out")
+    return {"person": person, "claim_id": claim.id, "run_id": run_id, "slip_id": slip_id}
+
+
+def test_new_run_page_ticks_every_payable_claim_and_lists_those_left_out(
+    client, admin, make_approved_claim
+):
+    make_approved_claim()
+    make_approved_claim(bank="unconfirmed")
+    sign_in(client, admin)
+
+    page = client.get("/finance/payment-runs/new").get_data(as_text=True)
+
+    assert page.count("checked") == 1
+    assert "not yet confirmed by finance" in page
+
+
+def test_new_run_with_no_date_keeps_the_ticks_and_shows_the_error(
+    app, client, admin, make_approved_claim
+):
+    claim = make_approved_claim()
+    sign_in(client, admin)
+
+    response = client.post("/finance/payment-runs/new", data={"claim_ids": [claim.id]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter the date the payments will be made" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PaymentRun)) == 0
+
+
+def test_confirmed_run_pays_the_claim_and_shows_the_bank_file_and_slips(app, client, admin, paid):
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{paid['run_id']}").get_data(as_text=True)
+
+    assert "Confirmed: paid" in page
+    assert "Download the bank file (CSV)" in page
+    assert f"/remittance-slips/{paid['slip_id']}.pdf" in page
+    with app.app_context():
+        claim = db.session.get(Claim, paid["claim_id"])
+        assert claim is not None
+        assert claim.status is ClaimStatus.PAID
+        assert claim.paid_on == PAY_ON
+
+
+def test_confirm_twice_through_the_page_pays_once(app, client, admin, paid):
+    sign_in(client, admin)
+
+    response = client.post(
+        f"/finance/payment-runs/{paid['run_id']}/confirm",
+        data={"version": "1"},
+        follow_redirects=True,
+    )
+
+    assert "Nothing was paid twice" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 1
+
+
+def test_slip_download_by_the_payee_gives_the_stored_bytes_every_time_and_is_audited(
+    app, client, paid
+):
+    sign_in(client, paid["person"])
+
+    first = client.get(f"/remittance-slips/{paid['slip_id']}.pdf")
+    second = client.get(f"/remittance-slips/{paid['slip_id']}.pdf")
+
+    assert first.status_code == second.status_code == 200
+    assert first.mimetype == "application/pdf"
+    assert "attachment" in first.headers["Content-Disposition"]
+    assert first.data == second.data
+    with app.app_context():
+        stored = db.session.scalars(select(RemittanceSlip)).one()
+        assert hashlib.sha256(first.data).hexdigest() == stored.sha256
+    assert _count(app, AuditAction.SLIP_DOWNLOADED) == 2
+
+
+def test_slip_download_by_another_expert_is_not_found(app, client, make_user, paid):
+    sign_in(client, make_user(name="Someone else", roles=(Role.EXPERT,)))
+
+    assert client.get(f"/remittance-slips/{paid['slip_id']}.pdf").status_code == 404
+    assert _count(app, AuditAction.SLIP_DOWNLOADED) == 0
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.FINANCE_ADMIN])
+def test_slip_download_by_finance_staff_is_allowed(client, make_user, paid, role):
+    sign_in(client, make_user(roles=(role,)))
+
+    assert client.get(f"/remittance-slips/{paid['slip_id']}.pdf").status_code == 200
+
+
+def test_bank_file_download_by_a_finance_admin_is_audited(app, client, admin, paid):
+    sign_in(client, admin)
+
+    response = client.get(f"/finance/payment-runs/{paid['run_id']}/bank-file.csv")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0].startswith("Payee name,Sort code,Account number,Amount,Reference")
+    assert ",62.50," in text
+    assert _count(app, AuditAction.BANK_FILE_DOWNLOADED) == 1
+
+
+def test_bank_file_download_by_a_finance_approver_is_refused(app, client, make_user, paid):
+    sign_in(client, make_user(roles=(Role.FINANCE_APPROVER,)))
+
+    response = client.get(f"/finance/payment-runs/{paid['run_id']}/bank-file.csv")
+
+    assert response.status_code == 403
+    assert _count(app, AuditAction.BANK_FILE_DOWNLOADED) == 0
+
+
+def test_my_payments_and_my_claims_say_when_it_was_paid_with_the_slip(client, paid):
+    sign_in(client, paid["person"])
+    when = format_date(PAY_ON)
+
+    payments = client.get("/my-payments").get_data(as_text=True)
+    claims = client.get("/my-claims").get_data(as_text=True)
+    claim = client.get(f"/claims/{paid['claim_id']}").get_data(as_text=True)
+
+    assert f"Download your remittance slip for {when} (PDF)" in payments
+    assert "£62.50" in payments
+    assert f"Paid on {when}" in claims
+    assert f"Paid on {when}: " in claim
+    assert "download your remittance slip (PDF)" in claim
+
+
+def test_payee_is_emailed_with_a_link_to_the_slip(client, outbox, paid):
+    (email,) = [message for message in outbox() if "pat@example.org" in message.to]
+
+    assert "£62.50" in email.subject
+    assert f"http://localhost/remittance-slips/{paid['slip_id']}.pdf" in str(email.body)
+    sign_in(client, paid["person"])
+    assert client.get(f"/remittance-slips/{paid['slip_id']}.pdf").status_code == 200
+
+
+def test_remove_claim_button_takes_it_out_of_the_draft_run(app, client, admin, make_approved_claim):
+    kept = make_approved_claim()
+    removed = make_approved_claim()
+    sign_in(client, admin)
+    client.post(
+        "/finance/payment-runs/new",
+        data={**_date_fields(PAY_ON), "claim_ids": [kept.id, removed.id]},
+    )
+    with app.app_context():
+        run = db.session.scalars(select(PaymentRun)).one()
+        run_id, version = run.id, run.version
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/claims/{removed.id}/remove",
+        data={"version": version},
+        follow_redirects=True,
+    )
+
+    assert f"C-{removed.id:06d} is out of the run" in response.get_data(as_text=True)
+    with app.app_context():
+        claim = db.session.get(Claim, removed.id)
+        assert claim is not None
+        assert claim.status is ClaimStatus.APPROVED
+
+
+def test_tax_year_totals_page_and_csv_for_finance(app, client, make_user, paid):
+    sign_in(client, make_user(roles=(Role.FINANCE_APPROVER,)))
+
+    page = client.get("/finance/reports/tax-year-totals").get_data(as_text=True)
+    export = client.get("/finance/reports/tax-year-totals.csv")
+
+    assert "Pat Payee" in page
+    assert export.status_code == 200
+    assert "Pat Payee" in export.get_data(as_text=True)
+    assert _count(app, AuditAction.TAX_YEAR_TOTALS_EXPORTED) == 1
+
+
+def test_demo_expert_has_a_slip_and_the_demo_finance_admin_a_bank_file(app, client):
+    from payclaims.demo import seed_demo
+    from payclaims.demo.people import DEMO_DOMAIN, demo_person
+    from payclaims.payments.models import RunStatus
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        seed_demo(PASSWORD)
+        expert = demo_person(f"expert@{DEMO_DOMAIN}")
+        admin = demo_person(f"finance-admin@{DEMO_DOMAIN}")
+        runs = db.session.scalars(select(PaymentRun).order_by(PaymentRun.id)).all()
+        assert [run.status for run in runs] == [RunStatus.CONFIRMED, RunStatus.DRAFT]
+        confirmed_id = runs[0].id
+        slip = db.session.scalars(
+            select(RemittanceSlip).where(RemittanceSlip.person_id == expert.id)
+        ).one()
+        slip_id = slip.id
+        db.session.expunge_all()
+
+    sign_in(client, expert)
+    assert "Download your remittance slip" in client.get("/my-payments").get_data(as_text=True)
+    assert client.get(f"/remittance-slips/{slip_id}.pdf").data.startswith(b"%PDF")
+    client.get("/sign-out")
+    sign_in(client, admin)
+    bank_file = client.get(f"/finance/payment-runs/{confirmed_id}/bank-file.csv")
+    assert bank_file.status_code == 200
+    assert "S OKAFOR,009999,31926819" in bank_file.get_data(as_text=True)

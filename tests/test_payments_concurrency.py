@@ -1,0 +1,138 @@
+"""Two finance admins confirming the same run at the same moment pay nothing twice.
+
+Each pair of threads has its own app context (so its own session and connection), and a
+barrier releases both at the point where the confirming transaction starts: after the slips
+are rendered, right before the run's conditional draft -> confirmed update.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from payclaims.auth.models import Role, User
+from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.errors import DomainError
+from payclaims.extensions import db
+from payclaims.payments import services
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunStatus
+
+PAY_ON = date.today() + timedelta(days=1)
+
+
+def _race(app: Flask, actions: list[Callable[[], object]]) -> list[str]:
+    """Run each action in its own thread and app context at once; what each one ended with."""
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(action: Callable[[], object]) -> None:
+        with app.app_context():
+            try:
+                action()
+                outcome = "ok"
+            except DomainError as error:
+                outcome = type(error).__name__
+            finally:
+                db.session.remove()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _counts(run_id: int, claim_ids: list[int]) -> tuple[int, int, int, set[ClaimStatus]]:
+    slips = db.session.scalar(
+        select(func.count()).select_from(RemittanceSlip).where(RemittanceSlip.run_id == run_id)
+    )
+    paid_events = db.session.scalar(
+        select(func.count())
+        .select_from(ClaimEvent)
+        .where(ClaimEvent.claim_id.in_(claim_ids), ClaimEvent.to_status == ClaimStatus.PAID)
+    )
+    versions = db.session.scalar(select(PaymentRun.version).where(PaymentRun.id == run_id))
+    statuses = set(db.session.scalars(select(Claim.status).where(Claim.id.in_(claim_ids))))
+    return slips or 0, paid_events or 0, versions or 0, statuses
+
+
+def test_two_admins_confirming_one_run_at_once_pay_it_once(
+    app, test_database, make_user, make_approved_claim, monkeypatch
+):
+    rounds = 60 if test_database.dialect == "postgresql" else 10
+    admins = [make_user(roles=(Role.FINANCE_ADMIN,)) for _ in range(2)]
+    payees = [make_user(), make_user()]
+    barrier = threading.Barrier(2, timeout=30)
+
+    def rendered_then_wait(slips: object) -> list[bytes]:
+        # Rendering is not what races; meeting here makes both transactions start together.
+        assert isinstance(slips, tuple)
+        barrier.wait()
+        return [b"%PDF-1.7 test slip" for _ in slips]
+
+    monkeypatch.setattr(services, "render_slips", rendered_then_wait)
+    for _ in range(rounds):
+        claim_ids = [make_approved_claim(person=person).id for person in payees]
+        with app.app_context():
+            run = services.create_run(
+                actor=db.session.get(User, admins[0].id),  # type: ignore[arg-type]
+                payment_on=PAY_ON,
+                today=date.today(),
+                claim_ids=claim_ids,
+            )
+            run_id = run.id
+
+        def confirm(admin: User, run_id: int = run_id) -> None:
+            loaded = services.load_run(run_id)
+            actor = db.session.get(User, admin.id)
+            assert loaded is not None and actor is not None
+            services.confirm_run(loaded, actor=actor)
+
+        outcomes = _race(app, [lambda a=admin: confirm(a) for admin in admins])
+
+        assert sorted(outcomes) == ["RunChanged", "ok"], outcomes
+        with app.app_context():
+            slips, paid_events, version, statuses = _counts(run_id, claim_ids)
+            run_status = db.session.scalar(select(PaymentRun.status).where(PaymentRun.id == run_id))
+        assert (slips, paid_events, version) == (2, 2, 2)
+        assert statuses == {ClaimStatus.PAID}
+        assert run_status is RunStatus.CONFIRMED
+
+
+def test_two_admins_putting_one_claim_in_runs_at_once_schedule_it_once(
+    app, test_database, make_user, make_approved_claim
+):
+    rounds = 60 if test_database.dialect == "postgresql" else 10
+    admins = [make_user(roles=(Role.FINANCE_ADMIN,)) for _ in range(2)]
+    for _ in range(rounds):
+        claim_id = make_approved_claim().id
+
+        def create(admin: User, claim_id: int = claim_id) -> None:
+            actor = db.session.get(User, admin.id)
+            assert actor is not None
+            services.create_run(
+                actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=[claim_id]
+            )
+
+        outcomes = _race(app, [lambda a=admin: create(a) for admin in admins])
+
+        assert sorted(outcomes) == ["DomainError", "ok"], outcomes
+        with app.app_context():
+            runs_with_it = db.session.scalar(
+                select(func.count())
+                .select_from(PaymentRun)
+                .where(PaymentRun.items.any(claim_id=claim_id))
+            )
+            scheduled = db.session.scalar(
+                select(func.count())
+                .select_from(ClaimEvent)
+                .where(ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "scheduled")
+            )
+        assert (runs_with_it, scheduled) == (1, 1)

@@ -1,0 +1,402 @@
+"""Payment runs, called directly: totals, exclusions, one open run per claim, confirming once,
+the remittance slip's content, the bank file and the PDF's url_fetcher."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import date, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from payclaims.audit.models import AuditAction, AuditEvent
+from payclaims.auth.models import Role, User
+from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.errors import DomainError, PermissionDenied
+from payclaims.extensions import db
+from payclaims.payments import services
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
+
+TODAY = date.today()
+PAY_ON = TODAY + timedelta(days=3)
+
+
+@pytest.fixture
+def admin(make_user):
+    """A finance admin who runs payments."""
+    return make_user(name="Ada Admin", roles=(Role.FINANCE_ADMIN,))
+
+
+def _user(user: User) -> User:
+    loaded = db.session.get(User, user.id)
+    assert loaded is not None
+    return loaded
+
+
+def _run(run_id: int) -> PaymentRun:
+    run = services.load_run(run_id)
+    assert run is not None
+    return run
+
+
+def _create(admin: User, claim_ids: list[int] | None = None) -> PaymentRun:
+    run = services.create_run(
+        actor=_user(admin), payment_on=PAY_ON, today=TODAY, claim_ids=claim_ids
+    )
+    return _run(run.id)
+
+
+def _status(claim_id: int) -> ClaimStatus:
+    status = db.session.scalar(select(Claim.status).where(Claim.id == claim_id))
+    assert status is not None
+    return status
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_create_run_schedules_payable_claims_and_totals_per_payee(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Pat Payee")
+    first = make_approved_claim(person=person, units="3", expense_pence=450)
+    second = make_approved_claim(person=person, units="2")
+    other = make_approved_claim(units="1")
+
+    with app.app_context():
+        run = _create(admin)
+        payees = services.payees(run)
+
+        assert {_status(c.id) for c in (first, second, other)} == {ClaimStatus.SCHEDULED}
+        by_name = {payee.person.name: payee for payee in payees}
+        assert by_name["Pat Payee"].fee_pence == 6000 + 4000
+        assert by_name["Pat Payee"].expenses_pence == 450
+        assert by_name["Pat Payee"].total_pence == 10450
+        assert sum(payee.total_pence for payee in payees) == 10450 + 2000
+        events = db.session.scalars(
+            select(ClaimEvent).where(ClaimEvent.to_status == ClaimStatus.SCHEDULED)
+        ).all()
+        assert len(events) == 3
+
+
+def test_create_run_leaves_out_unconfirmed_or_missing_bank_details_with_the_reason(
+    app, admin, make_approved_claim
+):
+    payable = make_approved_claim()
+    unconfirmed = make_approved_claim(bank="unconfirmed")
+    missing = make_approved_claim(bank="none")
+
+    with app.app_context():
+        ready, excluded = services.payable_claims()
+        reasons = {item.claim.id: item.reason for item in excluded}
+        run = _create(admin)
+
+        assert [claim.id for claim in ready] == [payable.id]
+        assert "not yet confirmed by finance" in reasons[unconfirmed.id]
+        assert "No bank details" in reasons[missing.id]
+        assert [item.claim_id for item in run.items] == [payable.id]
+        assert _status(unconfirmed.id) is ClaimStatus.APPROVED
+        assert _status(missing.id) is ClaimStatus.APPROVED
+
+
+def test_create_run_with_chosen_claims_takes_only_those(app, admin, make_approved_claim):
+    chosen = make_approved_claim()
+    left = make_approved_claim()
+
+    with app.app_context():
+        run = _create(admin, [chosen.id])
+
+        assert [item.claim_id for item in run.items] == [chosen.id]
+        assert _status(left.id) is ClaimStatus.APPROVED
+
+
+def test_create_run_with_a_past_date_is_refused(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context(), pytest.raises(DomainError) as error:
+        services.create_run(actor=_user(admin), payment_on=TODAY - timedelta(days=1), today=TODAY)
+    assert error.value.field == "payment_on"
+
+
+def test_create_run_as_a_finance_approver_is_refused(app, make_user, make_approved_claim):
+    make_approved_claim()
+    approver = make_user(roles=(Role.FINANCE_APPROVER,))
+    with app.app_context(), pytest.raises(PermissionDenied):
+        services.create_run(actor=_user(approver), payment_on=PAY_ON, today=TODAY)
+
+
+def test_a_claim_is_in_one_open_run_at_most(app, admin, make_approved_claim):
+    claim = make_approved_claim()
+
+    with app.app_context():
+        _create(admin)
+        with pytest.raises(DomainError):
+            _create(admin, [claim.id])
+        # The database refuses it too, whatever the services do.
+        second = PaymentRun(payment_on=PAY_ON, created_by_id=admin.id)
+        db.session.add(second)
+        db.session.flush()
+        db.session.add(RunClaim(run_id=second.id, claim_id=claim.id, added_by_id=admin.id))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_remove_claim_puts_it_back_to_approved_for_a_later_run(app, admin, make_approved_claim):
+    kept = make_approved_claim()
+    removed = make_approved_claim()
+
+    with app.app_context():
+        run = _create(admin)
+        claim = db.session.get(Claim, removed.id)
+        assert claim is not None
+        services.remove_claim(run, claim, actor=_user(admin), expected_version=run.version)
+
+        assert _status(removed.id) is ClaimStatus.APPROVED
+        assert [item.claim_id for item in _run(run.id).items] == [kept.id]
+        later = _create(admin)
+        assert [item.claim_id for item in later.items] == [removed.id]
+
+
+def test_remove_claim_with_a_stale_version_is_refused(app, admin, make_approved_claim):
+    make_approved_claim()
+    removed = make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        claim = db.session.get(Claim, removed.id)
+        assert claim is not None
+        with pytest.raises(services.RunChanged):
+            services.remove_claim(run, claim, actor=_user(admin), expected_version=run.version - 1)
+        assert _status(removed.id) is ClaimStatus.SCHEDULED
+
+
+def test_confirm_run_pays_every_claim_once_with_a_slip_per_payee(
+    app, admin, make_user, make_approved_claim, outbox
+):
+    person = make_user(name="Pat Payee", email="pat@example.org")
+    first = make_approved_claim(person=person)
+    second = make_approved_claim(person=person, expense_pence=300)
+    other = make_approved_claim()
+
+    with app.app_context():
+        run = _create(admin)
+        confirmed = services.confirm_run(run, actor=_user(admin), expected_version=run.version)
+
+        assert confirmed.status is RunStatus.CONFIRMED
+        for claim_id in (first.id, second.id, other.id):
+            claim = db.session.get(Claim, claim_id)
+            assert claim is not None
+            assert claim.status is ClaimStatus.PAID
+            assert claim.paid_on == PAY_ON
+        slips = db.session.scalars(select(RemittanceSlip).order_by(RemittanceSlip.id)).all()
+        assert len(slips) == 2
+        pat = next(slip for slip in slips if slip.person_id == person.id)
+        assert pat.claim_count == 2
+        assert pat.total_pence == 6000 + 6000 + 300
+        assert pat.sha256 == hashlib.sha256(pat.pdf).hexdigest()
+        paid_events = db.session.scalar(
+            select(func.count()).select_from(ClaimEvent).where(ClaimEvent.to_status == "paid")
+        )
+        assert paid_events == 3
+        audits = db.session.scalars(select(AuditEvent.action)).all()
+        assert audits.count(AuditAction.CLAIM_PAID.value) == 3
+        assert audits.count(AuditAction.PAYMENT_RUN_CONFIRMED.value) == 1
+
+        with pytest.raises(services.RunChanged, match="already been confirmed"):
+            services.confirm_run(_run(run.id), actor=_user(admin))
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 2
+
+    emails = [message for message in outbox() if "pat@example.org" in message.to]
+    assert len(emails) == 1
+    assert "£123.00" in emails[0].subject
+    assert f"/remittance-slips/{pat.id}.pdf" in str(emails[0].body)
+
+
+def test_confirm_run_changed_since_the_page_was_shown_is_refused(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        with pytest.raises(services.RunChanged):
+            services.confirm_run(run, actor=_user(admin), expected_version=run.version + 1)
+        assert _run(run.id).status is RunStatus.DRAFT
+
+
+def test_confirm_run_after_bank_details_changed_pays_nobody(app, admin, make_approved_claim):
+    claim = make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        from payclaims.people.models import BankDetails
+
+        details = db.session.scalar(
+            select(BankDetails).where(BankDetails.person_id == claim.person.id)
+        )
+        assert details is not None
+        details.confirmed_at = None
+        db.session.commit()
+
+        with pytest.raises(DomainError, match="cannot be paid yet"):
+            services.confirm_run(_run(run.id), actor=_user(admin))
+        assert _status(claim.id) is ClaimStatus.SCHEDULED
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+
+def test_slip_shows_payee_lines_totals_reference_and_reasons(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Pat Payee")
+    claim = make_approved_claim(
+        person=person,
+        expense_pence=450,
+        reduce_first_to=4000,
+        approval_note="Only 2 hours were booked",
+    )
+
+    with app.app_context():
+        app.config["ORGANISATION_ADDRESS"] = "Riverside House\n1 Mill Lane\nRivertown RT1 2AB"
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        slip = db.session.scalars(select(RemittanceSlip)).one()
+        text = " ".join(_pdf_text(slip.pdf).split())
+
+    for expected in (
+        "Riverside Recovery College",
+        "Riverside House",
+        "Rivertown RT1 2AB",
+        "Pat Payee",
+        "Account ending 5678",
+        slip.reference,
+        f"C-{claim.id:06d}",
+        "Interview panel",
+        "3 hours × £20.00",  # noqa: RUF001
+        "£60.00",
+        "Only 2 hours were booked",
+        "Public transport",
+        "No receipt",
+        "£4.50",
+        "Fees (earnings)",
+        "£40.00",
+        "£44.50",
+        "The full fee",
+        "involvement@example.org",
+    ):
+        assert expected in text, (expected, text)
+    assert "12345678" not in text
+
+
+def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
+    app, admin, make_approved_claim
+):
+    injected = "<link rel=attachment href=file:///etc/passwd>"
+    make_approved_claim(description=injected)
+
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        slip = db.session.scalars(select(RemittanceSlip)).one()
+        reader = PdfReader(io.BytesIO(slip.pdf))
+
+        assert reader.attachments == {}
+        root = reader.trailer["/Root"]
+        assert "/EmbeddedFiles" not in root.get("/Names", {})
+        assert b"root:x:0:0" not in slip.pdf
+        assert injected in _pdf_text(slip.pdf).replace("\n", "")
+
+
+def test_the_pdf_fetcher_refuses_everything_but_static_files(app):
+    from payclaims.payments.pdf import render_pdf
+
+    with app.app_context():
+        root = services.static_root()
+    html = (
+        "<html><body>"
+        '<img src="file:///etc/hostname">'
+        '<img src="http://169.254.169.254/latest/meta-data/">'
+        '<link rel="attachment" href="file:///etc/passwd">'
+        '<link rel="attachment" href="data:text/plain,secret">'
+        "<p>Hello</p></body></html>"
+    )
+    reader = PdfReader(io.BytesIO(render_pdf(html, static_root=root)))
+    assert reader.attachments == {}
+
+
+def test_bank_file_is_the_file_issued_and_every_download_is_audited(
+    app, admin, make_user, make_approved_claim
+):
+    make_approved_claim(person=make_user(name="Pat Payee"), expense_pence=5)
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        confirmed = _run(run.id)
+        first = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        second = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        sha256 = _run(run.id).bank_file_sha256
+        reference = _run(run.id).slips[0].reference
+        downloads = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == AuditAction.BANK_FILE_DOWNLOADED.value)
+        )
+
+    assert first == second
+    assert hashlib.sha256(first).hexdigest() == sha256
+    rows = list(csv.reader(io.StringIO(first.decode())))
+    assert rows[0] == list(services.BANK_FILE_HEADINGS)
+    assert rows[1] == ["A Person", "123456", "12345678", "60.05", reference, ""]
+    assert downloads == 2
+
+
+def test_bank_file_for_a_finance_approver_is_refused(app, admin, make_user, make_approved_claim):
+    make_approved_claim()
+    approver = make_user(roles=(Role.FINANCE_APPROVER,))
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        with pytest.raises(PermissionDenied):
+            services.bank_file_for_download(_run(run.id), actor=_user(approver), ip_address=None)
+
+
+def test_tax_year_totals_add_up_slips_by_payee_and_export_is_formula_safe(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name='=HYPERLINK("x")')
+    make_approved_claim(person=person, expense_pence=100)
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        start = services.tax_year_of(PAY_ON)
+        (total,) = services.tax_year_totals(start)
+        text = services.export_tax_year_totals(start, actor=_user(admin), ip_address=None)
+        audited = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == AuditAction.TAX_YEAR_TOTALS_EXPORTED.value)
+        )
+
+    assert (total.payments, total.fee_pence, total.expenses_pence) == (1, 6000, 100)
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert row[0].startswith("'=")
+    assert row[4:] == ["60.00", "1.00", "61.00"]
+    assert audited == 1
+
+
+def test_confirm_large_run_renders_slips_in_a_pool_of_processes_the_same_way(
+    app, admin, make_user, make_approved_claim
+):
+    people = [make_user(name=f"Payee {n}") for n in range(3)]
+    for person in people:
+        make_approved_claim(person=person)
+    app.config["REMITTANCE_POOL_FROM"] = 2
+
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        slips = db.session.scalars(select(RemittanceSlip).order_by(RemittanceSlip.id)).all()
+        texts = {slip.person_id: _pdf_text(slip.pdf) for slip in slips}
+
+    assert len(slips) == 3
+    for person in people:
+        assert person.name in texts[person.id]
