@@ -65,6 +65,7 @@ class AuditAction(enum.StrEnum):
     BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
     PAYMENT_METHOD_RECORDED = "payment_method.recorded"
     PAYMENT_METHOD_ENDED = "payment_method.ended"
+    PAYMENT_METHOD_CONFIRMED = "payment_method.confirmed"
 
 
 AUDIT_ACTION_LABELS = {
@@ -117,6 +118,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",
     AuditAction.PAYMENT_METHOD_RECORDED: "Another payment method recorded by finance",
     AuditAction.PAYMENT_METHOD_ENDED: "Another payment method ended by finance",
+    AuditAction.PAYMENT_METHOD_CONFIRMED: "Another payment method checked by finance",
 }
 
 
