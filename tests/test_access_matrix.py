@@ -118,6 +118,7 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "people.payment": FINANCE,
     "people.record_payment_method": FINANCE_ADMIN_ONLY,
     "people.end_payment_method": FINANCE_ADMIN_ONLY,
+    "people.confirm_payment_method": FINANCE,
     # --- Claims (payclaims/claims) ---
     "claims.mine": EXPERT_ONLY,
     "claims.new": frozenset({Role.EXPERT, Role.COORDINATOR, Role.ADMIN}),

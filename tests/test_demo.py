@@ -110,6 +110,10 @@ def test_demo_has_someone_paid_by_cheque(app, app_ctx):
     assert method.method is PaymentMethod.CHEQUE
     assert method.person.name == "Chris Walker"
     assert payment_setup(method.person).paid_by is PaidBy.OTHER_METHOD
+    # Checked by a second finance person (four eyes), so it can be paid.
+    assert method.confirmed_by is not None
+    assert method.confirmed_by.id != method.recorded_by_id
+    assert payment_setup(method.person).can_be_paid
 
 
 def test_demo_cost_centres_have_approvers_and_the_queue_has_claims_waiting(app, app_ctx):

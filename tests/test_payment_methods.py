@@ -205,6 +205,10 @@ def test_two_current_methods_are_refused_by_the_database(app, expert, finance_ad
         "123456 12345678",
         "12345612345678",
         "Card 4111 1111 1111 1111",
+        "sort 12.34.56 acc 12345678",
+        "4111.1111.1111.1111",
+        "Sort 12/34/56, account 1234/5678",
+        "card 4111 - 1111 / 1111 . 1111",
     ],
 )
 @pytest.mark.usefixtures("ctx")
@@ -230,7 +234,12 @@ def test_record_method_with_bank_numbers_in_the_reason_is_refused(expert, financ
 
 @pytest.mark.parametrize(
     "details",
-    ["Call Mary on 07700 900123", "Mind in Camden, ref 123456", "Cheques to 12 High St, N1 1AA"],
+    [
+        "Call Mary on 07700 900123",
+        "Mind in Camden, ref 123456",
+        "Cheques to 12 High St, N1 1AA",
+        "Ref 123456. Agreed on 12.03.25",
+    ],
 )
 def test_details_without_bank_numbers_are_accepted(details):
     assert services.payment_details_problem(details, PaymentMethod.OTHER) is None
@@ -316,7 +325,7 @@ def test_payment_setup_follows_bank_details_and_prefers_another_method(
     with app.app_context():
         setup = services.payment_setup(_user(expert))
         assert setup.paid_by is PaidBy.OTHER_METHOD
-        assert setup.can_claim and setup.can_be_paid
+        assert setup.can_claim and not setup.can_be_paid  # nobody has checked it yet
         assert setup.other_method is not None
         assert setup.other_method.method is PaymentMethod.CHEQUE
         assert services.status_text(_user(expert)) == "Finance pays you by cheque"
@@ -716,3 +725,207 @@ def test_record_method_racing_another_finance_admin_is_refused_cleanly(
     assert row.recorded_by_id == other_admin.id
     assert len(_events(app, "payment_method.recorded")) == 1
     assert len(outbox()) == 1
+
+
+# Four eyes: a recorded method is paid only once a different finance person has checked it ---
+
+
+def _confirm(row: OtherPaymentMethod, actor: User) -> None:
+    services.confirm_payment_method(row, actor=_user(actor), ip_address="127.0.0.1")
+
+
+@pytest.mark.usefixtures("ctx")
+def test_record_method_waits_to_be_checked_before_it_can_be_paid(expert, finance_admin):
+    row = _record(expert, finance_admin)
+
+    setup = services.payment_setup(_user(expert))
+
+    assert not row.is_confirmed
+    assert setup.paid_by is PaidBy.OTHER_METHOD
+    assert setup.can_claim and not setup.can_be_paid
+    assert services.payment_setups([_user(expert)])[expert.id].can_be_paid is False
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_by_another_finance_person_lets_it_be_paid_and_audits(
+    app, expert, finance_admin, approver
+):
+    row = _record(expert, finance_admin)
+
+    _confirm(row, approver)
+
+    (stored,) = _methods(app)
+    assert stored.confirmed_at is not None and stored.confirmed_by_id == approver.id
+    assert services.payment_setup(_user(expert)).can_be_paid
+    (event,) = _events(app, "payment_method.confirmed")
+    assert event.actor_id == approver.id and event.subject_user_id == expert.id
+    assert "Cheque" in event.detail
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_you_recorded_is_refused_even_holding_both_finance_roles(
+    app, make_user, expert
+):
+    both = make_user(name="Bo Both", roles=(Role.FINANCE_ADMIN, Role.FINANCE_APPROVER))
+    row = _record(expert, both, APPOINTEE)
+
+    assert not services.can_confirm_payment_method(row, _user(both))
+    with pytest.raises(PermissionDenied, match="Another member of the finance team"):
+        _confirm(row, both)
+
+    (stored,) = _methods(app)
+    assert stored.confirmed_at is None
+    assert not services.payment_setup(_user(expert)).can_be_paid
+    assert _events(app, "payment_method.confirmed") == []
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_for_yourself_is_refused(app, make_user, finance_admin):
+    person = make_user(name="Fin Expert", roles=(Role.EXPERT, Role.FINANCE_APPROVER))
+    row = _record(person, finance_admin)
+
+    with pytest.raises(PermissionDenied):
+        _confirm(row, person)
+
+    assert _methods(app)[0].confirmed_at is None
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_by_someone_outside_finance_is_refused(make_user, expert, finance_admin):
+    row = _record(expert, finance_admin)
+
+    with pytest.raises(PermissionDenied):
+        _confirm(row, make_user(roles=(Role.COORDINATOR, Role.ADMIN)))
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_twice_is_refused_and_audited_once(app, expert, finance_admin, approver):
+    row = _record(expert, finance_admin)
+    stale = services.payment_method_or_none(row.id)
+    assert stale is not None
+    _confirm(row, approver)
+
+    db.session.expire_all()
+    with pytest.raises(DomainError, match="already been checked"):
+        _confirm(stale, approver)
+
+    assert len(_events(app, "payment_method.confirmed")) == 1
+
+
+@pytest.mark.usefixtures("ctx")
+def test_confirm_method_that_has_ended_is_refused(app, expert, finance_admin, approver):
+    row = _record(expert, finance_admin)
+    services.end_payment_method(row, actor=_user(finance_admin), reason="Done", ip_address=None)
+
+    with pytest.raises(DomainError, match="already been checked"):
+        _confirm(row, approver)
+
+    assert _methods(app)[0].confirmed_at is None
+
+
+def test_confirm_method_through_the_person_page_lets_it_be_paid(
+    app, client, expert, finance_admin, approver
+):
+    method_id = _given_method(app, expert, finance_admin)
+    sign_in(client, approver)
+
+    before = _text(client.get(f"/finance/people/{expert.id}"))
+    response = client.post(f"/finance/people/{expert.id}/other-method/{method_id}/confirm")
+
+    assert "Cheque, waiting to be checked" in before
+    assert "We pay nothing this way until" in before
+    assert response.status_code == 302
+    after = _text(client.get(f"/finance/people/{expert.id}"))
+    assert "Checked: Eli Expert is paid by cheque" in after
+    assert "Checked by finance" in after and "by Fay Approver" in after
+    with app.app_context():
+        assert services.payment_setup(_user(expert)).can_be_paid
+
+
+def test_confirm_method_page_hides_the_button_from_whoever_recorded_it(
+    app, client, expert, finance_admin
+):
+    method_id = _given_method(app, expert, finance_admin)
+    sign_in(client, finance_admin)
+
+    page = _page(client.get(f"/finance/people/{expert.id}"))
+    refused = client.post(
+        f"/finance/people/{expert.id}/other-method/{method_id}/confirm", follow_redirects=True
+    )
+
+    buttons = ["".join(b.itertext()).strip() for b in page.iter("button")]
+    assert not any(text.startswith("Confirm") for text in buttons)
+    assert "Another member of the finance team needs to check it" in _text(refused)
+    assert _methods(app)[0].confirmed_at is None
+
+
+def test_confirm_method_of_another_person_by_id_is_not_found(
+    app, client, make_user, expert, finance_admin, approver
+):
+    other = make_user(name="Other Expert")
+    method_id = _given_method(app, other, finance_admin)
+    sign_in(client, approver)
+
+    response = client.post(f"/finance/people/{expert.id}/other-method/{method_id}/confirm")
+
+    assert response.status_code == 404
+    assert _methods(app)[0].confirmed_at is None
+
+
+def test_bank_changes_page_lists_methods_waiting_to_be_checked(
+    app, client, expert, finance_admin, approver
+):
+    _given_method(app, expert, finance_admin, APPOINTEE)
+    sign_in(client, approver)
+
+    page = _text(client.get("/finance/bank-details"))
+
+    assert "Other payment methods to check" in page
+    assert "Eli Expert" in page and "Mary Jones (appointee)" in page
+    assert "recorded by Gina Admin" in page
+
+
+def test_finance_home_counts_methods_waiting_to_be_checked(
+    app, expert, finance_admin, give_bank_details, make_user
+):
+    _given_method(app, expert, finance_admin)
+    give_bank_details(make_user(name="Bank Person"))
+
+    with app.app_context():
+        assert services.waiting_count() == 2
+
+
+# People who are no longer experts keep a set-up finance can see and end ----------------------
+
+
+def test_end_method_of_someone_no_longer_an_expert_is_allowed(app, client, expert, finance_admin):
+    method_id = _given_method(app, expert, finance_admin)
+    with app.app_context():
+        person = _user(expert)
+        person.role_grants.clear()
+        db.session.commit()
+    sign_in(client, finance_admin)
+
+    page = client.get(f"/finance/people/{expert.id}")
+    listed = _text(client.get("/finance/people?q=Eli"))
+    ended = client.post(
+        f"/finance/people/{expert.id}/other-method/{method_id}/end",
+        data={"reason": "Left the programme"},
+    )
+
+    assert page.status_code == 200 and "How we pay Eli Expert" in _text(page)
+    assert "Eli Expert" in listed
+    assert ended.status_code == 302
+    assert _methods(app)[0].ended_at is not None
+    # Nothing new can be recorded for them while they are not an expert.
+    assert client.get(f"/finance/people/{expert.id}/other-method").status_code == 403
+
+
+def test_person_page_of_a_former_expert_with_bank_details_is_shown(
+    app, client, make_user, finance_admin, give_bank_details
+):
+    former = make_user(name="Former Expert", roles=(Role.COORDINATOR,))
+    give_bank_details(former)
+    sign_in(client, finance_admin)
+
+    assert client.get(f"/finance/people/{former.id}").status_code == 200

@@ -2,7 +2,8 @@
 
 Finance can record another way to pay a person who cannot or will not give bank details
 (cheque, prepaid card, an appointee or organisation, ...). History is kept; at most one
-method per person is current.
+method per person is current. A method is paid only once a different finance person has
+confirmed it (confirmed_at, confirmed_by_id), as bank details are.
 
 Revision ID: 0011
 Revises: 0007
@@ -29,9 +30,12 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('ended_by_id', sa.Integer(), nullable=True),
     sa.Column('end_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_other_payment_methods_confirmed_by_id_users')),
     sa.ForeignKeyConstraint(['ended_by_id'], ['users.id'], name=op.f('fk_other_payment_methods_ended_by_id_users')),
     sa.ForeignKeyConstraint(['person_id'], ['users.id'], name=op.f('fk_other_payment_methods_person_id_users')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_other_payment_methods_recorded_by_id_users')),

@@ -81,6 +81,7 @@ class AuditAction(enum.StrEnum):
     SLIP_DOWNLOADED = "payment.slip_downloaded"
     BANK_FILE_DOWNLOADED = "payment_run.bank_file_downloaded"
     TAX_YEAR_TOTALS_EXPORTED = "payment.tax_year_totals_exported"
+    PAYMENT_METHOD_CONFIRMED = "payment_method.confirmed"
 
 
 AUDIT_ACTION_LABELS = {
@@ -149,6 +150,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.SLIP_DOWNLOADED: "Remittance slip downloaded",
     AuditAction.BANK_FILE_DOWNLOADED: "Bank payment file downloaded",
     AuditAction.TAX_YEAR_TOTALS_EXPORTED: "Tax-year payment totals exported",
+    AuditAction.PAYMENT_METHOD_CONFIRMED: "Another payment method checked by finance",
 }
 
 

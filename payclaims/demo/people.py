@@ -96,19 +96,23 @@ def seed_people(password: str) -> list[DemoPerson]:
 
 
 def seed_payment_methods() -> None:
-    """Chris has no bank account: finance pays him by cheque (recorded once)."""
+    """Chris has no bank account: finance pays him by cheque (recorded once by the finance
+    admin, and checked by the finance approver: four eyes)."""
     person = demo_person(f"chris@{DEMO_DOMAIN}")
     if db.session.scalar(
         select(OtherPaymentMethod.id).where(OtherPaymentMethod.person_id == person.id)
     ):
         return
     finance_admin = demo_person(f"finance-admin@{DEMO_DOMAIN}")
+    approver = demo_person(f"finance@{DEMO_DOMAIN}")
     method = OtherPaymentMethod(
         person_id=person.id,
         method=PaymentMethod.CHEQUE,
         details="Posted to his home address",
         reason="No bank account. Agreed with Chris by phone.",
         recorded_by_id=finance_admin.id,
+        confirmed_at=utc_now(),
+        confirmed_by_id=approver.id,
     )
     db.session.add(method)
     db.session.flush()
@@ -117,5 +121,12 @@ def seed_payment_methods() -> None:
         actor=finance_admin,
         subject=person,
         detail="Cheque (Posted to his home address). Reason: seed-demo",
+        about=("other_payment_method", method.id),
+    )
+    record_event(
+        AuditAction.PAYMENT_METHOD_CONFIRMED,
+        actor=approver,
+        subject=person,
+        detail="Cheque (Posted to his home address). seed-demo",
         about=("other_payment_method", method.id),
     )

@@ -103,8 +103,10 @@ PAYMENT_METHOD_PHRASES = {
 class OtherPaymentMethod(Model):
     """Another way finance pays a person instead of into a bank account.
 
-    Only finance records one (never the person themselves), with the reason. Ending it keeps
-    the row: the history shows every method a person was paid by, and who decided.
+    Only finance records one (never the person themselves), with the reason. Like new bank
+    details, nothing is paid this way until a different finance person has checked it (four
+    eyes). Ending it keeps the row: the history shows every method a person was paid by, and
+    who decided.
     """
 
     __tablename__ = "other_payment_methods"
@@ -117,6 +119,8 @@ class OtherPaymentMethod(Model):
     reason: Mapped[str] = mapped_column(String(PAYMENT_REASON_MAX))
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ended_at: Mapped[datetime | None]
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     end_reason: Mapped[str | None] = mapped_column(String(PAYMENT_REASON_MAX))
@@ -134,9 +138,15 @@ class OtherPaymentMethod(Model):
 
     person: Mapped[User] = relationship(foreign_keys=[person_id])
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
 
     @property
     def is_current(self) -> bool:
         """Whether finance pays the person this way now (not ended)."""
         return self.ended_at is None
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Whether a different finance person has checked it: only then is it paid."""
+        return self.confirmed_at is not None

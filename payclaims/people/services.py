@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography.fernet import MultiFernet
 from flask import current_app
-from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +24,7 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User, UserRole
 from payclaims.auth.services import check_password
+from payclaims.claims.models import Claim
 from payclaims.database import escape_like, utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
@@ -327,17 +328,23 @@ def _require_finance(actor: User) -> None:
         raise PermissionDenied("Only the finance team can confirm bank details.")
 
 
+def _second_pair_of_eyes(actor: User, *, person_id: int, entered_by_id: int) -> bool:
+    """The four-eyes rule for how someone is paid: an active finance person who is neither
+    the person paid nor whoever entered the details or method."""
+    return (
+        actor.is_active
+        and actor.has_role(*FINANCE_ROLES)
+        and actor.id not in (person_id, entered_by_id)
+    )
+
+
 def can_confirm(details: ShownBankDetails | BankDetails, actor: User) -> bool:
     """Finance may confirm anyone's details but their own, or ones they entered (four eyes)."""
     person_id = details.person.id if isinstance(details, ShownBankDetails) else details.person_id
     created_by_id = (
         details.created_by.id if isinstance(details, ShownBankDetails) else details.created_by_id
     )
-    return (
-        actor.is_active
-        and actor.has_role(*FINANCE_ROLES)
-        and actor.id not in (person_id, created_by_id)
-    )
+    return _second_pair_of_eyes(actor, person_id=person_id, entered_by_id=created_by_id)
 
 
 def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str | None) -> None:
@@ -412,15 +419,18 @@ def recently_confirmed(*, limit: int = RECENTLY_CONFIRMED_LIMIT) -> list[ShownBa
 
 
 def waiting_count() -> int:
-    """How many people's current bank details wait for finance to confirm them."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(BankDetails)
-            .where(BankDetails.confirmed_at.is_(None), BankDetails.superseded_at.is_(None))
-        )
-        or 0
+    """How many current bank details and other payment methods wait for finance to check."""
+    details = db.session.scalar(
+        select(func.count())
+        .select_from(BankDetails)
+        .where(BankDetails.confirmed_at.is_(None), BankDetails.superseded_at.is_(None))
     )
+    methods = db.session.scalar(
+        select(func.count())
+        .select_from(OtherPaymentMethod)
+        .where(OtherPaymentMethod.confirmed_at.is_(None), OtherPaymentMethod.ended_at.is_(None))
+    )
+    return (details or 0) + (methods or 0)
 
 
 # Key rotation -----------------------------------------------------------------------------
@@ -450,8 +460,9 @@ def rotate_keys() -> int:
 
 # Other payment methods: finance recording another way to pay someone -----------------------
 
-# Digits typed with spaces or hyphens between them ('12-34-56', '1234 5678') read as one run.
-BETWEEN_DIGITS = re.compile(r"(?<=\d)[\s-]+(?=\d)")
+# Digits with anything but letters between them ('12-34-56', '12.34.56', '1234 / 5678') read
+# as one run, so no choice of punctuation gets bank numbers past the check.
+BETWEEN_DIGITS = re.compile(r"(?<=\d)[\W_]+(?=\d)")
 DIGIT_RUN = re.compile(r"\d+")
 SORT_CODE_DIGITS = 6
 ACCOUNT_NUMBER_DIGITS = 8
@@ -522,35 +533,45 @@ class NewPaymentMethod:
         return NewPaymentMethod(method=self.method, details=details, reason=reason)
 
 
-def can_record_payment_method(person: User, actor: User) -> bool:
-    """Finance admins set how anyone but themselves is paid.
+def can_end_payment_method(person: User, actor: User) -> bool:
+    """Finance admins end how anyone but themselves is paid, expert or not any more.
 
     Not finance approvers: whoever approves claims should not also decide where the money
     goes (segregation of duties); finance admins run the payments, so they own the set-up.
     """
-    return (
-        actor.is_active
-        and actor.has_role(Role.FINANCE_ADMIN)
-        and actor.id != person.id
-        and person.has_role(Role.EXPERT)
-    )
+    return actor.is_active and actor.has_role(Role.FINANCE_ADMIN) and actor.id != person.id
 
 
-def _require_recorder(person: User, actor: User) -> None:
+def can_record_payment_method(person: User, actor: User) -> bool:
+    """Finance admins record how any expert by experience but themselves is paid."""
+    return can_end_payment_method(person, actor) and person.has_role(Role.EXPERT)
+
+
+def _require_finance_admin_for(person: User, actor: User) -> None:
     if actor.id == person.id:
         raise PermissionDenied(
             "You cannot set how you are paid yourself. Another finance admin needs to do it."
         )
+    if not can_end_payment_method(person, actor):
+        raise PermissionDenied("Only a finance admin can set how someone is paid.")
+
+
+def _require_recorder(person: User, actor: User) -> None:
+    _require_finance_admin_for(person, actor)
     if not person.has_role(Role.EXPERT):
         raise PermissionDenied("We only pay experts by experience.")
-    if not can_record_payment_method(person, actor):
-        raise PermissionDenied("Only a finance admin can set how someone is paid.")
+
+
+def can_confirm_payment_method(row: OtherPaymentMethod, actor: User) -> bool:
+    """Finance may check a method unless it pays them, or they recorded it (four eyes)."""
+    return _second_pair_of_eyes(actor, person_id=row.person_id, entered_by_id=row.recorded_by_id)
 
 
 # What every page showing another payment method names: whose, who recorded and who ended it.
 METHOD_WITH_PEOPLE = (
     joinedload(OtherPaymentMethod.person),
     joinedload(OtherPaymentMethod.recorded_by),
+    joinedload(OtherPaymentMethod.confirmed_by),
     joinedload(OtherPaymentMethod.ended_by),
 )
 
@@ -595,7 +616,8 @@ def record_payment_method(
     """A finance admin records another way to pay the person instead of bank details.
 
     Refused for oneself and while another method is current (end that first). Audited, and
-    the person is emailed, as bank detail changes are.
+    the person is emailed, as bank detail changes are. Nothing is paid this way until a
+    different finance person confirms it (``confirm_payment_method``).
     """
     _require_recorder(person, actor)
     checked = new.checked()
@@ -643,8 +665,11 @@ def record_payment_method(
 def end_payment_method(
     row: OtherPaymentMethod, *, actor: User, reason: str, ip_address: str | None
 ) -> None:
-    """A finance admin ends a current payment method; the row stays in the history."""
-    _require_recorder(row.person, actor)
+    """A finance admin ends a current payment method; the row stays in the history.
+
+    Allowed even when the person is no longer an expert by experience.
+    """
+    _require_finance_admin_for(row.person, actor)
     reason = reason.strip()
     problem = payment_reason_problem(reason, ending=True)
     if problem:
@@ -682,6 +707,59 @@ def end_payment_method(
     )
 
 
+def confirm_payment_method(row: OtherPaymentMethod, *, actor: User, ip_address: str | None) -> None:
+    """A different finance person checks a current method; only then is it paid (four eyes).
+
+    Audited. Of two people confirming at once, one succeeds and the other is told.
+    """
+    if not actor.is_active or not actor.has_role(*FINANCE_ROLES):
+        raise PermissionDenied("Only the finance team can check how someone is paid.")
+    if not can_confirm_payment_method(row, actor):
+        raise PermissionDenied(
+            "You recorded this payment method, or it pays you. Another member of the finance "
+            "team needs to check it."
+        )
+    result = db.session.execute(
+        update(OtherPaymentMethod)
+        .where(
+            OtherPaymentMethod.id == row.id,
+            OtherPaymentMethod.confirmed_at.is_(None),
+            OtherPaymentMethod.ended_at.is_(None),
+        )
+        .values(confirmed_at=utc_now(), confirmed_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError(
+            "This payment method has already been checked, or it has been ended since. "
+            "Check the person's page again."
+        )
+    db.session.refresh(row)
+    record_event(
+        AuditAction.PAYMENT_METHOD_CONFIRMED,
+        actor=actor,
+        subject=row.person,
+        ip_address=ip_address,
+        detail=_describe_method(row)[:2000],
+        about=("other_payment_method", row.id),
+    )
+    db.session.commit()
+
+
+def methods_waiting_for_confirmation() -> list[OtherPaymentMethod]:
+    """Current payment methods nobody has checked yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(OtherPaymentMethod)
+            .where(OtherPaymentMethod.confirmed_at.is_(None), OtherPaymentMethod.ended_at.is_(None))
+            .options(*METHOD_WITH_PEOPLE)
+            .order_by(OtherPaymentMethod.recorded_at, OtherPaymentMethod.id)
+        )
+    )
+
+
 # What a person is paid by ------------------------------------------------------------------
 
 
@@ -699,7 +777,8 @@ class PaymentSetup:
     """How a person is paid, without decrypting anything.
 
     A current other payment method comes first: finance recorded it on purpose, so it is used
-    even if the person also has bank details.
+    even if the person also has bank details. Like bank details, it is paid only once a
+    different finance person has checked it; until then claims may still be sent.
     """
 
     has_bank_details: bool
@@ -724,8 +803,10 @@ class PaymentSetup:
 
     @property
     def can_be_paid(self) -> bool:
-        """Whether money may go out now: checked bank details, or another method."""
-        return self.paid_by in (PaidBy.BANK_DETAILS_CONFIRMED, PaidBy.OTHER_METHOD)
+        """Whether money may go out now: checked bank details, or a checked other method."""
+        if self.other_method is not None:
+            return self.other_method.is_confirmed
+        return self.paid_by is PaidBy.BANK_DETAILS_CONFIRMED
 
 
 def payment_setup(person: User) -> PaymentSetup:
@@ -742,13 +823,25 @@ def payment_setup(person: User) -> PaymentSetup:
     )
 
 
-def payees_query(*, text: str | None = None) -> Select[User]:
-    """Experts by experience matching a search of name or email, by name."""
-    query = (
-        select(User)
-        .where(User.role_grants.any(UserRole.role == Role.EXPERT))
-        .order_by(User.name, User.id)
+def _is_payee() -> ColumnElement[bool]:
+    """Experts by experience, and anyone else with a payment set-up or claims (someone who
+    lost the expert role keeps a set-up finance must be able to see and end)."""
+    return or_(
+        User.role_grants.any(UserRole.role == Role.EXPERT),
+        exists().where(BankDetails.person_id == User.id),
+        exists().where(OtherPaymentMethod.person_id == User.id),
+        exists().where(Claim.person_id == User.id),
     )
+
+
+def is_payee(person: User) -> bool:
+    """Whether finance's pages on how people are paid cover this person."""
+    return bool(db.session.scalar(select(_is_payee()).where(User.id == person.id)))
+
+
+def payees_query(*, text: str | None = None) -> Select[User]:
+    """People we pay (``is_payee``) matching a search of name or email, by name."""
+    query = select(User).where(_is_payee()).order_by(User.name, User.id)
     if text:
         pattern = f"%{escape_like(text.lower())}%"
         query = query.where(

@@ -89,6 +89,7 @@ def bank_changes() -> ResponseReturnValue:
         "people/bank_changes.html",
         waiting=[(details, services.can_confirm(details, current_user)) for details in waiting],
         confirmed=services.recently_confirmed(),
+        methods=services.methods_waiting_for_confirmation(),
         action_form=PostForm(),
     )
 
@@ -132,9 +133,10 @@ def payees() -> ResponseReturnValue:
 
 
 def _payee_or_404(user_id: int) -> User:
-    """Someone we pay (an expert by experience); anyone else is not found here."""
+    """Someone we pay: an expert by experience, or anyone with a payment set-up or claims
+    (who may have lost the expert role since). Anyone else is not found here."""
     person = db.get_or_404(User, user_id)
-    if not person.has_role(Role.EXPERT):
+    if not services.is_payee(person):
         abort(404)
     return person
 
@@ -144,13 +146,20 @@ def _payee_or_404(user_id: int) -> User:
 def payment(user_id: int) -> ResponseReturnValue:
     """One person's payment set-up: bank details (masked) and any other payment method."""
     person = _payee_or_404(user_id)
+    setup = services.payment_setup(person)
+    method = setup.other_method
     return render_template(
         "people/payment.html",
         person=person,
-        setup=services.payment_setup(person),
+        setup=setup,
+        can_confirm=method is not None
+        and not method.is_confirmed
+        and services.can_confirm_payment_method(method, current_user),
         details=services.current_details(person),
         history=services.payment_method_history(person),
         can_record=services.can_record_payment_method(person, current_user),
+        can_end=services.can_end_payment_method(person, current_user),
+        action_form=PostForm(),
     )
 
 
@@ -198,7 +207,7 @@ def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
     row = services.payment_method_or_none(method_id)
     if row is None or row.person_id != person.id:
         abort(404)
-    if not services.can_record_payment_method(person, current_user):
+    if not services.can_end_payment_method(person, current_user):
         abort(403)
     back = url_for("people.payment", user_id=person.id)
     if not row.is_current:
@@ -223,3 +232,21 @@ def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
             )
             return redirect(back)
     return render_template("people/end_payment_method.html", person=person, method=row, form=form)
+
+
+@bp.route("/finance/people/<int:user_id>/other-method/<int:method_id>/confirm", methods=["POST"])
+@roles_required(*FINANCE_ROLES)
+def confirm_payment_method(user_id: int, method_id: int) -> Response:
+    """A different finance person checks a recorded payment method; only then is it paid."""
+    person = _payee_or_404(user_id)
+    row = services.payment_method_or_none(method_id)
+    if row is None or row.person_id != person.id:
+        abort(404)
+    if PostForm().validate_on_submit():
+        try:
+            services.confirm_payment_method(row, actor=current_user, ip_address=request.remote_addr)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Checked: {person.name} is paid {row.method.phrase}.", "success")
+    return redirect(url_for("people.payment", user_id=person.id))

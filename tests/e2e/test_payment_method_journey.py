@@ -1,4 +1,5 @@
-"""A finance admin records that someone is paid by cheque; the person sees it. Axe on each page."""
+"""A finance admin records that someone is paid by cheque, a second finance person checks it,
+the person sees it, and it is ended. Axe on each page."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def test_record_and_end_a_cheque_payment_method(
 ) -> None:
     make_user(name="Chris Walker", email="chris@example.org", roles=(Role.EXPERT,))
     make_user(name="Grace Mensah", email="grace@example.org", roles=(Role.FINANCE_ADMIN,))
+    make_user(name="Tom Becker", email="tom@example.org", roles=(Role.FINANCE_APPROVER,))
 
     finance = make_page()
     _sign_in(finance, "grace@example.org")
@@ -41,6 +43,17 @@ def test_record_and_end_a_cheque_payment_method(
     finance.get_by_label("Why are they paid this way?").fill("No bank account")
     press_button(finance, "Save payment method")
     expect(finance.get_by_text("Saved: we pay Chris Walker by cheque")).to_be_visible()
+    # Whoever recorded it cannot check it: a second finance person must (four eyes).
+    expect(finance.get_by_text("Cheque, waiting to be checked")).to_be_visible()
+    expect(finance.get_by_role("button", name="Confirm this payment method")).to_have_count(0)
+
+    checker = make_page()
+    _sign_in(checker, "tom@example.org")
+    visit(checker, "/finance/bank-details")
+    follow_link(checker, "Chris Walker")
+    press_button(checker, "Confirm this payment method")
+    expect(checker.get_by_text("Checked: Chris Walker is paid by cheque")).to_be_visible()
+    expect(checker.get_by_text("by Tom Becker")).to_be_visible()
 
     person = make_page()
     _sign_in(person, "chris@example.org")
