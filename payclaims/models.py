@@ -3,6 +3,7 @@
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.benefits.models import BenefitRule
+from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.people.models import BankDetails
@@ -12,6 +13,7 @@ from payclaims.training.models import TrainingCourse, TrainingEvidence, Training
 __all__ = [
     "AuditEvent",
     "BankDetails",
+    "BenefitProfile",
     "BenefitRule",
     "Claim",
     "ClaimEvent",

@@ -102,6 +102,14 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "costcentres.edit": FINANCE_ADMIN_ONLY,
     # --- Benefits (payclaims/benefits): add endpoints below this line ---
     "benefits.note": SIGNED_IN,
+    "benefits.profile": EXPERT_ONLY,
+    "benefits.edit_profile": EXPERT_ONLY,
+    "benefits.delete_profile": EXPERT_ONLY,
+    "benefits.finance_profile": FINANCE,
+    "benefits.what_if": EXPERT_ONLY,
+    "benefits.statement": EXPERT_ONLY,
+    "benefits.statement_pdf": EXPERT_ONLY,
+    "benefits.finance_statement_pdf": FINANCE,
     # --- People (payclaims/people): add endpoints below this line ---
     "people.bank_details": EXPERT_ONLY,
     "people.change_bank_details": EXPERT_ONLY,

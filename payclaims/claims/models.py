@@ -143,6 +143,10 @@ class Claim(Model):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     # The payment date of the run that paid it (set when the run is confirmed).
     paid_on: Mapped[date | None]
+    # When the sender confirmed reading the benefits estimate shown before sending, and its
+    # level (near, reduces, stops); None when no estimate was shown.
+    benefits_warning_seen_at: Mapped[datetime | None]
+    benefits_warning_level: Mapped[str | None] = mapped_column(String(16))
 
     person: Mapped[User] = relationship(foreign_keys=[person_id])
     sign_up: Mapped[SignUp] = relationship()
