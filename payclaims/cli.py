@@ -1,4 +1,5 @@
-"""Flask commands: ``create-user``, ``seed-demo`` and ``rotate-bank-keys``."""
+"""Flask commands: ``create-user``, ``seed-demo``, ``rotate-bank-keys`` and ``benefits-check``
+(payclaims/benefits/cli.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from payclaims.auth.services import (
     normalise_email,
     set_password,
 )
+from payclaims.benefits.cli import benefits_check_command
 from payclaims.database import utc_now
 from payclaims.demo import DEMO_PEOPLE, DemoRefused, seed_demo
 from payclaims.errors import DomainError
@@ -112,3 +114,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(rotate_bank_keys_command)
+    app.cli.add_command(benefits_check_command)

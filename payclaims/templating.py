@@ -96,6 +96,17 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
         ("claims.category_rules", "claims.edit_category_rules"),
     ),
     (FINANCE_ROLES, "Bank details", "people.bank_changes", ("people.bank_changes",)),
+    (
+        FINANCE_ROLES,
+        "Benefit rules",
+        "benefits.rules",
+        (
+            "benefits.rules",
+            "benefits.rule_history",
+            "benefits.new_figure",
+            "benefits.correct_figure",
+        ),
+    ),
     ((Role.ADMIN,), "People", "admin.people", ("admin.people", "admin.person", "admin.invite")),
     ((Role.ADMIN,), "Audit trail", "audit.events", ("audit.events",)),
 )

@@ -110,6 +110,11 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "benefits.statement": EXPERT_ONLY,
     "benefits.statement_pdf": EXPERT_ONLY,
     "benefits.finance_statement_pdf": FINANCE,
+    "benefits.rules": FINANCE,
+    "benefits.rule_history": FINANCE,
+    "benefits.new_figure": FINANCE_ADMIN_ONLY,
+    "benefits.correct_figure": FINANCE_ADMIN_ONLY,
+    "benefits.confirm_figure": FINANCE_ADMIN_ONLY,
     # --- People (payclaims/people): add endpoints below this line ---
     "people.bank_details": EXPERT_ONLY,
     "people.change_bank_details": EXPERT_ONLY,
@@ -195,6 +200,7 @@ def _natural_request(app: Flask, endpoint: str, other: User) -> tuple[str, str]:
         "user_id": other.id,
         "token": "not-a-real-token",
         "category": "taxi",
+        "key": "uc.taper",
     }
     # Other ids name nothing that exists: the rule is checked before the object is looked up,
     # and object-level checks (other people's sign-ups, records...) live with each area's tests.

@@ -64,6 +64,9 @@ class AuditAction(enum.StrEnum):
     BENEFITS_PROFILE_DELETED = "benefits_profile.deleted"
     BENEFITS_PROFILE_VIEWED = "benefits_profile.viewed_by_finance"
     BENEFITS_STATEMENT_DOWNLOADED = "benefits_statement.downloaded_by_finance"
+    BENEFIT_RULE_ADDED = "benefit_rule.added"
+    BENEFIT_RULE_CORRECTED = "benefit_rule.corrected"
+    BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
 
 
 AUDIT_ACTION_LABELS = {
@@ -115,6 +118,9 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BENEFITS_PROFILE_DELETED: "Benefits profile deleted",
     AuditAction.BENEFITS_PROFILE_VIEWED: "Benefits profile seen by finance",
     AuditAction.BENEFITS_STATEMENT_DOWNLOADED: "Payments statement downloaded by finance",
+    AuditAction.BENEFIT_RULE_ADDED: "New benefit rule figure added",
+    AuditAction.BENEFIT_RULE_CORRECTED: "Benefit rule figure corrected",
+    AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",
 }
 
 

@@ -974,7 +974,7 @@ class _Reader:
     ) -> None:
         for name in data:
             if name not in known:
-                raise self.fail(f"{path}.{name}", f"unknown {what}")
+                raise self.fail(f"{path}.{name}" if path else name, f"unknown {what}")
 
 
 PROFILE_FIELDS = {benefit.value for benefit in Benefit} | {"week_start"}

@@ -1,0 +1,56 @@
+"""``flask --app payclaims benefits-check FILE``: run a bank of scenarios through the engine.
+
+FILE (or ``-`` for standard input) holds a JSON array of scenarios in the format of
+../shared/benefits/SCENARIOS.md; the command prints one JSON object per scenario, one per line,
+in the same order, using the benefit rule figures in the database. Bad input gets one line on
+standard error naming the scenario and field, and exit status 1; nothing is printed to standard
+output then.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+import click
+from flask.cli import with_appcontext
+
+from payclaims.benefits.engine import (
+    MissingFigure,
+    ScenarioError,
+    check_scenario,
+    check_to_dict,
+    parse_scenarios,
+)
+from payclaims.benefits.rules import load_rule_set
+
+
+@click.command("benefits-check")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def benefits_check_command(file: IO[str]) -> None:
+    """Check each scenario in FILE (a JSON array) and print the answers as JSON Lines."""
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(
+            f"{file.name} is not valid JSON: line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file.name} is not UTF-8 text") from error
+    try:
+        scenarios = parse_scenarios(data)
+    except ScenarioError as error:
+        raise click.ClickException(str(error)) from error
+    rules = load_rule_set()
+    lines = []
+    for scenario in scenarios:
+        try:
+            check = check_scenario(scenario, rules)
+        except MissingFigure as error:
+            raise click.ClickException(
+                f"scenario {scenario.id}: {error} (add it on the Benefit rules page)"
+            ) from error
+        lines.append(json.dumps(check_to_dict(check, scenario.id), ensure_ascii=False))
+    for line in lines:
+        click.echo(line)
