@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
+from sqlalchemy import event, select
 
 from payclaims.auth.models import User
 from payclaims.benefits import checks, engine
@@ -18,8 +19,10 @@ from payclaims.claims import services
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
 from payclaims.claims.rates import Vehicle
+from payclaims.demo import seed_demo
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from tests.conftest import PASSWORD
 
 PAID_ON = date(2026, 11, 27)
 SESSION_ON = date(2026, 11, 20)
@@ -305,3 +308,37 @@ def test_next_payment_date_reads_the_finance_setting(make_app):
 def test_create_app_with_a_bad_payment_run_refuses_to_start(make_app, frequency, day):
     with pytest.raises(RuntimeError, match="PAYMENT_RUN"):
         make_app(PAYMENT_RUN_FREQUENCY=frequency, PAYMENT_RUN_DAY=day)
+
+
+def test_demo_gives_benefits_profiles_once(app, app_ctx):
+    seed_demo(PASSWORD)
+    seed_demo(PASSWORD)
+
+    profiles = db.session.scalars(select(BenefitProfile)).all()
+    assert sorted(profile.person.name for profile in profiles) == ["Jordan Lee", "Sam Okafor"]
+
+
+def test_check_claims_runs_the_same_queries_for_one_claim_or_many(app, expert, sign_up):
+    give_profile(app, expert)
+    ids = [draft(app, sign_up) for _ in range(4)]
+
+    def queries_for(claim_ids: list[int]) -> int:
+        with app.app_context():
+            claims = list(
+                db.session.scalars(
+                    select(Claim).where(Claim.id.in_(claim_ids)).options(*checks.CHECK_LOAD_OPTIONS)
+                )
+            )
+            statements: list[str] = []
+
+            def count(*args: object) -> None:
+                statements.append(str(args[2]))
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                checks.check_claims(claims, PAID_ON)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            return len(statements)
+
+    assert queries_for(ids[:1]) == queries_for(ids)

@@ -39,7 +39,9 @@ def _form_from_profile(profile: BenefitProfile | None) -> BenefitProfileForm:
         uc_start_day=str(profile.uc_assessment_period_start_day or ""),
         uc_child_or_lcw=yes_no_text(profile.uc_child_or_lcw),
         uc_housing_costs=yes_no_text(profile.uc_housing_costs),
-        esa_supported="yes" if profile.esa_supported_permitted_work else None,
+        esa_supported=yes_no_text(profile.esa_supported_permitted_work)
+        if profile.gets_esa
+        else None,
         carers_earnings=profile.carers_other_weekly_earnings_pence or None,
         pension_credit=profile.pension_credit_disregard.value
         if profile.pension_credit_disregard

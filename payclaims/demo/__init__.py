@@ -5,6 +5,7 @@ Never loaded in production. Loading twice creates nothing new.
 
 from __future__ import annotations
 
+from payclaims.demo.benefits import seed_benefit_profiles
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
 from payclaims.demo.people import DEMO_DOMAIN, DEMO_PEOPLE, DemoPerson, DemoRefused, seed_people
@@ -16,6 +17,7 @@ __all__ = ["DEMO_DOMAIN", "DEMO_PEOPLE", "DemoPerson", "DemoRefused", "seed_demo
 def seed_demo(password: str) -> list[DemoPerson]:
     """Load every part of the demo (refused in production); return the people it created."""
     created = seed_people(password)
+    seed_benefit_profiles()
     seed_involvement()
     seed_claims()
     db.session.commit()
