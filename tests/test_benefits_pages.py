@@ -388,6 +388,8 @@ def test_what_if_with_profile_shows_the_effect_and_saves_nothing(app, client, ex
 
     start = client.get(f"/benefits/what-if?role_id={role.id}")
     assert "This role pays £20.00 an hour" in _text(start)
+    assert "There is a problem" not in _text(start)
+    assert 'value="40.00"' in start.get_data(as_text=True)  # 2 hours at £20, to start with
 
     response = client.get(
         "/benefits/what-if",

@@ -122,11 +122,13 @@ def what_if() -> ResponseReturnValue:
     """
     stored = profiles.profile_of(current_user.id)
     role = _role_from_query()
+    # Arriving from a role page (only role_id in the query) starts with that role's figures.
+    asked = "sessions" in request.args
     form = WhatIfForm(request.args)
-    if not request.args:
+    if not asked:
         form = WhatIfForm(formdata=None, **whatif.starting_values(role, today=uk_today()))
     result = None
-    if request.args and form.validate():
+    if asked and form.validate():
         typed = None if stored is not None else form.answers()
         problems = [] if typed is None else profiles.answer_problems(typed)
         for problem in problems:

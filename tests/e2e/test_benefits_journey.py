@@ -91,3 +91,34 @@ def test_uc_profile_then_a_claim_over_the_allowance_then_a_reduced_fee_then_send
 
     expect(page.get_by_text("Your claim is sent", exact=False)).to_be_visible()
     expect(page.get_by_text("Confirmed reading the benefits estimate", exact=False)).to_be_visible()
+
+
+def test_what_if_statement_and_delete_profile_pages_are_accessible(
+    make_page: Callable[..., Page],
+    make_user: Callable[..., User],
+    make_role: Callable[..., RoleDescription],
+) -> None:
+    make_user(name="Sam Okafor", email="sam@example.org")
+    role = make_role(fee_pence=3000)
+
+    page = make_page(PHONE)
+    visit(page, "/sign-in")
+    page.get_by_label("Email address").fill("sam@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press_button(page, "Sign in")
+
+    visit(page, f"/opportunities/{role.id}")
+    follow_link(page, "How might this affect my benefits?")
+    page.get_by_label("Carer's Allowance", exact=True).check()
+    page.get_by_label("Other weekly earnings, after tax").fill("150.00")
+    press_button(page, "Show the estimate")
+    expect(page.locator("#what-if-result").get_by_text("Carer's Allowance").first).to_be_visible()
+
+    visit(page, "/account/payments-statement")
+    expect(page.get_by_text("0 payments", exact=False)).to_be_visible()
+    visit(page, "/account/benefits-profile/change")
+    page.get_by_label("Carer's Allowance", exact=True).check()
+    press_button(page, "Save my benefits profile")
+    follow_link(page, "Delete your benefits profile")
+    press_button(page, "Delete my benefits profile")
+    expect(page.get_by_text("Your benefits profile is deleted", exact=False)).to_be_visible()
