@@ -250,6 +250,10 @@ class RuleSet:
     )
 
     def __post_init__(self) -> None:
+        # One order whatever the source (a query, the seed), so equal rule sets compare equal.
+        object.__setattr__(
+            self, "figures", tuple(sorted(self.figures, key=lambda f: (f.key, f.effective_from)))
+        )
         by_key: dict[str, list[Figure]] = {}
         for figure in self.figures:
             by_key.setdefault(figure.key, []).append(figure)
