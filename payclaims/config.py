@@ -86,6 +86,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # pool of this many processes (one per core); smaller runs render in the request.
         "REMITTANCE_RENDER_WORKERS": 2,
         "REMITTANCE_POOL_FROM": 50,
+        # When finance pays: "weekly" on PAYMENT_RUN_DAY (1 Monday ... 7 Sunday) or "monthly"
+        # on that day of the month (the last day in shorter months). Benefits estimates shown
+        # before a claim is sent assume it is paid on the next such date.
+        "PAYMENT_RUN_FREQUENCY": "weekly",
+        "PAYMENT_RUN_DAY": 5,
     }
 
 
@@ -135,6 +140,7 @@ def _refuse_unsafe(app: Flask) -> None:
             "SECRET_KEY in instance/config.py (for example: python -c "
             "'import secrets; print(secrets.token_hex(32))')."
         )
+    _refuse_bad_payment_run(app)
     in_service = not (app.debug or app.testing)
     if (
         in_service
@@ -146,6 +152,19 @@ def _refuse_unsafe(app: Flask) -> None:
             "payclaims: emailed links are built from it."
         )
     _refuse_bad_bank_keys(app, required=in_service and app.config["ENVIRONMENT"] == "production")
+
+
+def _refuse_bad_payment_run(app: Flask) -> None:
+    """A payment run day that makes sense for its frequency."""
+    frequency, day = app.config["PAYMENT_RUN_FREQUENCY"], app.config["PAYMENT_RUN_DAY"]
+    highest = {"weekly": 7, "monthly": 31}.get(frequency)
+    if highest is None:
+        raise RuntimeError(f"PAYMENT_RUN_FREQUENCY must be weekly or monthly, not {frequency!r}.")
+    if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= highest:
+        raise RuntimeError(
+            f"PAYMENT_RUN_DAY must be a number from 1 to {highest} for {frequency} runs, "
+            f"not {day!r}."
+        )
 
 
 def _refuse_bad_bank_keys(app: Flask, *, required: bool) -> None:

@@ -4,6 +4,7 @@ from payclaims.approvals.models import ApprovalDelegation, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
 from payclaims.benefits.models import BenefitRule
+from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim
@@ -15,6 +16,7 @@ __all__ = [
     "ApprovalDelegation",
     "AuditEvent",
     "BankDetails",
+    "BenefitProfile",
     "BenefitRule",
     "Claim",
     "ClaimApproval",

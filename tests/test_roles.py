@@ -760,7 +760,7 @@ def test_opportunity_shows_the_published_role_in_plain_english(
     assert f"{format_date(closing)} (closes in 30 days)" in text
     page = _html(response)
     links = {_text(a): a.get("href") for a in page.iter("a")}
-    assert links["How might this affect my benefits?"] == "/benefits"
+    assert links["How might this affect my benefits?"] == f"/benefits/what-if?role_id={role.id}"
     assert links["Sign up"] == f"/opportunities/{role.id}/sign-up"
 
 

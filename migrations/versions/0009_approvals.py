@@ -7,7 +7,7 @@ the database itself refuses a doubled approval or one approver approving twice. 
 verified them, when, their approval round and a rejection reason.
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0008
 Create Date: 2026-11-22 18:40:56.084804
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0011'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

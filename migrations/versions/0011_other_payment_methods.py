@@ -6,7 +6,7 @@ method per person is current. A method is paid only once a different finance per
 confirmed it (confirmed_at, confirmed_by_id), as bank details are.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-22 19:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -60,6 +60,10 @@ class AuditAction(enum.StrEnum):
     BANK_DETAILS_CHANGED = "bank_details.changed"
     BANK_DETAILS_CONFIRMED = "bank_details.confirmed"
     BANK_KEYS_ROTATED = "bank_details.keys_rotated"
+    BENEFITS_PROFILE_CHANGED = "benefits_profile.changed"
+    BENEFITS_PROFILE_DELETED = "benefits_profile.deleted"
+    BENEFITS_PROFILE_VIEWED = "benefits_profile.viewed_by_finance"
+    BENEFITS_STATEMENT_DOWNLOADED = "benefits_statement.downloaded_by_finance"
     BENEFIT_RULE_ADDED = "benefit_rule.added"
     BENEFIT_RULE_CORRECTED = "benefit_rule.corrected"
     BENEFIT_RULE_CONFIRMED = "benefit_rule.confirmed"
@@ -129,6 +133,10 @@ AUDIT_ACTION_LABELS = {
     AuditAction.BANK_DETAILS_CHANGED: "Bank details changed",
     AuditAction.BANK_DETAILS_CONFIRMED: "Bank details confirmed by finance",
     AuditAction.BANK_KEYS_ROTATED: "Bank details re-encrypted with a new key",
+    AuditAction.BENEFITS_PROFILE_CHANGED: "Benefits profile changed",
+    AuditAction.BENEFITS_PROFILE_DELETED: "Benefits profile deleted",
+    AuditAction.BENEFITS_PROFILE_VIEWED: "Benefits profile seen by finance",
+    AuditAction.BENEFITS_STATEMENT_DOWNLOADED: "Payments statement downloaded by finance",
     AuditAction.BENEFIT_RULE_ADDED: "New benefit rule figure added",
     AuditAction.BENEFIT_RULE_CORRECTED: "Benefit rule figure corrected",
     AuditAction.BENEFIT_RULE_CONFIRMED: "Benefit rule figure confirmed",

@@ -131,6 +131,10 @@ class SubmitClaimForm(VersionedForm):
     declaration = BooleanField(
         "I confirm that this claim is true, and that I have not claimed for it anywhere else"
     )
+    # Asked only when a benefits panel is shown (payclaims/benefits/checks.py).
+    benefits_read = BooleanField(
+        "I have read what this payment might do to my benefits, and I want to send the claim"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -151,6 +151,10 @@ class Claim(Model):
     approval_round: Mapped[int] = mapped_column(default=0, server_default="0")
     # Why finance (or the coordinator) refused it; the person sees it.
     rejection_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the sender confirmed reading the benefits estimate shown before sending, and its
+    # level (near, reduces, stops); None when no estimate was shown.
+    benefits_warning_seen_at: Mapped[datetime | None]
+    benefits_warning_level: Mapped[str | None] = mapped_column(String(16))
 
     person: Mapped[User] = relationship(foreign_keys=[person_id])
     sign_up: Mapped[SignUp] = relationship()

@@ -22,6 +22,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
+from payclaims.benefits.checks import sending_warning
+from payclaims.benefits.engine import Level
+from payclaims.benefits.profiles import default_fee_choice
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import (
     HUNDREDTHS,
@@ -313,6 +316,8 @@ def start_claim(sign_up: SignUp, *, actor: User) -> Claim:
         sign_up_id=sign_up.id,
         role_id=sign_up.role_id,
         created_by_id=actor.id,
+        # The person's usual choice from their benefits profile; the full fee without one.
+        fee_choice=default_fee_choice(sign_up.person_id),
     )
     db.session.add(claim)
     db.session.flush()
@@ -1020,8 +1025,14 @@ def submission_problems(
     declared: bool,
     today: date,
     rules: dict[ExpenseCategory, CategoryRules] | None = None,
+    benefits_warning: Level | None = None,
+    benefits_read: bool = False,
 ) -> list[DomainError]:
-    """Everything that stops the claim being sent, each under its field or line."""
+    """Everything that stops the claim being sent, each under its field or line.
+
+    ``benefits_warning`` is the level of the benefits panel shown to the sender (None: none
+    shown); when one is shown they must confirm they have read it (``benefits_read``).
+    """
     person = claim.person
     own = actor.id == person.id
     problems: list[DomainError] = []
@@ -1090,6 +1101,13 @@ def submission_problems(
                 field="fee_choice",
             )
         )
+    if benefits_warning is not None and not benefits_read:
+        problems.append(
+            DomainError(
+                "Confirm that you have read what this payment might do to your benefits",
+                field="benefits_read",
+            )
+        )
     if not declared:
         problems.append(
             DomainError(
@@ -1107,12 +1125,26 @@ def submit_claim(
     declared: bool,
     today: date,
     expected_version: int | None = None,
+    benefits_read: bool = False,
 ) -> None:
-    """Send the claim to the coordinator, once every check passes; flag it if it is late."""
+    """Send the claim to the coordinator, once every check passes; flag it if it is late.
+
+    When the person sending their own claim was shown a benefits panel, they must confirm they
+    read it; the time and the panel's level are kept with the claim.
+    """
     _require_edit(claim, actor)
     _check_version(claim, expected_version)
     rules = category_rules()
-    problems = submission_problems(claim, actor=actor, declared=declared, today=today, rules=rules)
+    warning = sending_warning(claim, actor_id=actor.id, today=today)
+    problems = submission_problems(
+        claim,
+        actor=actor,
+        declared=declared,
+        today=today,
+        rules=rules,
+        benefits_warning=warning,
+        benefits_read=benefits_read,
+    )
     if problems:
         raise SubmissionRefused(problems)
     _apply_caps(claim, cap_outcomes(claim, rules))
@@ -1126,12 +1158,17 @@ def submit_claim(
         submitted_by_id=actor.id,
         declaration_at=now,
         is_late=late,
+        benefits_warning_seen_at=now if warning else None,
+        benefits_warning_level=warning.value if warning else None,
     )
     notes = []
     if from_status is ClaimStatus.RETURNED:
         notes.append("Sent again after changes")
     if late:
         notes.append(f"Late: a session is more than {time_limit_months()} months old")
+    if warning:
+        # Which benefits stays private: coordinators read this history too.
+        notes.append("Confirmed reading the benefits estimate")
     _event(
         claim,
         actor=actor,

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
+from payclaims.benefits.checks import claim_panel
 from payclaims.claims import services
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.forms import (
@@ -139,10 +140,15 @@ def new(sign_up_id: int) -> ResponseReturnValue:
 def detail(claim_id: int) -> ResponseReturnValue:
     """One claim: its lines, how to be paid, totals and its full history."""
     claim = _visible_claim_or_404(claim_id)
+    can_edit = claim.is_editable and services.can_edit(claim, current_user)
     return render_template(
         "claims/detail.html",
         claim=claim,
-        can_edit=claim.is_editable and services.can_edit(claim, current_user),
+        can_edit=can_edit,
+        # What paying it might do to the person's benefits: shown to them only, before sending.
+        benefits_panel=claim_panel(claim, viewer_id=current_user.id, today=uk_today())
+        if can_edit
+        else None,
         can_withdraw=claim.can_become(ClaimStatus.WITHDRAWN)
         and services.can_withdraw(claim, current_user),
         next_step=services.next_step(claim),
@@ -255,10 +261,11 @@ def submit(claim_id: int) -> ResponseReturnValue:
                 declared=bool(form.declaration.data),
                 today=today,
                 expected_version=form.seen_version,
+                benefits_read=bool(form.benefits_read.data),
             )
         except services.SubmissionRefused as error:
             for problem in error.problems:
-                if problem.field == "declaration":
+                if problem.field in ("declaration", "benefits_read"):
                     add_error(form, problem)
                 else:
                     form.anchored_errors.setdefault(problem.field or "lines", []).append(
@@ -281,6 +288,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
         cap_notes=services.cap_notes(claim),
         time_limit_months=services.time_limit_months(),
         unit_name=services.unit_name,
+        benefits_panel=claim_panel(claim, viewer_id=current_user.id, today=today),
     )
 
 

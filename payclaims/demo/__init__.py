@@ -6,6 +6,7 @@ Never loaded in production. Loading twice creates nothing new.
 from __future__ import annotations
 
 from payclaims.demo.approvals import seed_approvals
+from payclaims.demo.benefits import seed_benefit_profiles
 from payclaims.demo.claims import seed_claims
 from payclaims.demo.involvement import seed_involvement
 from payclaims.demo.payments import seed_payments
@@ -26,6 +27,7 @@ def seed_demo(password: str) -> list[DemoPerson]:
     """Load every part of the demo (refused in production); return the people it created."""
     created = seed_people(password)
     seed_payment_methods()
+    seed_benefit_profiles()
     seed_involvement()
     runs = seed_claims()
     db.session.flush()
