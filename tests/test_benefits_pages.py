@@ -22,6 +22,7 @@ from payclaims.auth.models import Role, User
 from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims import services
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus, FeeChoice
+from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
@@ -225,12 +226,13 @@ def _sent_claim(app: Flask, sign_up: SignUp) -> int:
 
 @pytest.mark.parametrize("finance_role", [Role.FINANCE_APPROVER, Role.FINANCE_ADMIN])
 def test_finance_profile_from_a_sent_claim_shows_it_and_is_audited(
-    app, client, expert, sign_up, make_user, finance_role
+    app, client, expert, sign_up, make_user, set_approvers, finance_role
 ):
     sign_in(client, expert)
     _give_uc_profile(client)
     claim_id = _sent_claim(app, sign_up)
     finance = make_user(name="Fin Ance", roles=(finance_role,))
+    set_approvers(_cost_centre(app, sign_up), finance)
     sign_in(client, finance)
 
     response = client.get(f"/finance/claims/{claim_id}/benefits-profile")
@@ -238,6 +240,26 @@ def test_finance_profile_from_a_sent_claim_shows_it_and_is_audited(
     assert response.status_code == 200
     assert "Day 14 of each month" in _text(response)
     assert _audit(app)[-1] == ("benefits_profile.viewed_by_finance", f"From claim C-{claim_id:06d}")
+
+
+def _cost_centre(app: Flask, sign_up: SignUp) -> CostCentre:
+    with app.app_context():
+        loaded = db.session.get(SignUp, sign_up.id)
+        assert loaded is not None
+        return loaded.role.cost_centre
+
+
+def test_finance_profile_for_an_approver_the_claim_is_not_routed_to_is_not_found(
+    app, client, expert, sign_up, make_user, make_cost_centre, set_approvers
+):
+    sign_in(client, expert)
+    _give_uc_profile(client)
+    claim_id = _sent_claim(app, sign_up)
+    elsewhere = make_user(name="Other Approver", roles=(Role.FINANCE_APPROVER,))
+    set_approvers(make_cost_centre(code="ELSE1", name="Elsewhere"), elsewhere)
+    sign_in(client, elsewhere)
+
+    assert client.get(f"/finance/claims/{claim_id}/benefits-profile").status_code == 404
 
 
 def test_finance_profile_from_a_draft_claim_is_not_found(app, client, expert, sign_up, make_user):

@@ -233,10 +233,17 @@ def is_finance(user: User) -> bool:
 
 
 def finance_works_on(claim: Claim, user: User) -> bool:
-    """Finance staff see a claim's benefits details once it has been sent, unless it is their
-    own claim."""
+    """Finance staff working a sent claim see its benefits details: finance admins, and the
+    approvers it is routed to (or their delegates); never for their own claim."""
+    # Imported here: the approvals area imports the benefits checks for its queue.
+    from payclaims.approvals.services import can_see_as_finance
+    from payclaims.dates import uk_today
+
     return (
-        is_finance(user) and claim.person_id != user.id and claim.status in FINANCE_CLAIM_STATUSES
+        is_finance(user)
+        and claim.person_id != user.id
+        and claim.status in FINANCE_CLAIM_STATUSES
+        and can_see_as_finance(claim, user, uk_today())
     )
 
 
