@@ -359,6 +359,10 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
     page = _text(client.get(f"/claims/{claim_id}"))
     assert "Finance approved £3.00: The day ticket was £3.00" in page
     assert "Approved by finance £3.00" in page
+    # The approver and the coordinator decided in their own right, not on the person's behalf.
+    assert "on behalf of" not in page
+    mine = _text(client.get("/my-claims"))
+    assert "Total Claimed £4.50" in mine and "Approved by finance £3.00" in mine
     assert "£4.50 claimed, £3.00 approved" in str(outbox()[-1].body)
 
 

@@ -417,6 +417,27 @@ class ClaimEvent(Model):
             return "Changed the claim"
         return EVENT_SUMMARIES[self.to_status]
 
+    @property
+    def acted_for(self) -> User | None:
+        """Whom the actor acted for, to show beside their name: a coordinator who started, changed
+        or sent a claim for someone. A decision (confirmed, approved, paid...) is the actor's own,
+        though the approvals and payments areas store the person here too."""
+        if self.from_status is not self.to_status and self.to_status in STAFF_DECISIONS:
+            return None
+        return self.on_behalf_of
+
+
+# Changes of status that staff make in their own right, never "on behalf of" the person.
+STAFF_DECISIONS = frozenset(
+    {
+        ClaimStatus.VERIFIED,
+        ClaimStatus.APPROVED,
+        ClaimStatus.SCHEDULED,
+        ClaimStatus.PAID,
+        ClaimStatus.RETURNED,
+        ClaimStatus.REJECTED,
+    }
+)
 
 EVENT_SUMMARIES = {
     ClaimStatus.DRAFT: "Back to draft",
