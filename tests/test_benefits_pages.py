@@ -552,6 +552,28 @@ def test_finance_statement_pdf_of_anyone_is_audited(app, client, expert, sign_up
     assert action == "benefits_statement.downloaded_by_finance"
 
 
+def test_finance_statement_pdf_for_an_approver_not_working_their_claims_is_not_found(
+    app, client, expert, sign_up, make_user
+):
+    _paid(app, sign_up, date(2026, 11, 20), hours=2)
+    sign_in(client, make_user(roles=(Role.FINANCE_APPROVER,)))
+
+    assert client.get(f"/finance/people/{expert.id}/payments-statement.pdf").status_code == 404
+
+
+def test_finance_statement_pdf_for_the_approver_of_their_claim_is_given(
+    app, client, expert, sign_up, make_user, set_approvers
+):
+    _paid(app, sign_up, date(2026, 11, 20), hours=2)
+    approver = make_user(name="Routed Approver", roles=(Role.FINANCE_APPROVER,))
+    set_approvers(_cost_centre(app, sign_up), approver)
+    sign_in(client, approver)
+
+    assert "Uma Universal" in _pdf_text(
+        client.get(f"/finance/people/{expert.id}/payments-statement.pdf")
+    )
+
+
 def test_finance_statement_pdf_of_a_staff_account_is_not_found(client, make_user):
     sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
     coordinator = make_user(roles=(Role.COORDINATOR,))

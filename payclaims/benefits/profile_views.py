@@ -191,9 +191,13 @@ def statement_pdf() -> ResponseReturnValue:
 @bp.route("/finance/people/<int:user_id>/payments-statement.pdf")
 @roles_required(*FINANCE_ROLES)
 def finance_statement_pdf(user_id: int) -> ResponseReturnValue:
-    """Anyone's payments statement, for finance; every download is audited."""
+    """A person's payments statement, for finance working their claims; audited."""
     person = db.session.get(User, user_id)
-    if person is None or not person.has_role(Role.EXPERT):
+    if (
+        person is None
+        or not person.has_role(Role.EXPERT)
+        or not profiles.finance_works_for(person, current_user)
+    ):
         abort(404)
     form = StatementForm(request.args)
     chosen = _statement_range(form)

@@ -247,6 +247,19 @@ def finance_works_on(claim: Claim, user: User) -> bool:
     )
 
 
+def finance_works_for(person: User, user: User) -> bool:
+    """Finance staff who may see a person's benefits details: finance admins, and approvers
+    working at least one of the person's sent claims; never their own."""
+    if person.id == user.id or not is_finance(user):
+        return False
+    if user.has_role(Role.FINANCE_ADMIN):
+        return True
+    claims = db.session.scalars(
+        select(Claim).where(Claim.person_id == person.id, Claim.status.in_(FINANCE_CLAIM_STATUSES))
+    ).all()
+    return any(finance_works_on(claim, user) for claim in claims)
+
+
 def profile_for_finance(
     claim: Claim, *, actor: User, ip_address: str | None
 ) -> BenefitProfile | None:

@@ -19,7 +19,7 @@ from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
 from payclaims.benefits.engine import assessment_period, benefit_week
 from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.benefits.profiles import is_finance, profile_of
+from payclaims.benefits.profiles import finance_works_for, profile_of
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.claims.rates import tax_year_start
 from payclaims.dates import format_date
@@ -220,8 +220,8 @@ def statement_pdf_for_finance(
     person: User, *, actor: User, start_on: date, end_on: date, ip_address: str | None
 ) -> bytes:
     """Someone's statement for finance staff; the download is audited."""
-    if not is_finance(actor) or not person.has_role(Role.EXPERT):
-        raise PermissionDenied("Only finance staff can download someone's statement.")
+    if not person.has_role(Role.EXPERT) or not finance_works_for(person, actor):
+        raise PermissionDenied("Only finance staff working this person's claims can download it.")
     pdf = statement_pdf(person, start_on=start_on, end_on=end_on)
     record_event(
         AuditAction.BENEFITS_STATEMENT_DOWNLOADED,
