@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from payclaims.audit.models import AuditAction, AuditEvent
-from payclaims.auth.models import Role
+from payclaims.auth.models import Role, User
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import format_date
 from payclaims.extensions import db
@@ -269,3 +269,76 @@ def test_demo_expert_has_a_slip_and_the_demo_finance_admin_a_bank_file(app, clie
     bank_file = client.get(f"/finance/payment-runs/{confirmed_id}/bank-file.csv")
     assert bank_file.status_code == 200
     assert "S OKAFOR,009999,31926819" in bank_file.get_data(as_text=True)
+
+
+def _pay_by_cheque(app, person, *, recorder, checker) -> None:
+    from payclaims.people import services as people_services
+    from payclaims.people.models import PaymentMethod
+
+    with app.app_context():
+        row = people_services.record_payment_method(
+            db.session.get(User, person.id),
+            actor=db.session.get(User, recorder.id),
+            new=people_services.NewPaymentMethod(
+                method=PaymentMethod.CHEQUE, details="", reason="Has no bank account"
+            ),
+            ip_address=None,
+        )
+        people_services.confirm_payment_method(
+            row, actor=db.session.get(User, checker.id), ip_address=None
+        )
+
+
+def _make_run(app, client, claim_ids: list[int]) -> str:
+    response = client.post(
+        "/finance/payment-runs/new", data={**_date_fields(PAY_ON), "claim_ids": claim_ids}
+    )
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def test_run_page_lists_a_cheque_payee_to_pay_outside_the_bank_file(
+    app, client, admin, make_user, make_approved_claim
+):
+    checker = make_user(name="Cleo Checker", roles=(Role.FINANCE_APPROVER,))
+    chris = make_user(name="Chris Walker")
+    claim = make_approved_claim(person=chris, bank="none")
+    _pay_by_cheque(app, chris, recorder=admin, checker=checker)
+    sign_in(client, admin)
+    run_path = _make_run(app, client, [claim.id])
+    with app.app_context():
+        run = db.session.scalars(select(PaymentRun)).one()
+        run_id, version = run.id, run.version
+    reference = f"RUN{run_id:05d}-{chris.id:06d}"
+    line = f"Pay outside the bank file: Chris Walker — by cheque — £60.00 — reference {reference}"
+
+    draft = client.get(run_path).get_data(as_text=True)
+    client.post(f"/finance/payment-runs/{run_id}/confirm", data={"version": version})
+    confirmed = client.get(run_path).get_data(as_text=True)
+
+    assert line in draft
+    assert "Cannot be paid yet" not in draft
+    assert line in confirmed
+    assert _count(app, AuditAction.PAYMENT_RUN_CONFIRMED) == 1
+
+
+def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
+    app, client, admin, make_user, make_approved_claim
+):
+    from tests.test_claims import _count as count_queries
+
+    checker = make_user(name="Cleo Checker", roles=(Role.FINANCE_APPROVER,))
+    chris = make_user(name="Chris Walker")
+    few = [make_approved_claim().id, make_approved_claim(person=chris, bank="none").id]
+    _pay_by_cheque(app, chris, recorder=admin, checker=checker)
+    sign_in(client, admin)
+    few_path = _make_run(app, client, few)
+
+    many = [make_approved_claim().id for _ in range(4)]
+    for _ in range(3):
+        person = make_user()
+        many.append(make_approved_claim(person=person, bank="none").id)
+        _pay_by_cheque(app, person, recorder=admin, checker=checker)
+    many_path = _make_run(app, client, many)
+
+    assert count_queries(app, client, many_path) == count_queries(app, client, few_path)

@@ -20,6 +20,8 @@ from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.payments import services
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
+from payclaims.people import services as people_services
+from payclaims.people.models import PaymentMethod
 
 TODAY = date.today()
 PAY_ON = TODAY + timedelta(days=3)
@@ -400,3 +402,176 @@ def test_confirm_large_run_renders_slips_in_a_pool_of_processes_the_same_way(
     assert len(slips) == 3
     for person in people:
         assert person.name in texts[person.id]
+
+
+# Payees paid another way (cheque, prepaid card, appointee...) ------------------------------
+
+
+def _pay_by(
+    person: User,
+    method: PaymentMethod,
+    *,
+    recorder: User,
+    checker: User | None = None,
+    details: str = "",
+) -> int:
+    """Record another payment method for ``person`` (checked by ``checker`` if given)."""
+    row = people_services.record_payment_method(
+        _user(person),
+        actor=_user(recorder),
+        new=people_services.NewPaymentMethod(
+            method=method, details=details, reason="Has no bank account"
+        ),
+        ip_address=None,
+    )
+    if checker is not None:
+        people_services.confirm_payment_method(row, actor=_user(checker), ip_address=None)
+    return row.id
+
+
+@pytest.fixture
+def checker(make_user):
+    """A second finance person, who checks payment methods another recorded."""
+    return make_user(name="Cleo Checker", roles=(Role.FINANCE_APPROVER,))
+
+
+def test_confirm_run_pays_a_checked_cheque_payee_outside_the_bank_file(
+    app, admin, checker, make_user, make_approved_claim, outbox
+):
+    chris = make_user(name="Chris Walker", email="chris@example.org")
+    cheque = make_approved_claim(person=chris, bank="none", expense_pence=150)
+    bank = make_approved_claim(person=make_user(name="Pat Payee"))
+
+    with app.app_context():
+        method_id = _pay_by(chris, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
+        ready, excluded = services.payable_claims()
+        assert {claim.id for claim in ready} == {cheque.id, bank.id}
+        assert excluded == []
+        run = _create(admin)
+        outside = services.paid_outside_bank_file(run, services.payees(run))
+        reference = services.slip_reference(run.id, chris.id)
+        assert outside == [
+            services.OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)
+        ]
+
+        services.confirm_run(run, actor=_user(admin), expected_version=run.version)
+        confirmed = _run(run.id)
+        content = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        slip = db.session.scalars(
+            select(RemittanceSlip).where(RemittanceSlip.person_id == chris.id)
+        ).one()
+        pdf = _pdf_text(slip.pdf)
+        after = services.paid_outside_bank_file(confirmed, services.payees(confirmed))
+
+    assert _status_of(app, cheque.id) is ClaimStatus.PAID
+    assert (slip.bank_details_id, slip.other_payment_method_id) == (None, method_id)
+    rows = list(csv.reader(io.StringIO(content.decode())))
+    assert [row[4] for row in rows[1:]] == [services.slip_reference(run.id, bank.person.id)]
+    assert hashlib.sha256(content).hexdigest() == confirmed.bank_file_sha256
+    assert "Paid by cheque" in pdf
+    assert "Account ending" not in pdf
+    assert after == [services.OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)]
+    email = next(message for message in outbox() if "chris@example.org" in message.to)
+    assert "by cheque" in str(email.body)
+    assert "account ending" not in str(email.body)
+
+
+def test_confirm_run_pays_a_checked_method_before_confirmed_bank_details(
+    app, admin, checker, make_user, make_approved_claim
+):
+    both = make_approved_claim(person=make_user(name="Bo Both"))
+    with app.app_context():
+        _pay_by(
+            both.person,
+            PaymentMethod.APPOINTEE,
+            recorder=admin,
+            checker=checker,
+            details="Mind in Rivertown",
+        )
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+        confirmed = _run(run.id)
+        content = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        outside = services.paid_outside_bank_file(confirmed, [])
+        pdf = _pdf_text(db.session.scalars(select(RemittanceSlip.pdf)).one())
+
+    assert content.decode().splitlines() == [",".join(services.BANK_FILE_HEADINGS)]
+    assert hashlib.sha256(content).hexdigest() == confirmed.bank_file_sha256
+    assert [(item.phrase, item.details) for item in outside] == [
+        ("through an appointee or organisation", "Mind in Rivertown")
+    ]
+    assert "Paid through an appointee or organisation" in pdf
+
+
+def test_create_run_leaves_out_a_payee_whose_cheque_is_not_checked_yet_with_the_reason(
+    app, admin, make_user, make_approved_claim
+):
+    waiting = make_approved_claim(bank="none")
+    payable = make_approved_claim()
+    with app.app_context():
+        _pay_by(waiting.person, PaymentMethod.CHEQUE, recorder=admin)
+        ready, excluded = services.payable_claims()
+        run = _create(admin)
+
+        assert [claim.id for claim in ready] == [payable.id]
+        assert [(item.claim.id, item.reason) for item in excluded] == [
+            (
+                waiting.id,
+                "Cheque recorded by finance but not checked yet by a second finance person",
+            )
+        ]
+        assert [item.claim_id for item in run.items] == [payable.id]
+        assert _status(waiting.id) is ClaimStatus.APPROVED
+
+
+def test_confirm_run_after_a_method_was_recorded_since_it_was_drafted_pays_nobody(
+    app, admin, make_approved_claim
+):
+    claim = make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        _pay_by(claim.person, PaymentMethod.PREPAID_CARD, recorder=admin)
+
+        with pytest.raises(DomainError, match="Prepaid card recorded by finance but not checked"):
+            services.confirm_run(_run(run.id), actor=_user(admin))
+        assert _status(claim.id) is ClaimStatus.SCHEDULED
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+
+@pytest.mark.parametrize("change", ["method recorded", "method ended"])
+def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_nobody(
+    app, admin, checker, make_user, make_approved_claim, monkeypatch, change
+):
+    person = make_user(name="Chris Walker")
+    claim = make_approved_claim(person=person)
+    with app.app_context():
+        method_id = None
+        if change == "method ended":
+            method_id = _pay_by(person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
+        run = _create(admin)
+        render = services.render_slips
+
+        def render_then_change(slips):
+            pdfs = render(slips)
+            if method_id is None:
+                _pay_by(person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
+            else:
+                row = people_services.payment_method_or_none(method_id)
+                assert row is not None
+                people_services.end_payment_method(
+                    row, actor=_user(admin), reason="Gave bank details", ip_address=None
+                )
+            return pdfs
+
+        monkeypatch.setattr(services, "render_slips", render_then_change)
+        with pytest.raises(services.RunChanged, match="How Chris Walker is paid changed"):
+            services.confirm_run(_run(run.id), actor=_user(admin))
+
+        assert _run(run.id).status is RunStatus.DRAFT
+        assert _status(claim.id) is ClaimStatus.SCHEDULED
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+
+def _status_of(app, claim_id: int) -> ClaimStatus:
+    with app.app_context():
+        return _status(claim_id)

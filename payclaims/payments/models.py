@@ -5,14 +5,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
 from payclaims.claims.models import Claim
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
-from payclaims.people.models import BankDetails
+from payclaims.people.models import BankDetails, OtherPaymentMethod
 
 
 class RunStatus(enum.StrEnum):
@@ -92,8 +92,13 @@ class RemittanceSlip(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("payment_runs.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # The (confirmed) bank details paid into; the bank file is made from them.
-    bank_details_id: Mapped[int] = mapped_column(ForeignKey("bank_details.id"))
+    # What the payee was paid by, exactly one of: the (confirmed) bank details paid into (the
+    # bank file is made from them), or the (confirmed) other payment method finance pays by
+    # hand, outside the bank file.
+    bank_details_id: Mapped[int | None] = mapped_column(ForeignKey("bank_details.id"))
+    other_payment_method_id: Mapped[int | None] = mapped_column(
+        ForeignKey("other_payment_methods.id")
+    )
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     payment_on: Mapped[date]
     # Earnings (fees) and expenses apart: benefits and tax treat them differently.
@@ -108,11 +113,23 @@ class RemittanceSlip(Model):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     # One slip per payee per run, even if two confirmations raced past every other check.
-    __table_args__ = (UniqueConstraint("run_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "person_id"),
+        CheckConstraint(
+            "(bank_details_id IS NULL) <> (other_payment_method_id IS NULL)",
+            name="paid_by_one_way",
+        ),
+    )
 
     run: Mapped[PaymentRun] = relationship(back_populates="slips")
     person: Mapped[User] = relationship()
-    bank_details: Mapped[BankDetails] = relationship()
+    bank_details: Mapped[BankDetails | None] = relationship()
+    other_payment_method: Mapped[OtherPaymentMethod | None] = relationship()
+
+    @property
+    def is_in_bank_file(self) -> bool:
+        """Whether this payment went by bank transfer (in the run's bank file)."""
+        return self.bank_details_id is not None
 
     @property
     def filename(self) -> str:

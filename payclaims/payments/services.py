@@ -43,7 +43,8 @@ from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.payments.pdf import render_many
 from payclaims.people import crypto
-from payclaims.people.models import BankDetails
+from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
+from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
 from payclaims.training.services import csv_safe
 
@@ -123,15 +124,36 @@ def _current_bank_rows(person_ids: Iterable[int]) -> dict[int, BankDetails]:
     return {row.person_id: row for row in rows}
 
 
-def _bank_problem(row: BankDetails | None) -> str | None:
-    if row is None:
-        return "No bank details: the person has not given any yet"
-    if not row.is_confirmed:
+# What finance calls each other payment method when it is not checked yet.
+UNCHECKED_METHOD_NAMES = {
+    PaymentMethod.CHEQUE: "Cheque",
+    PaymentMethod.PREPAID_CARD: "Prepaid card",
+    PaymentMethod.APPOINTEE: "Payment through an appointee or organisation",
+    PaymentMethod.OTHER: "Another payment method",
+}
+
+
+def payment_problem(setup: PaymentSetup) -> str | None:
+    """Why a person cannot be paid now, in plain words; None if they can."""
+    if setup.can_be_paid:
+        return None
+    if setup.other_method is not None:
         return (
-            f"Bank details changed on {format_date(row.created_at)} and not yet confirmed "
-            "by finance: confirm them under Bank details first"
+            f"{UNCHECKED_METHOD_NAMES[setup.other_method.method]} recorded by finance but not "
+            "checked yet by a second finance person"
         )
-    return None
+    if setup.paid_by is PaidBy.NOTHING:
+        return "No bank details: the person has not given any yet"
+    return (
+        "Bank details given or changed and not yet confirmed by finance: confirm them under "
+        "Bank details first"
+    )
+
+
+def _setups_of(people: Iterable[User]) -> dict[int, PaymentSetup]:
+    """``payment_setups`` for these people (each once), in a bounded number of queries."""
+    unique = {person.id: person for person in people}
+    return payment_setups(list(unique.values())) if unique else {}
 
 
 def _claim_options() -> tuple[Any, ...]:
@@ -145,7 +167,8 @@ def _claim_options() -> tuple[Any, ...]:
 
 
 def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
-    """Approved claims in no run: those that can be paid, and those left out with the reason."""
+    """Approved claims in no run: those that can be paid (by confirmed bank details or a
+    confirmed other payment method), and those left out with the reason."""
     in_a_run = select(RunClaim.claim_id)
     claims = list(
         db.session.scalars(
@@ -155,11 +178,11 @@ def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
             .order_by(Claim.id)
         ).unique()
     )
-    bank = _current_bank_rows(claim.person_id for claim in claims)
+    setups = _setups_of(claim.person for claim in claims)
     payable: list[Claim] = []
     excluded: list[Exclusion] = []
     for claim in claims:
-        problem = _bank_problem(bank.get(claim.person_id))
+        problem = payment_problem(setups[claim.person_id])
         if problem is None:
             payable.append(claim)
         else:
@@ -350,7 +373,10 @@ def load_run(run_id: int) -> PaymentRun | None:
             joinedload(PaymentRun.created_by),
             joinedload(PaymentRun.confirmed_by),
             selectinload(PaymentRun.items).joinedload(RunClaim.claim).options(*_claim_options()),
-            selectinload(PaymentRun.slips).joinedload(RemittanceSlip.person),
+            selectinload(PaymentRun.slips).options(
+                joinedload(RemittanceSlip.person),
+                joinedload(RemittanceSlip.other_payment_method),
+            ),
         )
     )
 
@@ -376,7 +402,16 @@ class PayeeTotal:
 
     person: User
     claims: list[Claim] = field(default_factory=list)
-    bank_problem: str | None = None
+    # Draft runs only: how the person is paid now, and why they cannot be, if so.
+    setup: PaymentSetup | None = None
+    problem: str | None = None
+
+    @property
+    def other_method(self) -> OtherPaymentMethod | None:
+        """The confirmed other payment method the person is paid by (outside the bank file)."""
+        if self.problem is None and self.setup is not None:
+            return self.setup.other_method
+        return None
 
     @property
     def fee_pence(self) -> int:
@@ -395,16 +430,65 @@ class PayeeTotal:
 
 
 def payees(run: PaymentRun) -> list[PayeeTotal]:
-    """The run's payees by name, each with their claims and totals (and any bank problem)."""
+    """The run's payees by name, each with their claims and totals; for a draft run also how
+    each is paid now and any reason they cannot be (in a bounded number of queries)."""
     by_person: dict[int, PayeeTotal] = {}
     for item in run.items:
         claim = item.claim
         by_person.setdefault(claim.person_id, PayeeTotal(claim.person)).claims.append(claim)
     if run.is_draft:
-        bank = _current_bank_rows(by_person)
+        setups = _setups_of(payee.person for payee in by_person.values())
         for person_id, payee in by_person.items():
-            payee.bank_problem = _bank_problem(bank.get(person_id))
+            payee.setup = setups[person_id]
+            payee.problem = payment_problem(payee.setup)
     return sorted(by_person.values(), key=lambda payee: (payee.person.name, payee.person.id))
+
+
+@dataclass(frozen=True)
+class OutsidePayment:
+    """A payee paid by hand in another way (cheque...), not in the run's bank file."""
+
+    name: str
+    phrase: str
+    details: str
+    total_pence: int
+    reference: str
+
+
+def paid_outside_bank_file(
+    run: PaymentRun, run_payees: Sequence[PayeeTotal]
+) -> list[OutsidePayment]:
+    """Who finance pays by hand: for a draft run, payees whose confirmed other payment method
+    is current now; for a confirmed run, the slips issued for another method. By name."""
+    outside: list[OutsidePayment] = []
+    if run.is_draft:
+        for payee in run_payees:
+            method = payee.other_method
+            if method is not None:
+                outside.append(
+                    OutsidePayment(
+                        name=payee.person.name,
+                        phrase=method.method.phrase,
+                        details=method.details,
+                        total_pence=payee.total_pence,
+                        reference=slip_reference(run.id, payee.person.id),
+                    )
+                )
+    else:
+        for slip in run.slips:
+            method = slip.other_payment_method
+            if method is not None:
+                outside.append(
+                    OutsidePayment(
+                        name=slip.person.name,
+                        phrase=method.method.phrase,
+                        details=method.details,
+                        total_pence=slip.total_pence,
+                        reference=slip.reference,
+                    )
+                )
+        outside.sort(key=lambda payment: (payment.name, payment.reference))
+    return outside
 
 
 def benefits_check_for_run(run: PaymentRun) -> str | None:
@@ -458,7 +542,7 @@ class SlipData:
     """Everything one payee's slip shows: fixed when the run is confirmed."""
 
     person_id: int
-    bank_details_id: int
+    bank_details_id: int | None
     organisation_name: str
     organisation_address: tuple[str, ...]
     support_email: str
@@ -469,6 +553,10 @@ class SlipData:
     run_reference: str
     claims: tuple[SlipClaim, ...]
     claim_ids: tuple[int, ...]
+    # Set when paid by a confirmed other payment method instead of bank details (then
+    # bank_details_id is None and account_ending empty): its id and phrase ("by cheque").
+    other_payment_method_id: int | None = None
+    method_phrase: str = ""
 
     @property
     def fee_pence(self) -> int:
@@ -574,7 +662,8 @@ class BankFileRow:
 
 @dataclass(frozen=True)
 class RunSnapshot:
-    """A draft run as read before confirming: its version, claims, slips and bank rows."""
+    """A draft run as read before confirming: its version, claims, slips and the bank rows
+    (bank-transfer payees only; those paid another way are not in the bank file)."""
 
     run_id: int
     version: int
@@ -597,27 +686,26 @@ def snapshot_run(run: PaymentRun) -> RunSnapshot:
     all_payees = payees(run)
     if not all_payees:
         raise DomainError("This run has no claims left to pay.")
-    problems = [
-        f"{payee.person.name}: {payee.bank_problem}" for payee in all_payees if payee.bank_problem
-    ]
+    problems = [f"{payee.person.name}: {payee.problem}" for payee in all_payees if payee.problem]
     if problems:
         raise DomainError(
-            "Some payees cannot be paid yet. Take their claims out, or confirm their bank "
-            "details, then confirm the run. " + "; ".join(problems)
+            "Some payees cannot be paid yet. Take their claims out, or sort out how they are "
+            "paid, then confirm the run. " + "; ".join(problems)
         )
     fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
-    bank = _current_bank_rows(payee.person.id for payee in all_payees)
+    bank = _current_bank_rows(payee.person.id for payee in all_payees if payee.other_method is None)
     config = current_app.config
     slips: list[SlipData] = []
     bank_rows: list[BankFileRow] = []
     for payee in all_payees:
-        row = bank[payee.person.id]
-        account_number = crypto.decrypt(fernet, row.account_number_encrypted)
         reference = slip_reference(run.id, payee.person.id)
         claims = sorted(payee.claims, key=lambda claim: claim.id)
+        method = payee.other_method
+        row = None if method is not None else bank[payee.person.id]
+        account_number = "" if row is None else crypto.decrypt(fernet, row.account_number_encrypted)
         slip = SlipData(
             person_id=payee.person.id,
-            bank_details_id=row.id,
+            bank_details_id=None if row is None else row.id,
             organisation_name=str(config["ORGANISATION_NAME"]),
             organisation_address=organisation_address(),
             support_email=str(config["SUPPORT_EMAIL"]),
@@ -628,8 +716,12 @@ def snapshot_run(run: PaymentRun) -> RunSnapshot:
             run_reference=run.reference,
             claims=tuple(_slip_claim(claim) for claim in claims),
             claim_ids=tuple(claim.id for claim in claims),
+            other_payment_method_id=None if method is None else method.id,
+            method_phrase="" if method is None else method.method.phrase,
         )
         slips.append(slip)
+        if row is None:
+            continue  # paid by hand in another way: not in the bank file
         roll = row.roll_number_encrypted
         bank_rows.append(
             BankFileRow(
@@ -737,7 +829,7 @@ def confirm_run(
         bank_file_sha256=hashlib.sha256(bank_file).hexdigest(),
     )
     _pay_claims(snapshot, actor=actor, ip_address=ip_address)
-    _check_bank_details_unchanged(snapshot)
+    _check_payment_setups_unchanged(snapshot)
     db.session.execute(
         insert(RemittanceSlip),
         [
@@ -745,6 +837,7 @@ def confirm_run(
                 "run_id": snapshot.run_id,
                 "person_id": slip.person_id,
                 "bank_details_id": slip.bank_details_id,
+                "other_payment_method_id": slip.other_payment_method_id,
                 "reference": slip.reference,
                 "payment_on": slip.payment_on,
                 "fee_pence": slip.fee_pence,
@@ -835,9 +928,49 @@ def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -
     db.session.execute(insert(AuditEvent), audits)
 
 
+def _check_payment_setups_unchanged(snapshot: RunSnapshot) -> None:
+    """Every payee is still paid as the snapshot read: by the same confirmed bank details (and
+    no other payment method recorded since, which would come first), or by the same confirmed
+    other payment method, still current. RunChanged (nothing paid) otherwise."""
+    _check_bank_details_unchanged(snapshot)
+    by_method = [slip for slip in snapshot.slips if slip.other_payment_method_id is not None]
+    by_bank = [slip for slip in snapshot.slips if slip.other_payment_method_id is None]
+    method_ids = [slip.other_payment_method_id for slip in by_method]
+    still: set[int] = set()
+    for batch in _batches([method_id for method_id in method_ids if method_id is not None]):
+        still.update(
+            db.session.scalars(
+                select(OtherPaymentMethod.person_id).where(
+                    OtherPaymentMethod.id.in_(batch),
+                    OtherPaymentMethod.ended_at.is_(None),
+                    OtherPaymentMethod.confirmed_at.is_not(None),
+                )
+            )
+        )
+    recorded_since: set[int] = set()
+    for batch in _batches([slip.person_id for slip in by_bank]):
+        recorded_since.update(
+            db.session.scalars(
+                select(OtherPaymentMethod.person_id).where(
+                    OtherPaymentMethod.person_id.in_(batch), OtherPaymentMethod.ended_at.is_(None)
+                )
+            )
+        )
+    changed = [slip.payee_name for slip in by_method if slip.person_id not in still] + [
+        slip.payee_name for slip in by_bank if slip.person_id in recorded_since
+    ]
+    if changed:
+        db.session.rollback()
+        raise RunChanged(
+            f"How {', '.join(sorted(changed))} {'is' if len(changed) == 1 else 'are'} paid "
+            "changed a moment ago (another payment method was recorded, checked or ended), so "
+            "nothing was paid. Check the run again, then confirm it."
+        )
+
+
 def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
-    """Every payee's bank details are still the confirmed ones the snapshot read."""
-    ids = [slip.bank_details_id for slip in snapshot.slips]
+    """Every bank-transfer payee's bank details are still the confirmed ones the snapshot read."""
+    ids = [slip.bank_details_id for slip in snapshot.slips if slip.bank_details_id is not None]
     still = 0
     for batch in _batches(ids):
         still += (
@@ -915,8 +1048,9 @@ def slip_for_download(
 
 
 def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | None) -> bytes:
-    """The confirmed run's bank file, made again from the slips' bank details and checked
-    against the hash taken at confirming; every download audited."""
+    """The confirmed run's bank file, made again from the bank details of the slips paid by
+    bank transfer (payees paid another way are not in it) and checked against the hash taken
+    at confirming; every download audited."""
     _require_finance_admin(actor)
     if run.is_draft or run.bank_file_sha256 is None:
         raise DomainError("The bank file is made when the run is confirmed.")
@@ -924,10 +1058,11 @@ def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | No
     rows = []
     for slip in db.session.scalars(
         select(RemittanceSlip)
-        .where(RemittanceSlip.run_id == run.id)
+        .where(RemittanceSlip.run_id == run.id, RemittanceSlip.bank_details_id.is_not(None))
         .options(joinedload(RemittanceSlip.bank_details))
     ):
         details = slip.bank_details
+        assert details is not None
         roll = details.roll_number_encrypted
         rows.append(
             BankFileRow(

@@ -93,6 +93,7 @@ def run(run_id: int) -> ResponseReturnValue:
         run=payment_run,
         payees=payees,
         excluded=excluded,
+        outside=services.paid_outside_bank_file(payment_run, payees),
         total_pence=sum(payee.total_pence for payee in payees),
         benefits_check=services.benefits_check_for_run(payment_run),
         action_form=RunActionForm(version=payment_run.version),
