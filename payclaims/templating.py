@@ -142,7 +142,6 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "people.record_payment_method",
             "people.end_payment_method",
         ),
-        ),
     ),
     (
         (Role.FINANCE_ADMIN,),
