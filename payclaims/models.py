@@ -6,9 +6,8 @@ from payclaims.auth.models import User, UserRole
 from payclaims.benefits.models import BenefitRule
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
-from payclaims.people.models import BankDetails, OtherPaymentMethod
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim
-from payclaims.people.models import BankDetails
+from payclaims.people.models import BankDetails, OtherPaymentMethod
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 
