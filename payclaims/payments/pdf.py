@@ -1,8 +1,12 @@
 """HTML to PDF with WeasyPrint: one warm renderer per process, and a pool for large runs.
 
-Measured on this machine kind (docs/benchmarks.md): a one-page slip takes ~37 ms in a warm
-process with a shared FontConfiguration, against ~0.7 s per document with the command-line
-tool, so rendering happens here, in process. WeasyPrint is imported lazily (about 0.5 s).
+Measured on this machine kind (docs/benchmarks.md): a one-page slip takes tens of
+milliseconds in a warm process with a shared FontConfiguration, against ~0.7 s per document
+with the command-line tool, so rendering happens here, in process. WeasyPrint is imported
+lazily (about 0.5 s). Each process parses a document's stylesheet once (a weasyprint.CSS kept
+beside the FontConfiguration) and keeps Python's cyclic garbage collector out of the render
+(a render makes some 100,000 short-lived objects; collecting while it runs cost ~10-15% of
+its time); the cycles are collected straight after, so memory stays flat.
 
 The HTML holds text people typed (claim descriptions), so WeasyPrint may fetch nothing but
 the app's own static files: anything else (file:// elsewhere, http, data) is refused.
@@ -10,6 +14,7 @@ the app's own static files: anything else (file:// elsewhere, http, data) is ref
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 from collections.abc import Sequence
@@ -23,8 +28,10 @@ from urllib.request import url2pathname
 # makes sharing it safe in threaded servers (renders happen only when a run is confirmed).
 _LOCK = threading.Lock()
 _RENDERERS: dict[Path, Any] = {}
+_STYLESHEETS: dict[Path, Any] = {}
 # Set in each pool worker by _start_worker.
 _WORKER_STATIC_ROOT: Path | None = None
+_WORKER_STYLESHEET: Path | None = None
 WARM_UP_HTML = "<!doctype html><html lang=en><meta charset=utf-8><p>Warm up</p></html>"
 
 
@@ -63,36 +70,70 @@ def _renderer(static_root: Path) -> Any:
     return renderer
 
 
-def render_pdf(html: str, *, static_root: Path) -> bytes:
-    """The PDF of ``html`` (tagged, for screen readers), relative URLs inside ``static_root``."""
+def _stylesheet(path: Path, font_config: Any) -> Any:
+    """``path`` parsed once per process (a trusted file of the app's: it fetches nothing)."""
+    css = _STYLESHEETS.get(path)
+    if css is None:
+        from weasyprint import CSS
+
+        css = _STYLESHEETS[path] = CSS(
+            string=path.read_text(encoding="utf-8"), font_config=font_config
+        )
+    return css
+
+
+def render_pdf(html: str, *, static_root: Path, stylesheet: Path | None = None) -> bytes:
+    """The PDF of ``html`` (tagged, for screen readers), relative URLs inside ``static_root``,
+    styled by the CSS file ``stylesheet`` as well as by any styles in ``html``."""
     with _LOCK:
         fetcher, font_config, html_class = _renderer(static_root)
-        document = html_class(
-            string=html, base_url=static_root.resolve().as_uri() + "/", url_fetcher=fetcher
-        )
-        pdf: bytes = document.write_pdf(font_config=font_config, pdf_tags=True)
+        stylesheets = [_stylesheet(stylesheet, font_config)] if stylesheet else None
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            document = html_class(
+                string=html, base_url=static_root.resolve().as_uri() + "/", url_fetcher=fetcher
+            )
+            pdf: bytes = document.write_pdf(
+                font_config=font_config, stylesheets=stylesheets, pdf_tags=True
+            )
+            del document
+        finally:
+            if collecting:
+                gc.enable()
+                gc.collect(0)  # the render's reference cycles (boxes point to their parents)
     return pdf
 
 
-def _start_worker(static_root: Path) -> None:
-    """Pool initializer: import WeasyPrint and render once, so every worker starts warm."""
-    global _WORKER_STATIC_ROOT  # one setting per worker process
+def _start_worker(static_root: Path, stylesheet: Path | None) -> None:
+    """Pool initializer: import WeasyPrint, parse the stylesheet and render once, so every
+    worker starts warm."""
+    global _WORKER_STATIC_ROOT, _WORKER_STYLESHEET  # one setting per worker process
     _WORKER_STATIC_ROOT = static_root
-    render_pdf(WARM_UP_HTML, static_root=static_root)
+    _WORKER_STYLESHEET = stylesheet
+    render_pdf(WARM_UP_HTML, static_root=static_root, stylesheet=stylesheet)
+    gc.freeze()  # WeasyPrint's and the stylesheet's long-lived objects: never scanned again
 
 
 def _render_in_worker(html: str) -> bytes:
     assert _WORKER_STATIC_ROOT is not None
-    return render_pdf(html, static_root=_WORKER_STATIC_ROOT)
+    return render_pdf(html, static_root=_WORKER_STATIC_ROOT, stylesheet=_WORKER_STYLESHEET)
 
 
 def render_many(
-    documents: Sequence[str], *, static_root: Path, workers: int, pool_from: int
+    documents: Sequence[str],
+    *,
+    static_root: Path,
+    workers: int,
+    pool_from: int,
+    stylesheet: Path | None = None,
 ) -> list[bytes]:
     """PDFs of ``documents`` in order: in this process, or across ``workers`` processes
     (each warmed once) when there are at least ``pool_from`` of them."""
     if workers < 2 or len(documents) < max(pool_from, 2):
-        return [render_pdf(html, static_root=static_root) for html in documents]
+        return [
+            render_pdf(html, static_root=static_root, stylesheet=stylesheet) for html in documents
+        ]
     # "spawn": a fresh interpreter, not a fork of one holding database connections and locks.
     # Spawned workers import the main module, so a script that confirms a large run must
     # keep its work under ``if __name__ == "__main__":`` (flask, gunicorn and pytest do).
@@ -101,7 +142,7 @@ def render_many(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(static_root,),
+        initargs=(static_root, stylesheet),
     ) as pool:
         chunk = max(1, min(16, len(documents) // (workers * 4)))
         return list(pool.map(_render_in_worker, documents, chunksize=chunk))

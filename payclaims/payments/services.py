@@ -754,6 +754,12 @@ def static_root() -> Path:
     return Path(current_app.static_folder or "static")
 
 
+def slip_stylesheet() -> Path:
+    """The slip's stylesheet, parsed once per rendering process (not once per slip)."""
+    folder = str(current_app.template_folder or "templates")  # absolute, set by create_app
+    return Path(current_app.root_path, folder, "pdf", "remittance_slip.css")
+
+
 def render_slips(slips: Sequence[SlipData]) -> list[bytes]:
     """The slips' PDFs, in order: in this process, or in a pool of warm workers if many."""
     config = current_app.config
@@ -762,6 +768,7 @@ def render_slips(slips: Sequence[SlipData]) -> list[bytes]:
         static_root=static_root(),
         workers=int(config["REMITTANCE_RENDER_WORKERS"]),
         pool_from=int(config["REMITTANCE_POOL_FROM"]),
+        stylesheet=slip_stylesheet(),
     )
 
 
