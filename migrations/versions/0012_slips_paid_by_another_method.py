@@ -5,7 +5,7 @@ before; the bank file is made from them) or a confirmed other payment method (ch
 card, appointee, ...; paid by hand, outside the bank file). Exactly one of the two is set.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-22 20:15:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
