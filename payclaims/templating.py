@@ -73,6 +73,13 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "approvals.reject",
         ),
     ),
+    # Next to the queue: the header folds later items into "More" on narrow screens.
+    (
+        (Role.FINANCE_ADMIN,),
+        "Payment runs",
+        "payments.runs",
+        ("payments.runs", "payments.new_run", "payments.run"),
+    ),
     (
         (Role.FINANCE_APPROVER,),
         "While I am away",
@@ -142,12 +149,6 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
             "people.record_payment_method",
             "people.end_payment_method",
         ),
-    ),
-    (
-        (Role.FINANCE_ADMIN,),
-        "Payment runs",
-        "payments.runs",
-        ("payments.runs", "payments.new_run", "payments.run"),
     ),
     (
         FINANCE_ROLES,
