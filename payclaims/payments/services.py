@@ -980,17 +980,18 @@ def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
     ids = [slip.bank_details_id for slip in snapshot.slips if slip.bank_details_id is not None]
     still = 0
     for batch in _batches(ids):
-        still += (
-            db.session.scalar(
-                select(func.count())
-                .select_from(BankDetails)
+        # FOR SHARE on PostgreSQL: a change of details (which marks these rows superseded)
+        # waits until this payment commits, instead of slipping in between check and commit.
+        still += len(
+            db.session.scalars(
+                select(BankDetails.id)
                 .where(
                     BankDetails.id.in_(batch),
                     BankDetails.superseded_at.is_(None),
                     BankDetails.confirmed_at.is_not(None),
                 )
-            )
-            or 0
+                .with_for_update(read=True)
+            ).all()
         )
     if still != len(ids):
         db.session.rollback()
