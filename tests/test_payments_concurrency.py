@@ -136,3 +136,57 @@ def test_two_admins_putting_one_claim_in_runs_at_once_schedule_it_once(
                 .where(ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "scheduled")
             )
         assert (runs_with_it, scheduled) == (1, 1)
+
+
+def test_bank_details_changed_while_a_run_is_confirmed_wait_for_the_payment(
+    app, test_database, make_user, make_approved_claim, monkeypatch
+):
+    """The change of details waits for the confirming transaction: the slip is paid to details
+    that were current when the payment was recorded, and the change lands just after."""
+    import pytest
+
+    from payclaims.database import utc_now
+    from payclaims.people.models import BankDetails
+
+    if test_database.dialect != "postgresql":
+        pytest.skip("row locks (FOR SHARE) exist on PostgreSQL; SQLite has one writer at a time")
+    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    made = make_approved_claim()
+    real_record_event = services.record_event
+    seen: dict[str, bool] = {}
+
+    def change_details() -> None:
+        with app.app_context():
+            row = db.session.scalars(
+                select(BankDetails).where(
+                    BankDetails.person_id == made.person.id, BankDetails.superseded_at.is_(None)
+                )
+            ).one()
+            row.superseded_at = utc_now()
+            db.session.commit()
+            db.session.remove()
+            seen["changed"] = True
+
+    def record_event_then_race(action: object, **values: object) -> object:
+        if getattr(action, "value", "") == "payment_run.confirmed":
+            changer = threading.Thread(target=change_details)
+            changer.start()
+            changer.join(timeout=2)
+            seen["waited"] = changer.is_alive()
+            seen["thread"] = True
+            threads.append(changer)
+        return real_record_event(action, **values)  # type: ignore[arg-type]
+
+    threads: list[threading.Thread] = []
+    monkeypatch.setattr(services, "record_event", record_event_then_race)
+    with app.app_context(), app.test_request_context():
+        run = services.create_run(
+            actor=db.session.get(User, admin.id), payment_on=PAY_ON, today=date.today()
+        )
+        loaded = services.load_run(run.id)
+        assert loaded is not None
+        services.confirm_run(loaded, actor=db.session.get(User, admin.id))
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert seen == {"thread": True, "waited": True, "changed": True}
