@@ -46,7 +46,7 @@ def test_finance_admin_pays_a_run_and_the_person_finds_their_slip(
 
     page = make_page()
     _sign_in(page, "grace@example.org")
-    follow_link(page, "Payment runs")
+    _follow_in_page(page, "Payment runs")
     press_button(page, "Start a payment run")
     _fill_date(page, pay_on)
     press_button(page, "Create the payment run")
