@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
+from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims import services as claims
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimStatus
@@ -228,6 +229,29 @@ def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
     make_sent_claim(sign_up)
 
     assert _count(app, client, "/finance/claims?status=all") == few
+
+
+@pytest.mark.parametrize("level", ["", "reduces", "none"])
+def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of_claims(
+    app, client, approver, coordinator, sign_up, expert, make_sent_claim, level
+):
+    from tests.test_benefits_checks import give_profile
+
+    make_sent_claim(sign_up, verified_by=coordinator)
+    give_profile(app, expert)
+    sign_in(client, approver)
+    path = f"/finance/claims?status=all&benefits_level={level}"
+    few = _count(app, client, path)
+
+    # Sending with a profile asks the person to confirm the panel: send without one.
+    with app.app_context():
+        db.session.execute(delete(BenefitProfile))
+        db.session.commit()
+    for _ in range(5):
+        make_sent_claim(sign_up, verified_by=coordinator)
+    give_profile(app, expert)
+
+    assert _count(app, client, path) == few
 
 
 def test_queue_pages_oldest_first(app, client, approver, coordinator, sign_up, make_sent_claim):

@@ -8,7 +8,13 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from payclaims.approvals.services import ALL_STATUSES, WAITING, approve_field, note_field
+from payclaims.approvals.services import (
+    ALL_STATUSES,
+    NO_PROFILE,
+    WAITING,
+    approve_field,
+    note_field,
+)
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
@@ -92,6 +98,15 @@ AGE_CHOICES = [
     SelectChoice("14", "More than 2 weeks"),
     SelectChoice("28", "More than 4 weeks"),
 ]
+BENEFITS_LEVEL_CHOICES = [
+    SelectChoice("", "Any"),
+    SelectChoice("clear", "Clear"),
+    SelectChoice("check", "Check (council help)"),
+    SelectChoice("near", "Near a limit"),
+    SelectChoice("reduces", "Reduces a benefit"),
+    SelectChoice("stops", "Stops a payment"),
+    SelectChoice(NO_PROFILE, "No benefits profile"),
+]
 
 
 class QueueFilterForm(FlaskForm):
@@ -105,6 +120,9 @@ class QueueFilterForm(FlaskForm):
     age = SelectField("Sent", choices=AGE_CHOICES, validators=[Optional()])
     min_amount = PenceField("Amount from")
     max_amount = PenceField("Amount up to")
+    benefits_level = SelectField(
+        "Benefits check", choices=BENEFITS_LEVEL_CHOICES, validators=[Optional()]
+    )
 
 
 class DelegationForm(FlaskForm):

@@ -25,6 +25,8 @@ from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimA
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
+from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims, next_payment_date
+from payclaims.benefits.engine import BenefitCheck, Level
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -674,14 +676,17 @@ def approved_total_sql() -> ColumnElement[int]:
 
 WAITING = "waiting"
 ALL_STATUSES = "all"
+# The benefits level filter's value for "the person has no benefits profile".
+NO_PROFILE = "none"
+BENEFITS_LEVELS = (*(level.value for level in Level), NO_PROFILE)
 
 
 @dataclass(frozen=True)
 class QueueFilters:
     """What the finance queue (and its CSV export) is narrowed to.
 
-    A benefits level filter belongs here when the benefits engine exists: add a field, and a
-    clause in ``apply_queue_filters``.
+    ``benefits_level`` (a ``Level`` value, or ``NO_PROFILE``) is computed, not a column, so
+    ``apply_queue_filters`` cannot narrow by it: ``claims_at_level`` does, after the query.
     """
 
     status: str = WAITING
@@ -689,6 +694,7 @@ class QueueFilters:
     older_than_days: int | None = None
     min_pence: int | None = None
     max_pence: int | None = None
+    benefits_level: str | None = None
 
     def describe(self) -> str:
         """The filters in words, for the audit trail."""
@@ -701,6 +707,8 @@ class QueueFilters:
             parts.append(f"from {format_pence(self.min_pence)}")
         if self.max_pence is not None:
             parts.append(f"up to {format_pence(self.max_pence)}")
+        if self.benefits_level:
+            parts.append(f"benefits level {self.benefits_level}")
         return ", ".join(parts)
 
 
@@ -743,11 +751,75 @@ def queue_query(user: User, filters: QueueFilters, today: date) -> Select[Claim]
             joinedload(Claim.person),
             joinedload(Claim.role).joinedload(RoleDescription.cost_centre),
             joinedload(Claim.sign_up).joinedload(SignUp.version),
-            selectinload(Claim.lines),
+            *CHECK_LOAD_OPTIONS,
         )
         .order_by(Claim.submitted_at, Claim.id)
     )
     return apply_queue_filters(query, filters, today)
+
+
+def level_matches(check: BenefitCheck | None, wanted: str) -> bool:
+    """Whether a claim's benefits check is at the level a filter asks for (``NO_PROFILE``:
+    the person has no benefits profile)."""
+    if wanted == NO_PROFILE:
+        return check is None
+    return check is not None and check.level.value == wanted
+
+
+def claims_at_level(
+    query: Select[Claim], wanted: str, paid_on: date
+) -> tuple[list[Claim], dict[int, BenefitCheck | None]]:
+    """Every claim ``query`` gives whose benefits check on ``paid_on`` is at level ``wanted``,
+    in the query's order, with the checks.
+
+    The level is worked out by the engine, not stored, so a level filter has to check every
+    claim the other filters match before it can page: one batch (``check_claims``), a fixed
+    number of queries whatever the number of claims, but time and memory grow with the
+    number matched. That is the finance queue's claims waiting for a decision (tens, not
+    thousands) unless "all statuses" is chosen too; the query carries ``CHECK_LOAD_OPTIONS``.
+    """
+    claims = list(db.session.scalars(query).unique())
+    checks = check_claims(claims, paid_on)
+    matching = [claim for claim in claims if level_matches(checks[claim.id], wanted)]
+    return matching, {claim.id: checks[claim.id] for claim in matching}
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list already in memory, shaped like Flask-SQLAlchemy's pagination (what
+    ``templates/_macros/paging.html`` reads)."""
+
+    items: list[Claim]
+    page: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: Sequence[Claim], *, page: int, per_page: int) -> ListPage:
+        """Page ``page`` (from 1; past the end gives an empty page) of ``rows``."""
+        page = max(page, 1)
+        start = (page - 1) * per_page
+        return cls(list(rows[start : start + per_page]), page, per_page, len(rows))
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
 
 
 def approvals_for(claims: Iterable[Claim]) -> dict[int, list[ClaimApproval]]:
@@ -959,7 +1031,13 @@ def export_claims(
     """The claims a finance person sees, filtered, as CSV text for accounting; audited."""
     if not actor.is_active or not actor.has_role(Role.FINANCE_APPROVER, Role.FINANCE_ADMIN):
         raise PermissionDenied("Only finance staff can export claims.")
-    claims = db.session.scalars(queue_query(actor, filters, today)).unique().all()
+    query = queue_query(actor, filters, today)
+    if filters.benefits_level:
+        claims: Sequence[Claim] = claims_at_level(
+            query, filters.benefits_level, next_payment_date(today)
+        )[0]
+    else:
+        claims = db.session.scalars(query).unique().all()
     buffer = io.StringIO()
     csv.writer(buffer).writerows(_export_rows(claims))
     record_event(

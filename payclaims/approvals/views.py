@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 
 from payclaims.approvals import services
 from payclaims.approvals.forms import (
@@ -18,6 +19,13 @@ from payclaims.approvals.forms import (
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
+from payclaims.benefits.checks import (
+    ClaimPanel,
+    badge_text,
+    check_claim,
+    check_claims,
+    next_payment_date,
+)
 from payclaims.claims import services as claim_services
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import uk_today
@@ -119,6 +127,7 @@ def _queue_filters(form: QueueFilterForm) -> services.QueueFilters:
         older_than_days=int(age) if age.isdigit() else None,
         min_pence=form.min_amount.data,
         max_pence=form.max_amount.data,
+        benefits_level=form.benefits_level.data or None,
     )
 
 
@@ -141,15 +150,26 @@ def queue() -> ResponseReturnValue:
     form = _filter_form()
     filters = _queue_filters(form)
     today = uk_today()
-    page = db.paginate(
-        services.queue_query(current_user, filters, today),
-        per_page=CLAIMS_PER_PAGE,
-        error_out=False,
-    )
+    paid_on = next_payment_date(today)
+    query = services.queue_query(current_user, filters, today)
+    page: services.ListPage | Pagination
+    if filters.benefits_level:
+        # The level is computed: check every matching claim (one batch), then page.
+        matching, checks = services.claims_at_level(query, filters.benefits_level, paid_on)
+        page = services.ListPage.of(
+            matching, page=request.args.get("page", 1, type=int), per_page=CLAIMS_PER_PAGE
+        )
+    else:
+        # No level filter: page in SQL and check only the claims on this page.
+        page = db.paginate(query, per_page=CLAIMS_PER_PAGE, error_out=False)
+        checks = check_claims(page.items, paid_on)
     return render_template(
         "approvals/queue.html",
         form=form,
         page=page,
+        checks=checks,
+        paid_on=paid_on,
+        badge_text=badge_text,
         approvals=services.approvals_for(page.items),
         delegations=services.delegations_to(current_user, today),
         export_args=request.args.to_dict(flat=False),
@@ -190,9 +210,14 @@ def claim(claim_id: int) -> ResponseReturnValue:
     found = _finance_claim_or_404(claim_id)
     today = uk_today()
     approvals = services.approvals_this_round(found)
+    # Paid claims are checked on the day they were paid; the rest on the next payment date.
+    paid_on = found.paid_on or next_payment_date(today)
+    check = check_claim(found, paid_on)
     return render_template(
         "approvals/claim.html",
         claim=found,
+        benefits=None if check is None else ClaimPanel(paid_on=paid_on, check=check),
+        badge_text=badge_text,
         approvals=approvals,
         problem=services.decision_problem(found, current_user, today, approvals),
         routing=services.routing_for(found, current_user, today),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, SelectMultipleField
 from wtforms.validators import DataRequired
 
 from payclaims.forms import DateField
@@ -32,3 +32,10 @@ class RunActionForm(FlaskForm):
         """The version the page showed, if it sent one."""
         text = str(self.version.data or "")
         return int(text) if text.isdigit() else None
+
+
+class ConfirmRunForm(RunActionForm):
+    """Confirm a draft run; the tick is asked for only when claims' benefits levels got worse
+    since the people sent them (the view checks it then)."""
+
+    benefits_seen = BooleanField("I have seen the benefits changes")

@@ -25,6 +25,8 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User
+from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
+from payclaims.benefits.engine import BenefitCheck, Level
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -491,14 +493,92 @@ def paid_outside_bank_file(
     return outside
 
 
-def benefits_check_for_run(run: PaymentRun) -> str | None:
-    """Where the benefits check for each payee on the run's payment date will be shown.
+@dataclass(frozen=True)
+class ClaimBenefits:
+    """One claim of a run: its benefits check on the run's date against what the person saw
+    when they sent it."""
 
-    The benefits engine (payclaims/benefits) is being written separately; until it exists
-    this returns None and the run page says the check is not available yet. It informs and
-    never blocks a payment (DESIGN.md section 5).
+    claim: Claim
+    check: BenefitCheck | None
+    badge: str | None
+    seen: Level | None
+
+    @property
+    def got_worse(self) -> bool:
+        """Whether the check is now more severe than what the person saw when sending.
+
+        ``seen`` is the level of the warning panel they confirmed (near, reduces or stops).
+        With none stored they saw no panel: their check was then clear or "check with the
+        council", or they had no profile; so the claim got worse only if it now reaches a
+        level that would have shown the panel. No profile now (check None) is never worse.
+        """
+        if self.check is None:
+            return False
+        if self.seen is None:
+            return self.check.level in PANEL_LEVELS
+        return self.check.level.severity > self.seen.severity
+
+
+@dataclass(frozen=True)
+class RunBenefits:
+    """The benefits check of a run's claims on its payment date (informs, never blocks)."""
+
+    paid_on: date
+    claims: dict[int, ClaimBenefits]
+
+    @property
+    def worse(self) -> list[ClaimBenefits]:
+        """Claims whose level got worse since the person sent them, by reference."""
+        return sorted(
+            (item for item in self.claims.values() if item.got_worse),
+            key=lambda item: item.claim.id,
+        )
+
+    def for_payee(self, payee: PayeeTotal) -> ClaimBenefits | None:
+        """The payee's most severe claim check (the run's claims all count in each claim's
+        check, as paid on the same date); None when they have no benefits profile."""
+        found = [self.claims[claim.id] for claim in payee.claims if claim.id in self.claims]
+        checked = [item for item in found if item.check is not None]
+        if not checked:
+            return None
+        return max(checked, key=lambda item: item.check.level.severity if item.check else -1)
+
+    @staticmethod
+    def describe(worse: Iterable[ClaimBenefits]) -> str:
+        """Claims that got worse in words, for the audit trail of the confirmation."""
+        return "; ".join(
+            f"{item.claim.reference} {item.seen.value if item.seen else 'no warning'} -> "
+            f"{item.check.level.value if item.check else 'none'}"
+            for item in worse
+        )
+
+
+def _seen_level(claim: Claim) -> Level | None:
+    stored = claim.benefits_warning_level
+    return Level(stored) if stored in {level.value for level in Level} else None
+
+
+def benefits_check_for_run(run: PaymentRun) -> RunBenefits:
+    """Each claim of the run checked as paid on the run's payment date (paid runs: the date
+    they were paid), in a fixed number of queries (``load_run`` loads what the check reads).
+
+    It informs and never blocks a payment (DESIGN.md section 5); claims whose level got worse
+    since sending are listed for finance to acknowledge before confirming.
     """
-    return None
+    claims = [item.claim for item in run.items]
+    checks = check_claims(claims, run.payment_on)
+    return RunBenefits(
+        paid_on=run.payment_on,
+        claims={
+            claim.id: ClaimBenefits(
+                claim=claim,
+                check=checks.get(claim.id),
+                badge=badge_text(checks.get(claim.id)),
+                seen=_seen_level(claim),
+            )
+            for claim in claims
+        },
+    )
 
 
 # Remittance slips: a frozen snapshot, rendered once ----------------------------------------
@@ -810,6 +890,7 @@ def confirm_run(
     actor: User,
     expected_version: int | None = None,
     ip_address: str | None = None,
+    benefits_acknowledged: str = "",
 ) -> PaymentRun:
     """Pay a draft run: its claims become paid on its date, one slip per payee, the bank file.
 
@@ -868,6 +949,7 @@ def confirm_run(
             f"RUN{snapshot.run_id:05d}: {len(snapshot.claim_ids)} claims, "
             f"{len(snapshot.slips)} payees, {format_pence(total)}, paid on "
             f"{format_date(snapshot.payment_on)}"
+            + (f"; benefits changes seen: {benefits_acknowledged}" if benefits_acknowledged else "")
         ),
         about=("payment_run", snapshot.run_id),
     )

@@ -19,7 +19,7 @@ from payclaims.extensions import db
 from payclaims.forms import add_error
 from payclaims.money import format_pence
 from payclaims.payments import services
-from payclaims.payments.forms import NewRunForm, RunActionForm
+from payclaims.payments.forms import ConfirmRunForm, NewRunForm, RunActionForm
 from payclaims.payments.models import PaymentRun
 
 bp = Blueprint("payments", __name__)
@@ -81,11 +81,7 @@ def new_run() -> ResponseReturnValue:
     return render_template("payments/new_run.html", form=form, payable=payable, excluded=excluded)
 
 
-@bp.route("/finance/payment-runs/<int:run_id>")
-@roles_required(Role.FINANCE_ADMIN)
-def run(run_id: int) -> ResponseReturnValue:
-    """One run: totals per payee, each claim, the benefits check and the confirm button."""
-    payment_run = _run_or_404(run_id)
+def _run_page(payment_run: PaymentRun, confirm_form: ConfirmRunForm) -> ResponseReturnValue:
     payees = services.payees(payment_run)
     _payable, excluded = services.payable_claims() if payment_run.is_draft else ([], [])
     return render_template(
@@ -95,9 +91,19 @@ def run(run_id: int) -> ResponseReturnValue:
         excluded=excluded,
         outside=services.paid_outside_bank_file(payment_run, payees),
         total_pence=sum(payee.total_pence for payee in payees),
-        benefits_check=services.benefits_check_for_run(payment_run),
+        benefits=services.benefits_check_for_run(payment_run),
         action_form=RunActionForm(version=payment_run.version),
+        confirm_form=confirm_form,
+        form=confirm_form,
     )
+
+
+@bp.route("/finance/payment-runs/<int:run_id>")
+@roles_required(Role.FINANCE_ADMIN)
+def run(run_id: int) -> ResponseReturnValue:
+    """One run: totals per payee, each claim, the benefits check and the confirm button."""
+    payment_run = _run_or_404(run_id)
+    return _run_page(payment_run, ConfirmRunForm(version=payment_run.version))
 
 
 @bp.route("/finance/payment-runs/<int:run_id>/claims/<int:claim_id>/remove", methods=["POST"])
@@ -130,14 +136,26 @@ def remove_claim(run_id: int, claim_id: int) -> ResponseReturnValue:
 def confirm(run_id: int) -> ResponseReturnValue:
     """Pay the run: its claims are paid, slips issued, the bank file ready to download."""
     payment_run = _run_or_404(run_id)
-    form = RunActionForm()
+    form = ConfirmRunForm()
     if form.validate_on_submit():
+        # Recomputed now: the tick must cover the changes as they are when confirming.
+        worse = services.benefits_check_for_run(payment_run).worse if payment_run.is_draft else []
+        if worse and not form.benefits_seen.data:
+            add_error(
+                form,
+                DomainError(
+                    "Tick to say you have seen the benefits changes before you confirm the run",
+                    field="benefits_seen",
+                ),
+            )
+            return _run_page(payment_run, form)
         try:
             services.confirm_run(
                 payment_run,
                 actor=current_user,
                 expected_version=form.seen_version,
                 ip_address=request.remote_addr,
+                benefits_acknowledged=services.RunBenefits.describe(worse),
             )
         except DomainError as error:
             flash(error.message, "error")
