@@ -651,3 +651,31 @@ def test_every_decision_writes_one_claim_event(
         ).all()
     assert events[-3:] == [ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.APPROVED]
     assert events.count(ClaimStatus.APPROVED) == 1
+
+
+def test_second_approver_raising_a_reduced_line_is_refused(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+):
+    with app.app_context():
+        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
+        db.session.commit()
+    claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
+    with app.app_context(), app.test_request_context():
+        line_id = _claim(claim_id).lines[0].id
+        first = {line_id: services.LineReduction(6000, "Only 3 hours evidenced")}
+        assert _approve(claim_id, approver_a, reductions=first) is ApprovalStage.FIRST
+        with pytest.raises(DomainError, match=r"no more than the £60\.00") as refused:
+            _approve(
+                claim_id, approver_b, reductions={line_id: services.LineReduction(9999, "Fine")}
+            )
+        assert refused.value.field == f"approve_{line_id}"
+        db.session.rollback()
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.VERIFIED
+        assert claim.lines[0].approved_pence == 6000
+        # Lowering further is allowed; the total never exceeds the first approval's.
+        lower = {line_id: services.LineReduction(5000, "Only 2.5 hours evidenced")}
+        assert _approve(claim_id, approver_b, reductions=lower) is ApprovalStage.SECOND
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.APPROVED
+        assert claim.approved_total_pence == 5000

@@ -376,9 +376,13 @@ def note_field(line: ClaimLine) -> str:
 
 
 def _check_reductions(
-    claim: Claim, reductions: Mapping[int, LineReduction]
+    claim: Claim, reductions: Mapping[int, LineReduction], *, second: bool = False
 ) -> list[tuple[ClaimLine, int, str]]:
-    """The lines to reduce with their new amount and reason; a problem raises, by field."""
+    """The lines to reduce with their new amount and reason; a problem raises, by field.
+
+    At the second approval a line may be lowered further but never raised above what the
+    first approval agreed (its current payable amount).
+    """
     changes = []
     for line in claim.lines:
         wanted = reductions.get(line.id)
@@ -392,7 +396,14 @@ def _check_reductions(
             )
         if wanted.approved_pence < 0:
             raise DomainError("The amount cannot be less than £0", field=approve_field(line))
-        if wanted.approved_pence >= line.amount_pence:
+        if second and line.is_reduced:
+            if wanted.approved_pence > line.payable_pence:
+                raise DomainError(
+                    f"Enter no more than the {format_pence(line.payable_pence)} the first "
+                    "approval agreed: the second approval can lower a line but not raise it",
+                    field=approve_field(line),
+                )
+        elif wanted.approved_pence >= line.amount_pence:
             raise DomainError(
                 f"Enter less than the {format_pence(line.amount_pence)} claimed, or leave it "
                 "empty to approve the line as claimed",
@@ -430,11 +441,19 @@ def approve_claim(
     """
     routing = _require_decision(claim, actor, today)
     _check_version(claim, expected_version)
-    changes = _check_reductions(claim, reductions or {})
     earlier = approvals_this_round(claim)
+    changes = _check_reductions(claim, reductions or {}, second=bool(earlier))
+    before = [(line, line.approved_pence, line.approval_note) for line, _, _ in changes]
     for line, approved_pence, note in changes:
         line.approved_pence, line.approval_note = approved_pence, note
     total = claim.approved_total_pence
+    if earlier and total > earlier[0].total_pence:
+        for line, old_pence, old_note in before:
+            line.approved_pence, line.approval_note = old_pence, old_note
+        raise DomainError(
+            f"The second approval cannot be more than the {format_pence(earlier[0].total_pence)} "
+            "the first approval agreed"
+        )
     stage = ApprovalStage.SECOND if earlier else ApprovalStage.FIRST
     final = stage is ApprovalStage.SECOND or not claim.role.cost_centre.needs_two_approvers(total)
     from_status = claim.status
