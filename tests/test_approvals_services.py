@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -679,3 +680,63 @@ def test_second_approver_raising_a_reduced_line_is_refused(
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.APPROVED
         assert claim.approved_total_pence == 5000
+
+
+def test_coordinator_who_wrote_and_sent_a_claim_cannot_confirm_it(
+    app, make_user, coordinator, sign_up
+):
+    with app.app_context(), app.test_request_context():
+        claim_id = claims.start_claim(
+            db.session.get(SignUp, sign_up.id), actor=_user(coordinator)
+        ).id
+        claims.add_fee_line(
+            _claim(claim_id),
+            actor=_user(coordinator),
+            session_on=TODAY - timedelta(days=3),
+            description="Panel",
+            units=Decimal(3),
+        )
+        claims.submit_claim(_claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY)
+        claim = _claim(claim_id)
+        assert not services.can_verify(claim, _user(coordinator))
+        assert services.to_confirm_count(_user(coordinator)) == 0
+        with pytest.raises(PermissionDenied):
+            services.verify_claim(claim, actor=_user(coordinator), ip_address=None)
+        admin = make_user(roles=(Role.ADMIN,))
+        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        assert _claim(claim_id).status is ClaimStatus.VERIFIED
+
+
+def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
+    app, make_user, make_role, make_sign_up, make_cost_centre, set_approvers, expert
+):
+    centre = make_cost_centre(code="CC-AUTH")
+    author = make_user(name="Author", roles=(Role.COORDINATOR, Role.FINANCE_APPROVER))
+    other = make_user(name="Other coordinator", roles=(Role.COORDINATOR, Role.FINANCE_APPROVER))
+    admin = make_user(roles=(Role.ADMIN,))
+    set_approvers(centre, author, other)
+    their_role = make_role(coordinator=author, cost_centre=centre)
+    sign_up_id = make_sign_up(their_role, person=expert, status=SignUpStatus.ACCEPTED).id
+    with app.app_context(), app.test_request_context():
+        claim_id = claims.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
+        claims.add_fee_line(
+            _claim(claim_id),
+            actor=_user(author),
+            session_on=TODAY - timedelta(days=3),
+            description="Panel",
+            units=Decimal(3),
+        )
+        # The person sends it; an admin confirms it.
+        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        problem = services.decision_problem(_claim(claim_id), _user(author), TODAY)
+        assert problem is not None and "wrote or sent" in problem
+        assert services.finance_summary(_user(author), TODAY).waiting_for_me == 0
+        with pytest.raises(PermissionDenied):
+            _approve(claim_id, author)
+        # The role's coordinator, even when someone else wrote the claim, cannot decide it.
+        db.session.get(RoleDescription, their_role.id).coordinator_id = other.id
+        db.session.commit()
+        problem = services.decision_problem(_claim(claim_id), _user(other), TODAY)
+        assert problem is not None and "coordinate" in problem
+        assert services.finance_summary(_user(other), TODAY).waiting_for_me == 0

@@ -175,10 +175,12 @@ def decision_problem(
         )
     if claim.person_id == user.id:
         return "This is your own claim, so someone else must decide it."
-    if claim.submitted_by_id == user.id:
-        return "You sent this claim for the person, so someone else must decide it."
+    if claim.created_by_id == user.id or claim.submitted_by_id == user.id:
+        return "You wrote or sent this claim for the person, so someone else must decide it."
     if claim.verified_by_id == user.id:
         return "You confirmed the work took place, so someone else must approve it."
+    if claim.role.coordinator_id == user.id:
+        return "You coordinate this claim's role, so someone else must decide it."
     if claim.status is not ClaimStatus.VERIFIED:
         return f"This claim is not waiting for finance: it is {claim.status.label.lower()}."
     done = approvals if approvals is not None else approvals_this_round(claim)
@@ -198,7 +200,11 @@ def _require_decision(claim: Claim, actor: User, today: date) -> Routing:
 
 def can_verify(claim: Claim, user: User) -> bool:
     """The role's coordinator (or an admin) confirms the work; never on their own claim."""
-    return is_role_staff(claim, user) and claim.person_id != user.id
+    return is_role_staff(claim, user) and user.id not in {
+        claim.person_id,
+        claim.created_by_id,
+        claim.submitted_by_id,
+    }
 
 
 def _check_version(claim: Claim, expected_version: int | None) -> None:
@@ -791,7 +797,12 @@ def to_confirm_query(user: User) -> Select[Claim]:
     query = (
         select(Claim)
         .join(RoleDescription, Claim.role_id == RoleDescription.id)
-        .where(Claim.status == ClaimStatus.SUBMITTED, Claim.person_id != user.id)
+        .where(
+            Claim.status == ClaimStatus.SUBMITTED,
+            Claim.person_id != user.id,
+            Claim.created_by_id != user.id,
+            or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id),
+        )
         .options(
             joinedload(Claim.person),
             joinedload(Claim.sign_up).joinedload(SignUp.version),
@@ -825,6 +836,8 @@ def _waiting_for(user: User, today: date) -> Select[Claim]:
             Claim.status == ClaimStatus.VERIFIED,
             RoleDescription.cost_centre_id.in_(routed_cost_centres(user, today)),
             Claim.person_id != user.id,
+            Claim.created_by_id != user.id,
+            RoleDescription.coordinator_id != user.id,
             or_(Claim.verified_by_id.is_(None), Claim.verified_by_id != user.id),
             or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id),
             ~mine_already,
