@@ -740,3 +740,68 @@ def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
         problem = services.decision_problem(_claim(claim_id), _user(other), TODAY)
         assert problem is not None and "coordinate" in problem
         assert services.finance_summary(_user(other), TODAY).waiting_for_me == 0
+
+
+@pytest.mark.parametrize(
+    "order", ["approver_then_delegate", "delegate_then_approver", "two_delegates"]
+)
+def test_the_same_authority_cannot_give_both_approvals(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, order
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    delegate_2 = make_user(name="Del Two", roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
+    with app.app_context(), app.test_request_context():
+        for who in (delegate, delegate_2):
+            services.create_delegation(
+                actor=_user(approver_a),
+                delegate_id=who.id,
+                starts_on=TODAY,
+                ends_on=TODAY,
+                today=TODAY,
+                ip_address=None,
+            )
+        first, second = {
+            "approver_then_delegate": (approver_a, delegate),
+            "delegate_then_approver": (delegate, approver_a),
+            "two_delegates": (delegate, delegate_2),
+        }[order]
+        assert _approve(claim_id, first) is ApprovalStage.FIRST
+        problem = services.decision_problem(_claim(claim_id), _user(second), TODAY)
+        assert problem is not None and "same approver" in problem
+        assert services.finance_summary(_user(second), TODAY).waiting_for_me == 0
+        with pytest.raises(PermissionDenied):
+            _approve(claim_id, second)
+        assert _approve(claim_id, approver_b) is ApprovalStage.SECOND
+
+
+def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a
+):
+    from payclaims.auth.models import UserRole
+
+    delegate = make_user(roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        )
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is not None
+        _user(approver_a).is_active = False
+        db.session.commit()
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert services.delegators_of(_user(delegate), TODAY) == []
+        _user(approver_a).is_active = True
+        db.session.execute(
+            UserRole.__table__.delete().where(
+                UserRole.user_id == approver_a.id, UserRole.role == Role.FINANCE_APPROVER
+            )
+        )
+        db.session.commit()
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert services.finance_summary(_user(delegate), TODAY).waiting_for_me == 0

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimApproval
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
-from payclaims.auth.models import Role, User
+from payclaims.auth.models import Role, User, UserRole
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -83,10 +83,23 @@ def _active_approver(user: User) -> bool:
 
 
 def delegators_of(user: User, today: date) -> list[int]:
-    """The approvers ``user`` stands in for today (their delegations in force)."""
-    return list(
-        db.session.scalars(
-            select(ApprovalDelegation.approver_id).where(_delegation_in_force(user, today))
+    """The approvers ``user`` stands in for today (their delegations in force, from approvers
+    still active and still holding the finance approver role)."""
+    return list(db.session.scalars(_standing_in_for(user, today)))
+
+
+def _standing_in_for(delegate: User, today: date) -> Select[Any]:
+    """The ids of the active finance approvers whose delegation to ``delegate`` is in force."""
+    return (
+        select(ApprovalDelegation.approver_id)
+        .join(User, User.id == ApprovalDelegation.approver_id)
+        .where(
+            _delegation_in_force(delegate, today),
+            User.is_active.is_(True),
+            exists().where(
+                UserRole.user_id == ApprovalDelegation.approver_id,
+                UserRole.role == Role.FINANCE_APPROVER,
+            ),
         )
     )
 
@@ -103,9 +116,7 @@ def _delegation_in_force(delegate: User, today: date) -> ColumnElement[bool]:
 def routed_cost_centres(user: User, today: date) -> Select[tuple[int]]:
     """The ids of the cost centres whose claims reach ``user``: their own, and those of the
     approvers they stand in for today. A subquery, so lists stay one query."""
-    standing_in_for = select(ApprovalDelegation.approver_id).where(
-        _delegation_in_force(user, today)
-    )
+    standing_in_for = _standing_in_for(user, today)
     return select(cost_centre_approvers.c.cost_centre_id).where(
         or_(
             cost_centre_approvers.c.user_id == user.id,
@@ -169,7 +180,8 @@ def decision_problem(
     claim: Claim, user: User, today: date, approvals: Sequence[ClaimApproval] | None = None
 ) -> str | None:
     """Why ``user`` may not decide ``claim`` now, in a sentence; None when they may."""
-    if routing_for(claim, user, today) is None:
+    routing = routing_for(claim, user, today)
+    if routing is None:
         return (
             "Only a finance approver of the claim's cost centre, or their delegate, can decide it."
         )
@@ -186,7 +198,23 @@ def decision_problem(
     done = approvals if approvals is not None else approvals_this_round(claim)
     if any(approval.approver_id == user.id for approval in done):
         return "You have approved this claim already. A second, different approver must approve it."
+    authority = {user.id}
+    if routing.on_behalf_of is not None:
+        authority.add(routing.on_behalf_of.id)
+    if any(_authorities(approval) & authority for approval in done):
+        return (
+            "This claim was approved already by, or on behalf of, the same approver. A second, "
+            "different approver must approve it."
+        )
     return None
+
+
+def _authorities(approval: ClaimApproval) -> set[int]:
+    """Whose authority an approval used: the approver's, and the person they stood in for."""
+    ids = {approval.approver_id}
+    if approval.on_behalf_of_id is not None:
+        ids.add(approval.on_behalf_of_id)
+    return ids
 
 
 def _require_decision(claim: Claim, actor: User, today: date) -> Routing:
@@ -561,8 +589,6 @@ def reject_claim(
 
 def finance_approvers() -> list[User]:
     """Every active finance approver, by name."""
-    from payclaims.auth.models import UserRole
-
     return list(
         db.session.scalars(
             select(User)
@@ -824,10 +850,28 @@ def to_confirm_count(user: User) -> int:
 def _waiting_for(user: User, today: date) -> Select[Claim]:
     """Claims ``user`` can decide now: routed to them, with finance, not theirs, not ones
     they confirmed or sent, and not already approved by them this round."""
+    standing_in_for = _standing_in_for(user, today)
+    direct = RoleDescription.cost_centre_id.in_(
+        select(cost_centre_approvers.c.cost_centre_id).where(
+            cost_centre_approvers.c.user_id == user.id
+        )
+    )
+    # Approved already this round by them, for them, or (when they decide as a delegate) by or
+    # for the approver they stand in for: the same authority cannot approve twice.
     mine_already = exists().where(
         ClaimApproval.claim_id == Claim.id,
         ClaimApproval.approval_round == Claim.approval_round,
-        ClaimApproval.approver_id == user.id,
+        or_(
+            ClaimApproval.approver_id == user.id,
+            ClaimApproval.on_behalf_of_id == user.id,
+            and_(
+                ~direct,
+                or_(
+                    ClaimApproval.approver_id.in_(standing_in_for),
+                    ClaimApproval.on_behalf_of_id.in_(standing_in_for),
+                ),
+            ),
+        ),
     )
     return (
         select(Claim)
