@@ -805,3 +805,33 @@ def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
         db.session.commit()
         assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
         assert services.finance_summary(_user(delegate), TODAY).waiting_for_me == 0
+
+
+def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, expert, cost_centre
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
+    with app.app_context(), app.test_request_context():
+        line_id = _claim(claim_id).lines[0].id
+        reduce = {line_id: services.LineReduction(26_000, "Only 13 hours evidenced")}
+        assert _approve(claim_id, approver_a, reductions=reduce) is ApprovalStage.FIRST
+        services.return_claim(
+            _claim(claim_id),
+            actor=_user(approver_b),
+            reason="Please add the timesheet.",
+            today=TODAY,
+            ip_address=None,
+        )
+        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        line = _claim(claim_id).lines[0]
+        assert (line.approved_pence, line.approval_note) == (None, None)
+        assert line.payable_pence == line.amount_pence
+
+
+def test_payable_is_never_more_than_the_line_amount() -> None:
+    from payclaims.claims.models import ClaimLine
+
+    line = ClaimLine(amount_pence=4000, approved_pence=6000)
+    assert line.payable_pence == 4000
+    assert ClaimLine(amount_pence=4000, approved_pence=1000).payable_pence == 1000
+    assert ClaimLine(amount_pence=4000, approved_pence=None).payable_pence == 4000

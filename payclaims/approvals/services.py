@@ -692,13 +692,15 @@ def end_delegation(delegation: ApprovalDelegation, *, actor: User, ip_address: s
 def approved_total_sql() -> ColumnElement[int]:
     """A claim's approved total in SQL, as Claim.approved_total_pence computes it."""
 
+    # ClaimLine.payable_pence: the approved amount when set and lower, else the amount.
+    payable = case(
+        (ClaimLine.approved_pence < ClaimLine.amount_pence, ClaimLine.approved_pence),
+        else_=ClaimLine.amount_pence,
+    )
+
     def lines_sum(kind: LineKind) -> Any:
         return (
-            select(
-                func.coalesce(
-                    func.sum(func.coalesce(ClaimLine.approved_pence, ClaimLine.amount_pence)), 0
-                )
-            )
+            select(func.coalesce(func.sum(payable), 0))
             .where(ClaimLine.claim_id == Claim.id, ClaimLine.kind == kind)
             .correlate(Claim)
             .scalar_subquery()
