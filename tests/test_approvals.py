@@ -622,3 +622,16 @@ def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
     assert f"C-{first:06d}: work confirmed" not in by_claim  # done by the coordinator
     assert by_action.count("Claim approved") >= 2
     assert "No events match." in before
+
+
+def test_queue_export_link_carries_only_the_filter_fields(client, approver):
+    sign_in(client, approver)
+
+    response = client.get(
+        "/finance/claims?status=all&min_amount=10&_external=1&_scheme=javascript&_anchor=x"
+    )
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "javascript" not in page
+    assert 'href="/finance/claims.csv?status=all&amp;min_amount=10"' in page

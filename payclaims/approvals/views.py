@@ -152,7 +152,10 @@ def queue() -> ResponseReturnValue:
         page=page,
         approvals=services.approvals_for(page.items),
         delegations=services.delegations_to(current_user, today),
-        export_args=request.args.to_dict(flat=False),
+        # Only the filter form's own fields: url_for must never see _external, _scheme, ...
+        export_args={
+            field.name: request.args[field.name] for field in form if request.args.get(field.name)
+        },
     )
 
 
