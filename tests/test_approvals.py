@@ -635,3 +635,32 @@ def test_queue_export_link_carries_only_the_filter_fields(client, approver):
     page = response.get_data(as_text=True)
     assert "javascript" not in page
     assert 'href="/finance/claims.csv?status=all&amp;min_amount=10"' in page
+
+
+@pytest.mark.parametrize("action", ["approve", "return", "reject"])
+def test_decision_without_the_page_version_asks_to_reload_and_decides_nothing(
+    app, client, approver, coordinator, sign_up, make_sent_claim, action
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/{action}", data={"reason": "No"}, follow_redirects=True
+    )
+
+    assert "Please reload the page" in _text(response)
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_confirm_without_the_page_version_asks_to_reload_and_decides_nothing(
+    app, client, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+
+    response = client.post(
+        f"/coordinator/claims/{claim_id}", data={"decision": "confirm"}, follow_redirects=True
+    )
+
+    assert "Please reload the page" in _text(response)
+    assert _status(app, claim_id) is ClaimStatus.SUBMITTED
