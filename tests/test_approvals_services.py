@@ -835,3 +835,11 @@ def test_payable_is_never_more_than_the_line_amount() -> None:
     assert line.payable_pence == 4000
     assert ClaimLine(amount_pence=4000, approved_pence=1000).payable_pence == 1000
     assert ClaimLine(amount_pence=4000, approved_pence=None).payable_pence == 4000
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (12_345, "123.45"), (2**53 + 1, "90071992547409.93")],
+)
+def test_export_amounts_are_exact_pounds_from_integer_pence(pence: int, text: str) -> None:
+    assert services._amount(pence) == text

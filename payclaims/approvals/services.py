@@ -998,7 +998,9 @@ EXPORT_HEADINGS = (
 
 
 def _amount(pence: int) -> str:
-    return f"{pence / 100:.2f}" if pence >= 0 else f"-{-pence / 100:.2f}"
+    """'1234.50' from integer pence (no floats), with a minus sign when negative."""
+    pounds, rest = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}{pounds}.{rest:02d}"
 
 
 def _day(moment: datetime | None) -> str:
