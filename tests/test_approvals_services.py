@@ -843,3 +843,35 @@ def test_payable_is_never_more_than_the_line_amount() -> None:
 )
 def test_export_amounts_are_exact_pounds_from_integer_pence(pence: int, text: str) -> None:
     assert services._amount(pence) == text
+
+
+def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
+):
+    from sqlalchemy import event
+
+    old = make_sent_claim(sign_up, verified_by=coordinator)
+    for _ in range(4):
+        make_sent_claim(sign_up, verified_by=coordinator)
+    big = make_sent_claim(sign_up, units=15, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        _approve(big, approver_a)
+        db.session.execute(
+            update(Claim).where(Claim.id == old).values(verified_at=utc_now() - timedelta(days=30))
+        )
+        db.session.commit()
+        user = _user(approver_b)
+        statements: list[str] = []
+
+        def count(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            summary = services.finance_summary(user, TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert summary == services.FinanceSummary(
+        waiting_for_me=6, waiting_for_second=1, waiting_long=1
+    )
+    assert len(statements) == 1

@@ -913,17 +913,30 @@ class FinanceSummary:
 
 
 def finance_summary(user: User, today: date) -> FinanceSummary:
-    """What waits for a finance approver: claims to decide, second approvals, old ones."""
+    """What waits for a finance approver: claims to decide, second approvals, old ones.
+
+    Counted in one SQL query, however many claims wait."""
     if not _active_approver(user):
         return FinanceSummary(0, 0, 0)
-    claims = list(db.session.scalars(_waiting_for(user, today)))
-    seconds = approvals_for(claims)
+    has_first = exists().where(
+        ClaimApproval.claim_id == Claim.id,
+        ClaimApproval.approval_round == Claim.approval_round,
+    )
+    # Waiting over REMINDER_WORKING_DAYS working days: since a day on or before ``cutoff``.
+    cutoff = today
+    while working_days_between(cutoff, today) <= REMINDER_WORKING_DAYS:
+        cutoff -= timedelta(days=1)
+    since = func.coalesce(Claim.verified_at, Claim.submitted_at)
+    long_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(), UK)
+    row = db.session.execute(
+        _waiting_for(user, today).with_only_columns(
+            func.count(Claim.id),
+            func.count(case((has_first, 1))),
+            func.count(case((since < long_before, 1))),
+        )
+    ).one()
     return FinanceSummary(
-        waiting_for_me=len(claims),
-        waiting_for_second=sum(1 for claim in claims if seconds.get(claim.id)),
-        waiting_long=sum(
-            1 for claim in claims if _waiting_days(claim, today) > REMINDER_WORKING_DAYS
-        ),
+        waiting_for_me=row[0] or 0, waiting_for_second=row[1] or 0, waiting_long=row[2] or 0
     )
 
 
