@@ -646,3 +646,45 @@ def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
     assert f"C-{first:06d}: work confirmed" not in by_claim  # done by the coordinator
     assert by_action.count("Claim approved") >= 2
     assert "No events match." in before
+
+
+def test_queue_export_link_carries_only_the_filter_fields(client, approver):
+    sign_in(client, approver)
+
+    response = client.get(
+        "/finance/claims?status=all&min_amount=10&_external=1&_scheme=javascript&_anchor=x"
+    )
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "javascript" not in page
+    assert 'href="/finance/claims.csv?status=all&amp;min_amount=10"' in page
+
+
+@pytest.mark.parametrize("action", ["approve", "return", "reject"])
+def test_decision_without_the_page_version_asks_to_reload_and_decides_nothing(
+    app, client, approver, coordinator, sign_up, make_sent_claim, action
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    sign_in(client, approver)
+
+    response = client.post(
+        f"/finance/claims/{claim_id}/{action}", data={"reason": "No"}, follow_redirects=True
+    )
+
+    assert "Please reload the page" in _text(response)
+    assert _status(app, claim_id) is ClaimStatus.VERIFIED
+
+
+def test_confirm_without_the_page_version_asks_to_reload_and_decides_nothing(
+    app, client, coordinator, sign_up, make_sent_claim
+):
+    claim_id = make_sent_claim(sign_up)
+    sign_in(client, coordinator)
+
+    response = client.post(
+        f"/coordinator/claims/{claim_id}", data={"decision": "confirm"}, follow_redirects=True
+    )
+
+    assert "Please reload the page" in _text(response)
+    assert _status(app, claim_id) is ClaimStatus.SUBMITTED

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -651,3 +652,226 @@ def test_every_decision_writes_one_claim_event(
         ).all()
     assert events[-3:] == [ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.APPROVED]
     assert events.count(ClaimStatus.APPROVED) == 1
+
+
+def test_second_approver_raising_a_reduced_line_is_refused(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+):
+    with app.app_context():
+        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
+        db.session.commit()
+    claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
+    with app.app_context(), app.test_request_context():
+        line_id = _claim(claim_id).lines[0].id
+        first = {line_id: services.LineReduction(6000, "Only 3 hours evidenced")}
+        assert _approve(claim_id, approver_a, reductions=first) is ApprovalStage.FIRST
+        with pytest.raises(DomainError, match=r"no more than the £60\.00") as refused:
+            _approve(
+                claim_id, approver_b, reductions={line_id: services.LineReduction(9999, "Fine")}
+            )
+        assert refused.value.field == f"approve_{line_id}"
+        db.session.rollback()
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.VERIFIED
+        assert claim.lines[0].approved_pence == 6000
+        # Lowering further is allowed; the total never exceeds the first approval's.
+        lower = {line_id: services.LineReduction(5000, "Only 2.5 hours evidenced")}
+        assert _approve(claim_id, approver_b, reductions=lower) is ApprovalStage.SECOND
+        claim = _claim(claim_id)
+        assert claim.status is ClaimStatus.APPROVED
+        assert claim.approved_total_pence == 5000
+
+
+def test_coordinator_who_wrote_and_sent_a_claim_cannot_confirm_it(
+    app, make_user, coordinator, sign_up
+):
+    with app.app_context(), app.test_request_context():
+        claim_id = claims.start_claim(
+            db.session.get(SignUp, sign_up.id), actor=_user(coordinator)
+        ).id
+        claims.add_fee_line(
+            _claim(claim_id),
+            actor=_user(coordinator),
+            session_on=TODAY - timedelta(days=3),
+            description="Panel",
+            units=Decimal(3),
+        )
+        claims.submit_claim(_claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY)
+        claim = _claim(claim_id)
+        assert not services.can_verify(claim, _user(coordinator))
+        assert services.to_confirm_count(_user(coordinator)) == 0
+        with pytest.raises(PermissionDenied):
+            services.verify_claim(claim, actor=_user(coordinator), ip_address=None)
+        admin = make_user(roles=(Role.ADMIN,))
+        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        assert _claim(claim_id).status is ClaimStatus.VERIFIED
+
+
+def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
+    app, make_user, make_role, make_sign_up, make_cost_centre, set_approvers, expert
+):
+    centre = make_cost_centre(code="CC-AUTH")
+    author = make_user(name="Author", roles=(Role.COORDINATOR, Role.FINANCE_APPROVER))
+    other = make_user(name="Other coordinator", roles=(Role.COORDINATOR, Role.FINANCE_APPROVER))
+    admin = make_user(roles=(Role.ADMIN,))
+    set_approvers(centre, author, other)
+    their_role = make_role(coordinator=author, cost_centre=centre)
+    sign_up_id = make_sign_up(their_role, person=expert, status=SignUpStatus.ACCEPTED).id
+    with app.app_context(), app.test_request_context():
+        claim_id = claims.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
+        claims.add_fee_line(
+            _claim(claim_id),
+            actor=_user(author),
+            session_on=TODAY - timedelta(days=3),
+            description="Panel",
+            units=Decimal(3),
+        )
+        # The person sends it; an admin confirms it.
+        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        problem = services.decision_problem(_claim(claim_id), _user(author), TODAY)
+        assert problem is not None and "wrote or sent" in problem
+        assert services.finance_summary(_user(author), TODAY).waiting_for_me == 0
+        with pytest.raises(PermissionDenied):
+            _approve(claim_id, author)
+        # The role's coordinator, even when someone else wrote the claim, cannot decide it.
+        db.session.get(RoleDescription, their_role.id).coordinator_id = other.id
+        db.session.commit()
+        problem = services.decision_problem(_claim(claim_id), _user(other), TODAY)
+        assert problem is not None and "coordinate" in problem
+        assert services.finance_summary(_user(other), TODAY).waiting_for_me == 0
+
+
+@pytest.mark.parametrize(
+    "order", ["approver_then_delegate", "delegate_then_approver", "two_delegates"]
+)
+def test_the_same_authority_cannot_give_both_approvals(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, order
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    delegate_2 = make_user(name="Del Two", roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
+    with app.app_context(), app.test_request_context():
+        for who in (delegate, delegate_2):
+            services.create_delegation(
+                actor=_user(approver_a),
+                delegate_id=who.id,
+                starts_on=TODAY,
+                ends_on=TODAY,
+                today=TODAY,
+                ip_address=None,
+            )
+        first, second = {
+            "approver_then_delegate": (approver_a, delegate),
+            "delegate_then_approver": (delegate, approver_a),
+            "two_delegates": (delegate, delegate_2),
+        }[order]
+        assert _approve(claim_id, first) is ApprovalStage.FIRST
+        problem = services.decision_problem(_claim(claim_id), _user(second), TODAY)
+        assert problem is not None and "same approver" in problem
+        assert services.finance_summary(_user(second), TODAY).waiting_for_me == 0
+        with pytest.raises(PermissionDenied):
+            _approve(claim_id, second)
+        assert _approve(claim_id, approver_b) is ApprovalStage.SECOND
+
+
+def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a
+):
+    from payclaims.auth.models import UserRole
+
+    delegate = make_user(roles=(Role.FINANCE_APPROVER,))
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        )
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is not None
+        _user(approver_a).is_active = False
+        db.session.commit()
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert services.delegators_of(_user(delegate), TODAY) == []
+        _user(approver_a).is_active = True
+        db.session.execute(
+            UserRole.__table__.delete().where(
+                UserRole.user_id == approver_a.id, UserRole.role == Role.FINANCE_APPROVER
+            )
+        )
+        db.session.commit()
+        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert services.finance_summary(_user(delegate), TODAY).waiting_for_me == 0
+
+
+def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, expert, cost_centre
+):
+    claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
+    with app.app_context(), app.test_request_context():
+        line_id = _claim(claim_id).lines[0].id
+        reduce = {line_id: services.LineReduction(26_000, "Only 13 hours evidenced")}
+        assert _approve(claim_id, approver_a, reductions=reduce) is ApprovalStage.FIRST
+        services.return_claim(
+            _claim(claim_id),
+            actor=_user(approver_b),
+            reason="Please add the timesheet.",
+            today=TODAY,
+            ip_address=None,
+        )
+        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        line = _claim(claim_id).lines[0]
+        assert (line.approved_pence, line.approval_note) == (None, None)
+        assert line.payable_pence == line.amount_pence
+
+
+def test_payable_is_never_more_than_the_line_amount() -> None:
+    from payclaims.claims.models import ClaimLine
+
+    line = ClaimLine(amount_pence=4000, approved_pence=6000)
+    assert line.payable_pence == 4000
+    assert ClaimLine(amount_pence=4000, approved_pence=1000).payable_pence == 1000
+    assert ClaimLine(amount_pence=4000, approved_pence=None).payable_pence == 4000
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (12_345, "123.45"), (2**53 + 1, "90071992547409.93")],
+)
+def test_export_amounts_are_exact_pounds_from_integer_pence(pence: int, text: str) -> None:
+    assert services._amount(pence) == text
+
+
+def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
+):
+    from sqlalchemy import event
+
+    old = make_sent_claim(sign_up, verified_by=coordinator)
+    for _ in range(4):
+        make_sent_claim(sign_up, verified_by=coordinator)
+    big = make_sent_claim(sign_up, units=15, verified_by=coordinator)
+    with app.app_context(), app.test_request_context():
+        _approve(big, approver_a)
+        db.session.execute(
+            update(Claim).where(Claim.id == old).values(verified_at=utc_now() - timedelta(days=30))
+        )
+        db.session.commit()
+        user = _user(approver_b)
+        statements: list[str] = []
+
+        def count(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            summary = services.finance_summary(user, TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert summary == services.FinanceSummary(
+        waiting_for_me=6, waiting_for_second=1, waiting_long=1
+    )
+    assert len(statements) == 1

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimApproval
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
-from payclaims.auth.models import Role, User
+from payclaims.auth.models import Role, User, UserRole
 from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims, next_payment_date
 from payclaims.benefits.engine import BenefitCheck, Level
 from payclaims.claims.models import (
@@ -85,10 +85,23 @@ def _active_approver(user: User) -> bool:
 
 
 def delegators_of(user: User, today: date) -> list[int]:
-    """The approvers ``user`` stands in for today (their delegations in force)."""
-    return list(
-        db.session.scalars(
-            select(ApprovalDelegation.approver_id).where(_delegation_in_force(user, today))
+    """The approvers ``user`` stands in for today (their delegations in force, from approvers
+    still active and still holding the finance approver role)."""
+    return list(db.session.scalars(_standing_in_for(user, today)))
+
+
+def _standing_in_for(delegate: User, today: date) -> Select[Any]:
+    """The ids of the active finance approvers whose delegation to ``delegate`` is in force."""
+    return (
+        select(ApprovalDelegation.approver_id)
+        .join(User, User.id == ApprovalDelegation.approver_id)
+        .where(
+            _delegation_in_force(delegate, today),
+            User.is_active.is_(True),
+            exists().where(
+                UserRole.user_id == ApprovalDelegation.approver_id,
+                UserRole.role == Role.FINANCE_APPROVER,
+            ),
         )
     )
 
@@ -105,9 +118,7 @@ def _delegation_in_force(delegate: User, today: date) -> ColumnElement[bool]:
 def routed_cost_centres(user: User, today: date) -> Select[tuple[int]]:
     """The ids of the cost centres whose claims reach ``user``: their own, and those of the
     approvers they stand in for today. A subquery, so lists stay one query."""
-    standing_in_for = select(ApprovalDelegation.approver_id).where(
-        _delegation_in_force(user, today)
-    )
+    standing_in_for = _standing_in_for(user, today)
     return select(cost_centre_approvers.c.cost_centre_id).where(
         or_(
             cost_centre_approvers.c.user_id == user.id,
@@ -171,22 +182,41 @@ def decision_problem(
     claim: Claim, user: User, today: date, approvals: Sequence[ClaimApproval] | None = None
 ) -> str | None:
     """Why ``user`` may not decide ``claim`` now, in a sentence; None when they may."""
-    if routing_for(claim, user, today) is None:
+    routing = routing_for(claim, user, today)
+    if routing is None:
         return (
             "Only a finance approver of the claim's cost centre, or their delegate, can decide it."
         )
     if claim.person_id == user.id:
         return "This is your own claim, so someone else must decide it."
-    if claim.submitted_by_id == user.id:
-        return "You sent this claim for the person, so someone else must decide it."
+    if claim.created_by_id == user.id or claim.submitted_by_id == user.id:
+        return "You wrote or sent this claim for the person, so someone else must decide it."
     if claim.verified_by_id == user.id:
         return "You confirmed the work took place, so someone else must approve it."
+    if claim.role.coordinator_id == user.id:
+        return "You coordinate this claim's role, so someone else must decide it."
     if claim.status is not ClaimStatus.VERIFIED:
         return f"This claim is not waiting for finance: it is {claim.status.label.lower()}."
     done = approvals if approvals is not None else approvals_this_round(claim)
     if any(approval.approver_id == user.id for approval in done):
         return "You have approved this claim already. A second, different approver must approve it."
+    authority = {user.id}
+    if routing.on_behalf_of is not None:
+        authority.add(routing.on_behalf_of.id)
+    if any(_authorities(approval) & authority for approval in done):
+        return (
+            "This claim was approved already by, or on behalf of, the same approver. A second, "
+            "different approver must approve it."
+        )
     return None
+
+
+def _authorities(approval: ClaimApproval) -> set[int]:
+    """Whose authority an approval used: the approver's, and the person they stood in for."""
+    ids = {approval.approver_id}
+    if approval.on_behalf_of_id is not None:
+        ids.add(approval.on_behalf_of_id)
+    return ids
 
 
 def _require_decision(claim: Claim, actor: User, today: date) -> Routing:
@@ -200,7 +230,11 @@ def _require_decision(claim: Claim, actor: User, today: date) -> Routing:
 
 def can_verify(claim: Claim, user: User) -> bool:
     """The role's coordinator (or an admin) confirms the work; never on their own claim."""
-    return is_role_staff(claim, user) and claim.person_id != user.id
+    return is_role_staff(claim, user) and user.id not in {
+        claim.person_id,
+        claim.created_by_id,
+        claim.submitted_by_id,
+    }
 
 
 def _check_version(claim: Claim, expected_version: int | None) -> None:
@@ -378,9 +412,13 @@ def note_field(line: ClaimLine) -> str:
 
 
 def _check_reductions(
-    claim: Claim, reductions: Mapping[int, LineReduction]
+    claim: Claim, reductions: Mapping[int, LineReduction], *, second: bool = False
 ) -> list[tuple[ClaimLine, int, str]]:
-    """The lines to reduce with their new amount and reason; a problem raises, by field."""
+    """The lines to reduce with their new amount and reason; a problem raises, by field.
+
+    At the second approval a line may be lowered further but never raised above what the
+    first approval agreed (its current payable amount).
+    """
     changes = []
     for line in claim.lines:
         wanted = reductions.get(line.id)
@@ -394,7 +432,14 @@ def _check_reductions(
             )
         if wanted.approved_pence < 0:
             raise DomainError("The amount cannot be less than £0", field=approve_field(line))
-        if wanted.approved_pence >= line.amount_pence:
+        if second and line.is_reduced:
+            if wanted.approved_pence > line.payable_pence:
+                raise DomainError(
+                    f"Enter no more than the {format_pence(line.payable_pence)} the first "
+                    "approval agreed: the second approval can lower a line but not raise it",
+                    field=approve_field(line),
+                )
+        elif wanted.approved_pence >= line.amount_pence:
             raise DomainError(
                 f"Enter less than the {format_pence(line.amount_pence)} claimed, or leave it "
                 "empty to approve the line as claimed",
@@ -432,11 +477,19 @@ def approve_claim(
     """
     routing = _require_decision(claim, actor, today)
     _check_version(claim, expected_version)
-    changes = _check_reductions(claim, reductions or {})
     earlier = approvals_this_round(claim)
+    changes = _check_reductions(claim, reductions or {}, second=bool(earlier))
+    before = [(line, line.approved_pence, line.approval_note) for line, _, _ in changes]
     for line, approved_pence, note in changes:
         line.approved_pence, line.approval_note = approved_pence, note
     total = claim.approved_total_pence
+    if earlier and total > earlier[0].total_pence:
+        for line, old_pence, old_note in before:
+            line.approved_pence, line.approval_note = old_pence, old_note
+        raise DomainError(
+            f"The second approval cannot be more than the {format_pence(earlier[0].total_pence)} "
+            "the first approval agreed"
+        )
     stage = ApprovalStage.SECOND if earlier else ApprovalStage.FIRST
     final = stage is ApprovalStage.SECOND or not claim.role.cost_centre.needs_two_approvers(total)
     from_status = claim.status
@@ -538,8 +591,6 @@ def reject_claim(
 
 def finance_approvers() -> list[User]:
     """Every active finance approver, by name."""
-    from payclaims.auth.models import UserRole
-
     return list(
         db.session.scalars(
             select(User)
@@ -643,13 +694,15 @@ def end_delegation(delegation: ApprovalDelegation, *, actor: User, ip_address: s
 def approved_total_sql() -> ColumnElement[int]:
     """A claim's approved total in SQL, as Claim.approved_total_pence computes it."""
 
+    # ClaimLine.payable_pence: the approved amount when set and lower, else the amount.
+    payable = case(
+        (ClaimLine.approved_pence < ClaimLine.amount_pence, ClaimLine.approved_pence),
+        else_=ClaimLine.amount_pence,
+    )
+
     def lines_sum(kind: LineKind) -> Any:
         return (
-            select(
-                func.coalesce(
-                    func.sum(func.coalesce(ClaimLine.approved_pence, ClaimLine.amount_pence)), 0
-                )
-            )
+            select(func.coalesce(func.sum(payable), 0))
             .where(ClaimLine.claim_id == Claim.id, ClaimLine.kind == kind)
             .correlate(Claim)
             .scalar_subquery()
@@ -844,7 +897,12 @@ def to_confirm_query(user: User) -> Select[Claim]:
     query = (
         select(Claim)
         .join(RoleDescription, Claim.role_id == RoleDescription.id)
-        .where(Claim.status == ClaimStatus.SUBMITTED, Claim.person_id != user.id)
+        .where(
+            Claim.status == ClaimStatus.SUBMITTED,
+            Claim.person_id != user.id,
+            Claim.created_by_id != user.id,
+            or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id),
+        )
         .options(
             joinedload(Claim.person),
             joinedload(Claim.sign_up).joinedload(SignUp.version),
@@ -866,10 +924,28 @@ def to_confirm_count(user: User) -> int:
 def _waiting_for(user: User, today: date) -> Select[Claim]:
     """Claims ``user`` can decide now: routed to them, with finance, not theirs, not ones
     they confirmed or sent, and not already approved by them this round."""
+    standing_in_for = _standing_in_for(user, today)
+    direct = RoleDescription.cost_centre_id.in_(
+        select(cost_centre_approvers.c.cost_centre_id).where(
+            cost_centre_approvers.c.user_id == user.id
+        )
+    )
+    # Approved already this round by them, for them, or (when they decide as a delegate) by or
+    # for the approver they stand in for: the same authority cannot approve twice.
     mine_already = exists().where(
         ClaimApproval.claim_id == Claim.id,
         ClaimApproval.approval_round == Claim.approval_round,
-        ClaimApproval.approver_id == user.id,
+        or_(
+            ClaimApproval.approver_id == user.id,
+            ClaimApproval.on_behalf_of_id == user.id,
+            and_(
+                ~direct,
+                or_(
+                    ClaimApproval.approver_id.in_(standing_in_for),
+                    ClaimApproval.on_behalf_of_id.in_(standing_in_for),
+                ),
+            ),
+        ),
     )
     return (
         select(Claim)
@@ -878,6 +954,8 @@ def _waiting_for(user: User, today: date) -> Select[Claim]:
             Claim.status == ClaimStatus.VERIFIED,
             RoleDescription.cost_centre_id.in_(routed_cost_centres(user, today)),
             Claim.person_id != user.id,
+            Claim.created_by_id != user.id,
+            RoleDescription.coordinator_id != user.id,
             or_(Claim.verified_by_id.is_(None), Claim.verified_by_id != user.id),
             or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id),
             ~mine_already,
@@ -907,17 +985,30 @@ class FinanceSummary:
 
 
 def finance_summary(user: User, today: date) -> FinanceSummary:
-    """What waits for a finance approver: claims to decide, second approvals, old ones."""
+    """What waits for a finance approver: claims to decide, second approvals, old ones.
+
+    Counted in one SQL query, however many claims wait."""
     if not _active_approver(user):
         return FinanceSummary(0, 0, 0)
-    claims = list(db.session.scalars(_waiting_for(user, today)))
-    seconds = approvals_for(claims)
+    has_first = exists().where(
+        ClaimApproval.claim_id == Claim.id,
+        ClaimApproval.approval_round == Claim.approval_round,
+    )
+    # Waiting over REMINDER_WORKING_DAYS working days: since a day on or before ``cutoff``.
+    cutoff = today
+    while working_days_between(cutoff, today) <= REMINDER_WORKING_DAYS:
+        cutoff -= timedelta(days=1)
+    since = func.coalesce(Claim.verified_at, Claim.submitted_at)
+    long_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(), UK)
+    row = db.session.execute(
+        _waiting_for(user, today).with_only_columns(
+            func.count(Claim.id),
+            func.count(case((has_first, 1))),
+            func.count(case((since < long_before, 1))),
+        )
+    ).one()
     return FinanceSummary(
-        waiting_for_me=len(claims),
-        waiting_for_second=sum(1 for claim in claims if seconds.get(claim.id)),
-        waiting_long=sum(
-            1 for claim in claims if _waiting_days(claim, today) > REMINDER_WORKING_DAYS
-        ),
+        waiting_for_me=row[0] or 0, waiting_for_second=row[1] or 0, waiting_long=row[2] or 0
     )
 
 
@@ -992,7 +1083,9 @@ EXPORT_HEADINGS = (
 
 
 def _amount(pence: int) -> str:
-    return f"{pence / 100:.2f}" if pence >= 0 else f"-{-pence / 100:.2f}"
+    """'1234.50' from integer pence (no floats), with a minus sign when negative."""
+    pounds, rest = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}{pounds}.{rest:02d}"
 
 
 def _day(moment: datetime | None) -> str:

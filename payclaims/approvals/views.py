@@ -27,6 +27,7 @@ from payclaims.benefits.checks import (
     next_payment_date,
 )
 from payclaims.claims import services as claim_services
+from payclaims.claims.forms import VersionedForm
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
@@ -47,6 +48,26 @@ def _lost_race(claim_id: int) -> ResponseReturnValue:
     if request.endpoint == "approvals.confirm":
         return redirect(url_for("approvals.confirm", claim_id=claim_id))
     return redirect(url_for("approvals.claim", claim_id=claim_id))
+
+
+RELOAD_MESSAGE = (
+    "Nothing was decided: the page did not say which version of the claim you saw. "
+    "Please reload the page and try again."
+)
+
+
+def _sent_version(form: VersionedForm) -> bool:
+    """Whether the post itself carried the page's version. (The form is built with the
+    claim's current version as its default, so ``seen_version`` alone would fill a missing
+    field with today's version and skip the check.)"""
+    raw = form.version.raw_data or []
+    return bool(raw) and str(raw[0]).isdigit()
+
+
+def _reload(claim_id: int) -> ResponseReturnValue:
+    """A decision posted without the page's version: decide nothing, show the page afresh."""
+    flash(RELOAD_MESSAGE, "error")
+    return redirect(request.path)
 
 
 # Coordinators: claims to confirm ----------------------------------------------------------
@@ -76,6 +97,8 @@ def confirm(claim_id: int) -> ResponseReturnValue:
     claim = _claim_to_confirm_or_404(claim_id)
     form = VerifyForm(version=claim.version)
     if claim.status is ClaimStatus.SUBMITTED and form.validate_on_submit():
+        if not _sent_version(form):
+            return _reload(claim_id)
         try:
             if form.decision.data == CONFIRM:
                 services.verify_claim(
@@ -172,7 +195,10 @@ def queue() -> ResponseReturnValue:
         badge_text=badge_text,
         approvals=services.approvals_for(page.items),
         delegations=services.delegations_to(current_user, today),
-        export_args=request.args.to_dict(flat=False),
+        # Only the filter form's own fields: url_for must never see _external, _scheme, ...
+        export_args={
+            field.name: request.args[field.name] for field in form if request.args.get(field.name)
+        },
     )
 
 
@@ -259,6 +285,8 @@ def approve(claim_id: int) -> ResponseReturnValue:
         return found
     form = approve_form_for(found, version=found.version)
     if form.validate_on_submit():
+        if not _sent_version(form):
+            return _reload(claim_id)
         reductions = {
             line.id: services.LineReduction(amount.data, note.data or "")
             for line, (amount, note) in zip(found.lines, form.line_fields(found), strict=True)
@@ -308,6 +336,8 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
         return found
     form = ReasonForm(version=found.version)
     if form.validate_on_submit():
+        if not _sent_version(form):
+            return _reload(claim_id)
         try:
             if rejecting:
                 services.reject_claim(

@@ -302,8 +302,11 @@ class ClaimLine(Model):
 
     @property
     def payable_pence(self) -> int:
-        """What finance will pay for the line: the approved amount, or else the amount."""
-        return self.amount_pence if self.approved_pence is None else self.approved_pence
+        """What finance will pay for the line: the approved amount (never more than the
+        amount), or else the amount."""
+        if self.approved_pence is None:
+            return self.amount_pence
+        return min(self.approved_pence, self.amount_pence)
 
     @property
     def is_reduced(self) -> bool:

@@ -1163,6 +1163,9 @@ def submit_claim(
     )
     notes = []
     if from_status is ClaimStatus.RETURNED:
+        # A new round starts: finance's reductions from the earlier one do not carry over.
+        for line in claim.lines:
+            line.approved_pence, line.approval_note = None, None
         notes.append("Sent again after changes")
     if late:
         notes.append(f"Late: a session is more than {time_limit_months()} months old")
