@@ -347,6 +347,32 @@ def can_confirm(details: ShownBankDetails | BankDetails, actor: User) -> bool:
     return _second_pair_of_eyes(actor, person_id=person_id, entered_by_id=created_by_id)
 
 
+def _confirm_once(
+    row: BankDetails | OtherPaymentMethod,
+    still_current: ColumnElement[bool],
+    *,
+    actor: User,
+    stale: str,
+) -> None:
+    """Mark ``row`` confirmed by ``actor`` if it is unconfirmed and ``still_current``.
+
+    A conditional update: of two people pressing "Confirm" at once only one succeeds, and
+    nothing is confirmed that was changed or ended since it was read (DomainError ``stale``).
+    """
+    model = type(row)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.confirmed_at.is_(None), still_current)
+        .values(confirmed_at=utc_now(), confirmed_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise DomainError(stale)
+    db.session.refresh(row)
+
+
 def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str | None) -> None:
     """A finance person confirms current, unconfirmed details; only then may they be paid."""
     _require_finance(actor)
@@ -355,26 +381,13 @@ def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str |
             "You cannot confirm your own bank details. Another member of the finance team "
             "needs to check them."
         )
-    # Only one of two people pressing "Confirm" at once may succeed, and only on details
-    # that are still current.
-    result = db.session.execute(
-        update(BankDetails)
-        .where(
-            BankDetails.id == details.id,
-            BankDetails.confirmed_at.is_(None),
-            BankDetails.superseded_at.is_(None),
-        )
-        .values(confirmed_at=utc_now(), confirmed_by_id=actor.id)
-        .execution_options(synchronize_session=False)
+    _confirm_once(
+        details,
+        BankDetails.superseded_at.is_(None),
+        actor=actor,
+        stale="These bank details have already been confirmed, or the person has changed them "
+        "since. Check the list again.",
     )
-    assert isinstance(result, CursorResult)
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(
-            "These bank details have already been confirmed, or the person has changed them "
-            "since. Check the list again."
-        )
-    db.session.refresh(details)
     record_event(
         AuditAction.BANK_DETAILS_CONFIRMED,
         actor=actor,
@@ -719,24 +732,13 @@ def confirm_payment_method(row: OtherPaymentMethod, *, actor: User, ip_address: 
             "You recorded this payment method, or it pays you. Another member of the finance "
             "team needs to check it."
         )
-    result = db.session.execute(
-        update(OtherPaymentMethod)
-        .where(
-            OtherPaymentMethod.id == row.id,
-            OtherPaymentMethod.confirmed_at.is_(None),
-            OtherPaymentMethod.ended_at.is_(None),
-        )
-        .values(confirmed_at=utc_now(), confirmed_by_id=actor.id)
-        .execution_options(synchronize_session=False)
+    _confirm_once(
+        row,
+        OtherPaymentMethod.ended_at.is_(None),
+        actor=actor,
+        stale="This payment method has already been checked, or it has been ended since. "
+        "Check the person's page again.",
     )
-    assert isinstance(result, CursorResult)
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(
-            "This payment method has already been checked, or it has been ended since. "
-            "Check the person's page again."
-        )
-    db.session.refresh(row)
     record_event(
         AuditAction.PAYMENT_METHOD_CONFIRMED,
         actor=actor,
