@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 from datetime import date, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from pypdf import PdfReader
@@ -287,6 +288,31 @@ def test_slip_shows_payee_lines_totals_reference_and_reasons(
     ):
         assert expected in text, (expected, text)
     assert "12345678" not in text
+
+
+class _TagCounter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+
+def test_slip_stays_lean_enough_to_render_a_large_run_in_time(app, admin, make_approved_claim):
+    """WeasyPrint's cost follows the boxes a slip makes (docs/benchmarks.md: tables made a
+    slip twice as slow, and a 1,000-payee run missed its 20 s). A typical slip (one claim,
+    two fee lines, an expense) must stay without tables and within a few dozen elements; if
+    this fails, run bench/remittance.py before raising the bound."""
+    make_approved_claim(expense_pence=450, reduce_first_to=4000, approval_note="Shorter panel")
+
+    with app.app_context():
+        snapshot = services.snapshot_run(_create(admin))
+        counter = _TagCounter()
+        counter.feed(services.slip_html(snapshot.slips[0]).split("<body>", 1)[1])
+
+    assert "table" not in counter.tags and "br" not in counter.tags
+    assert len(counter.tags) <= 20, counter.tags
 
 
 def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
