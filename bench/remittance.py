@@ -57,7 +57,7 @@ ROUNDS = 100
 MEMORY_RENDERS = 1_000
 MEMORY_WARM_UP = 100
 WORKERS = 2
-RUN_REPEATS = 3
+RUN_REPEATS = 5
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -510,8 +510,8 @@ def write(
     rows.append(
         f"| Confirming a 1,000-payee run end to end (`confirm_run`: snapshot, pool rendering, "
         f"one SQLite transaction with 1,000 claims paid and 1,000 slips stored, emails) | "
-        f"{confirm['seconds']:.1f} s (load {confirm['load']:.1f}) | under 20 s for the slips | "
-        f"{verdict(confirm['seconds'], 20, 's')} |"
+        f"{confirm['seconds']:.1f} s, one run (load {confirm['load']:.1f}) | - (the 20 s target "
+        "is for the slips, the row above; this adds the database work and the emails) | - |"
     )
     rows.append(
         f"| Memory over {MEMORY_RENDERS:,} renders after {MEMORY_WARM_UP} warm-up renders | "
