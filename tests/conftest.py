@@ -56,6 +56,10 @@ TEST_BANK_DETAILS_KEY = "-NrB2XCmncW4XwW0tLlTO-CVuTE_jops7m-ksaGtX3s="
 PASSWORD_HASH = hash_password(PASSWORD, FAST_HASH)
 
 
+# Tables whose triggers refuse UPDATE and DELETE (migrations 0001 and 0004).
+APPEND_ONLY_TABLES = ("audit_events", "claim_events")
+
+
 def base_test_config(database_url: str) -> dict[str, Any]:
     """Settings every test app uses; tests override single keys."""
     return {
@@ -91,16 +95,28 @@ class TestDatabase:
         return f"sqlite:///{target}"
 
     def clean(self, app: Flask) -> None:
-        """Empty every table after a test, then re-seed the benefit rules (PostgreSQL; SQLite
-        tests get a fresh copy of the migrated file)."""
+        """Empty every table after a test, restart the id sequences, then re-seed the benefit
+        rules (PostgreSQL; SQLite tests get a fresh copy of the migrated file).
+
+        DELETE, not TRUNCATE, where it can: a test leaves a handful of rows, and TRUNCATE's
+        fixed cost per table (new files on disk) made cleaning ~20 times slower here (~0.5 s
+        against ~30 ms a test). The append-only tables refuse DELETE (a trigger), so they
+        alone are truncated.
+        """
         if self.template is not None:
             return
-        with app.app_context():
-            tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-                # The benefit rule figures are reference data the migration seeds: put them back.
-                restore_seed_rules(connection)
+        with app.app_context(), db.engine.begin() as connection:
+            append_only = ", ".join(APPEND_ONLY_TABLES)
+            connection.exec_driver_sql(f"TRUNCATE {append_only} RESTART IDENTITY CASCADE")
+            for table in reversed(db.metadata.sorted_tables):  # children before parents
+                if table.name not in APPEND_ONLY_TABLES:
+                    connection.execute(table.delete())
+            connection.exec_driver_sql(
+                "SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, 1, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+            # The benefit rule figures are reference data the migration seeds: put them back.
+            restore_seed_rules(connection)
 
 
 def _migrate(url: str, instance: Path) -> None:
@@ -128,6 +144,8 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
     admin_engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        # A throwaway database: commits need not wait for the disk (nothing else changes).
+        connection.exec_driver_sql(f"ALTER DATABASE {name} SET synchronous_commit = off")
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
         _migrate(url, instance)
