@@ -290,6 +290,30 @@ def test_slip_shows_payee_lines_totals_reference_and_reasons(
     assert "12345678" not in text
 
 
+def test_slip_gives_each_claims_totals_only_when_it_has_several(
+    app, admin, make_user, make_approved_claim
+):
+    two = make_user(name="Two Claims")
+    first = make_approved_claim(person=two, expense_pence=450)
+    second = make_approved_claim(person=two)
+    make_approved_claim(person=make_user(name="One Claim"), expense_pence=450)
+
+    with app.app_context():
+        services.confirm_run(_create(admin), actor=_user(admin))
+        texts = {
+            slip.person_id: " ".join(_pdf_text(slip.pdf).split())
+            for slip in db.session.scalars(select(RemittanceSlip))
+        }
+
+    several = texts[two.id]
+    assert f"Paid for claim C-{first.id:06d}: £64.50" in several
+    assert f"Paid for claim C-{second.id:06d}: £60.00" in several
+    assert "Total paid: £124.50" in several
+    (single,) = (text for person_id, text in texts.items() if person_id != two.id)
+    assert "Paid for claim" not in single
+    assert "Fees (earnings): £60.00" in single and "Total paid: £64.50" in single
+
+
 class _TagCounter(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
