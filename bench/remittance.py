@@ -38,7 +38,7 @@ from payclaims.costcentres.models import CostCentre  # noqa: E402
 from payclaims.extensions import db  # noqa: E402
 from payclaims.payments import services  # noqa: E402
 from payclaims.payments.models import PaymentRun, RunClaim  # noqa: E402
-from payclaims.payments.pdf import render_many, render_pdf  # noqa: E402
+from payclaims.pdf import render_many, render_pdf, static_root  # noqa: E402
 from payclaims.people import crypto  # noqa: E402
 from payclaims.people.models import BankDetails  # noqa: E402
 from payclaims.roles.models import (  # noqa: E402
@@ -132,7 +132,7 @@ def single_slip(app: Flask, claims_each: int = 1) -> dict[str, float]:
     """Median and p95 of one slip rendered in this (warm) process, and its size."""
     with app.app_context():
         html = services.slip_html(slip_data(1, claims_each))
-        root = services.static_root()
+        root = static_root()
         css = services.slip_stylesheet()
     start = time.perf_counter()
     first = render_pdf(html, static_root=root, stylesheet=css)
@@ -163,7 +163,7 @@ def run_of(app: Flask, payees: int, workers: int) -> dict[str, float]:
     cpu_start = _cpu_seconds()
     with app.app_context():
         documents = [services.slip_html(slip_data(n)) for n in range(1, payees + 1)]
-        root = services.static_root()
+        root = static_root()
         css = services.slip_stylesheet()
     pdfs = render_many(documents, static_root=root, workers=workers, pool_from=2, stylesheet=css)
     seconds = time.perf_counter() - start
@@ -197,7 +197,7 @@ def _cpu_seconds() -> float:
 def memory(app: Flask) -> dict[str, float]:
     """RSS after a warm-up and after 1,000 more renders (different payees each time)."""
     with app.app_context():
-        root = services.static_root()
+        root = static_root()
         css = services.slip_stylesheet()
         documents = [services.slip_html(slip_data(n, 1 + n % 2)) for n in range(1, 51)]
     for n in range(MEMORY_WARM_UP):
@@ -523,7 +523,7 @@ def write(
         "## Remittance slips (bench/remittance.py)",
         "",
         "A typical slip: one claim with two fee lines and an expense (one line reduced, "
-        "with its reason); one A4 page. Rendered by `payclaims.payments.pdf` "
+        "with its reason); one A4 page. Rendered by `payclaims.pdf` "
         "(in process, one shared FontConfiguration, the static-files-only url_fetcher, "
         "`pdf_tags=True`, the stylesheet templates/pdf/remittance_slip.css parsed once per "
         "process, the cyclic garbage collector paused during each render). Runs render each "

@@ -520,6 +520,16 @@ def test_statement_pdf_lists_payments_and_totals_by_assessment_period(app, clien
     assert re.search(r"6 April 2026 to 5 April 2027 £120\.00 £0\.00 £120\.00", text)
 
 
+def test_statement_pdf_is_tagged_for_screen_readers(client, expert):
+    sign_in(client, expert)
+
+    response = client.get("/account/payments-statement.pdf")
+
+    assert _pdf_text(response).startswith("Payments statement")
+    root = pypdf.PdfReader(io.BytesIO(response.get_data())).trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+
+
 def test_statement_page_defaults_to_the_current_tax_year(client, expert):
     sign_in(client, expert)
 

@@ -1,5 +1,5 @@
 """Payment runs, called directly: totals, exclusions, one open run per claim, confirming once,
-the remittance slip's content, the bank file and the PDF's url_fetcher."""
+the remittance slip's content and the bank file (the PDF renderer itself: tests/test_pdf.py)."""
 
 from __future__ import annotations
 
@@ -339,6 +339,17 @@ def test_slip_stays_lean_enough_to_render_a_large_run_in_time(app, admin, make_a
     assert len(counter.tags) <= 20, counter.tags
 
 
+def test_slip_pdf_is_tagged_for_screen_readers(app, admin, make_approved_claim):
+    make_approved_claim()
+
+    with app.app_context():
+        services.confirm_run(_create(admin), actor=_user(admin))
+        reader = PdfReader(io.BytesIO(db.session.scalars(select(RemittanceSlip.pdf)).one()))
+        catalog = reader.trailer["/Root"]
+
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+
+
 def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
     app, admin, make_approved_claim
 ):
@@ -356,23 +367,6 @@ def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
         assert "/EmbeddedFiles" not in root.get("/Names", {})
         assert b"root:x:0:0" not in slip.pdf
         assert injected in _pdf_text(slip.pdf).replace("\n", "")
-
-
-def test_the_pdf_fetcher_refuses_everything_but_static_files(app):
-    from payclaims.payments.pdf import render_pdf
-
-    with app.app_context():
-        root = services.static_root()
-    html = (
-        "<html><body>"
-        '<img src="file:///etc/hostname">'
-        '<img src="http://169.254.169.254/latest/meta-data/">'
-        '<link rel="attachment" href="file:///etc/passwd">'
-        '<link rel="attachment" href="data:text/plain,secret">'
-        "<p>Hello</p></body></html>"
-    )
-    reader = PdfReader(io.BytesIO(render_pdf(html, static_root=root)))
-    assert reader.attachments == {}
 
 
 def test_bank_file_is_the_file_issued_and_every_download_is_audited(

@@ -25,7 +25,7 @@ from payclaims.claims.rates import tax_year_start
 from payclaims.dates import format_date
 from payclaims.errors import PermissionDenied
 from payclaims.extensions import db
-from payclaims.pdf import render_pdf
+from payclaims.pdf import render_pdf, static_root
 from payclaims.roles.models import SignUp
 
 
@@ -205,7 +205,7 @@ def filename(start_on: date, end_on: date) -> str:
 
 
 def statement_pdf(person: User, *, start_on: date, end_on: date) -> bytes:
-    """The statement as a PDF."""
+    """The statement as a (tagged) PDF."""
     statement = build_statement(person, start_on=start_on, end_on=end_on)
     html = render_template(
         "pdf/benefits_statement.html",
@@ -213,7 +213,7 @@ def statement_pdf(person: User, *, start_on: date, end_on: date) -> bytes:
         organisation_name=current_app.config["ORGANISATION_NAME"],
         support_email=current_app.config["SUPPORT_EMAIL"],
     )
-    return render_pdf(html)
+    return render_pdf(html, static_root=static_root())
 
 
 def statement_pdf_for_finance(

@@ -43,7 +43,7 @@ from payclaims.extensions import db
 from payclaims.mail import external_url, send_email
 from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
-from payclaims.payments.pdf import render_many
+from payclaims.pdf import render_many, static_root
 from payclaims.people import crypto
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
 from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
@@ -827,11 +827,6 @@ def slip_html(slip: SlipData) -> str:
     """The slip's HTML (templates/pdf/remittance_slip.html; autoescaped, like every page)."""
     template = current_app.jinja_env.get_template("pdf/remittance_slip.html")
     return template.render(slip=slip)
-
-
-def static_root() -> Path:
-    """The app's static folder: the only place a PDF may load anything from."""
-    return Path(current_app.static_folder or "static")
 
 
 def slip_stylesheet() -> Path:
