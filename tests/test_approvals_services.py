@@ -654,6 +654,87 @@ def test_every_decision_writes_one_claim_event(
     assert events.count(ClaimStatus.APPROVED) == 1
 
 
+def _return(claim_id: int, who: User) -> None:
+    services.return_claim(
+        _claim(claim_id), actor=_user(who), reason="Which date?", today=TODAY, ip_address=None
+    )
+
+
+def _reduce(claim_id: int, who: User) -> None:
+    line_id = _claim(claim_id).lines[0].id
+    _approve(claim_id, who, reductions={line_id: services.LineReduction(4000, "Only 2 hours")})
+
+
+DECISIONS: dict[str, tuple[bool, Callable[[int, User, User], Any]]] = {
+    # name: (verified first?, the decision given the coordinator and an approver)
+    "verification": (
+        False,
+        lambda claim_id, coordinator, _approver: services.verify_claim(
+            _claim(claim_id), actor=_user(coordinator), ip_address=None
+        ),
+    ),
+    "return by the coordinator": (
+        False,
+        lambda claim_id, coordinator, _: _return(claim_id, coordinator),
+    ),
+    "approval": (True, lambda claim_id, _, approver: _approve(claim_id, approver)),
+    "reduction": (True, lambda claim_id, _, approver: _reduce(claim_id, approver)),
+    "return by finance": (True, lambda claim_id, _, approver: _return(claim_id, approver)),
+    "rejection": (
+        True,
+        lambda claim_id, _, approver: services.reject_claim(
+            _claim(claim_id),
+            actor=_user(approver),
+            reason="No session",
+            today=TODAY,
+            ip_address=None,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("decision", list(DECISIONS))
+def test_staff_decision_is_recorded_on_behalf_of_nobody(
+    app, make_sent_claim, sign_up, coordinator, approver_a, decision
+):
+    verified_first, decide = DECISIONS[decision]
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator if verified_first else None)
+    with app.app_context(), app.test_request_context():
+        decide(claim_id, coordinator, approver_a)
+        events = _claim(claim_id).events
+    decided = events[-1]
+    assert decided.actor_id != sign_up.person_id
+    assert decided.on_behalf_of_id is None
+    assert all(e.on_behalf_of_id is None for e in events)
+
+
+def test_first_approval_and_a_delegates_approval_are_recorded_on_behalf_of_nobody(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    with app.app_context():
+        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
+        db.session.commit()
+    claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
+    with app.app_context(), app.test_request_context():
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        )
+        assert _approve(claim_id, approver_b) is ApprovalStage.FIRST
+        assert _approve(claim_id, delegate) is ApprovalStage.SECOND  # standing in for Ann
+        events = _claim(claim_id).events[-3:]
+    assert [(e.to_status, e.on_behalf_of_id) for e in events] == [
+        (ClaimStatus.VERIFIED, None),
+        (ClaimStatus.VERIFIED, None),
+        (ClaimStatus.APPROVED, None),
+    ]
+
+
 def test_second_approver_raising_a_reduced_line_is_refused(
     app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
 ):
