@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from payclaims.claims import services as claims
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
+from payclaims.dates import UK
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
@@ -546,10 +547,44 @@ def test_delegation_with_bad_details_is_refused(
         (date(2026, 11, 16), date(2026, 11, 30), 10),  # two weeks
         (date(2026, 11, 16), date(2026, 11, 16), 0),
         (date(2026, 11, 21), date(2026, 11, 22), 0),  # a weekend
+        (date(2026, 11, 16), date(2026, 11, 23), 5),  # a plain week
+        # Christmas Day, Boxing Day (on a Saturday, so Monday 28th instead), New Year's Day.
+        (date(2026, 12, 18), date(2027, 1, 4), 8),
+        (date(2026, 12, 24), date(2026, 12, 28), 0),
+        (date(2027, 3, 25), date(2027, 3, 30), 1),  # Good Friday and Easter Monday
+        (date(2023, 5, 5), date(2023, 5, 9), 1),  # the coronation's one-off bank holiday
     ],
 )
-def test_working_days_between_counts_monday_to_friday(start, end, days):
+def test_working_days_between_counts_monday_to_friday_but_not_bank_holidays(start, end, days):
     assert services.working_days_between(start, end) == days
+
+
+@pytest.mark.parametrize(
+    ("verified_on", "not_yet", "reminded"),
+    [
+        # Without the bank holidays the reminder would come on 4 January and 2 April.
+        (date(2026, 12, 18), date(2027, 1, 6), date(2027, 1, 7)),
+        (date(2027, 3, 18), date(2027, 4, 5), date(2027, 4, 6)),
+    ],
+)
+def test_send_digests_counts_no_bank_holiday_towards_the_reminder(
+    app, make_sent_claim, sign_up, coordinator, approver_a, outbox, verified_on, not_yet, reminded
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        at_noon = datetime.combine(verified_on, time(12), UK)
+        db.session.execute(update(Claim).where(Claim.id == claim_id).values(verified_at=at_noon))
+        db.session.commit()
+        for today in (not_yet, reminded):
+            services.send_digests(today)
+        waiting_long = [
+            services.finance_summary(_user(approver_a), today).waiting_long
+            for today in (not_yet, reminded)
+        ]
+    early, on_time = [m for m in outbox() if m.to == ["ann@example.org"]]
+    assert "Reminder" not in str(early.body)
+    assert f"more than 10 working days: C-{claim_id:06d}" in str(on_time.body)
+    assert waiting_long == [0, 1]
 
 
 def test_send_digests_lists_waiting_claims_and_reminds_after_ten_working_days(
