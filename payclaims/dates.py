@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+import holidays
 
 UK = ZoneInfo("Europe/London")
 
@@ -32,6 +35,16 @@ def add_months(start: date, months: int) -> date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@functools.cache
+def bank_holidays(year: int) -> frozenset[date]:
+    """England and Wales bank holidays in ``year``, substitute days included.
+
+    From the holidays package, which keeps the list current (one-off holidays such as a
+    coronation or a state funeral come with its releases), so no list is kept here.
+    """
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
 def uk_today() -> date:

@@ -653,7 +653,6 @@ def make_approved_claim(
                 ClaimEvent(
                     claim_id=claim_id,
                     actor_id=finance.id,
-                    on_behalf_of_id=person.id,
                     from_status=ClaimStatus.VERIFIED,
                     to_status=ClaimStatus.APPROVED,
                 )

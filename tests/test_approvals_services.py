@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from payclaims.claims import services as claims
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
+from payclaims.dates import UK
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
@@ -546,10 +547,44 @@ def test_delegation_with_bad_details_is_refused(
         (date(2026, 11, 16), date(2026, 11, 30), 10),  # two weeks
         (date(2026, 11, 16), date(2026, 11, 16), 0),
         (date(2026, 11, 21), date(2026, 11, 22), 0),  # a weekend
+        (date(2026, 11, 16), date(2026, 11, 23), 5),  # a plain week
+        # Christmas Day, Boxing Day (on a Saturday, so Monday 28th instead), New Year's Day.
+        (date(2026, 12, 18), date(2027, 1, 4), 8),
+        (date(2026, 12, 24), date(2026, 12, 28), 0),
+        (date(2027, 3, 25), date(2027, 3, 30), 1),  # Good Friday and Easter Monday
+        (date(2023, 5, 5), date(2023, 5, 9), 1),  # the coronation's one-off bank holiday
     ],
 )
-def test_working_days_between_counts_monday_to_friday(start, end, days):
+def test_working_days_between_counts_monday_to_friday_but_not_bank_holidays(start, end, days):
     assert services.working_days_between(start, end) == days
+
+
+@pytest.mark.parametrize(
+    ("verified_on", "not_yet", "reminded"),
+    [
+        # Without the bank holidays the reminder would come on 4 January and 2 April.
+        (date(2026, 12, 18), date(2027, 1, 6), date(2027, 1, 7)),
+        (date(2027, 3, 18), date(2027, 4, 5), date(2027, 4, 6)),
+    ],
+)
+def test_send_digests_counts_no_bank_holiday_towards_the_reminder(
+    app, make_sent_claim, sign_up, coordinator, approver_a, outbox, verified_on, not_yet, reminded
+):
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    with app.app_context():
+        at_noon = datetime.combine(verified_on, time(12), UK)
+        db.session.execute(update(Claim).where(Claim.id == claim_id).values(verified_at=at_noon))
+        db.session.commit()
+        for today in (not_yet, reminded):
+            services.send_digests(today)
+        waiting_long = [
+            services.finance_summary(_user(approver_a), today).waiting_long
+            for today in (not_yet, reminded)
+        ]
+    early, on_time = [m for m in outbox() if m.to == ["ann@example.org"]]
+    assert "Reminder" not in str(early.body)
+    assert f"more than 10 working days: C-{claim_id:06d}" in str(on_time.body)
+    assert waiting_long == [0, 1]
 
 
 def test_send_digests_lists_waiting_claims_and_reminds_after_ten_working_days(
@@ -652,6 +687,87 @@ def test_every_decision_writes_one_claim_event(
         ).all()
     assert events[-3:] == [ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED, ClaimStatus.APPROVED]
     assert events.count(ClaimStatus.APPROVED) == 1
+
+
+def _return(claim_id: int, who: User) -> None:
+    services.return_claim(
+        _claim(claim_id), actor=_user(who), reason="Which date?", today=TODAY, ip_address=None
+    )
+
+
+def _reduce(claim_id: int, who: User) -> None:
+    line_id = _claim(claim_id).lines[0].id
+    _approve(claim_id, who, reductions={line_id: services.LineReduction(4000, "Only 2 hours")})
+
+
+DECISIONS: dict[str, tuple[bool, Callable[[int, User, User], Any]]] = {
+    # name: (verified first?, the decision given the coordinator and an approver)
+    "verification": (
+        False,
+        lambda claim_id, coordinator, _approver: services.verify_claim(
+            _claim(claim_id), actor=_user(coordinator), ip_address=None
+        ),
+    ),
+    "return by the coordinator": (
+        False,
+        lambda claim_id, coordinator, _: _return(claim_id, coordinator),
+    ),
+    "approval": (True, lambda claim_id, _, approver: _approve(claim_id, approver)),
+    "reduction": (True, lambda claim_id, _, approver: _reduce(claim_id, approver)),
+    "return by finance": (True, lambda claim_id, _, approver: _return(claim_id, approver)),
+    "rejection": (
+        True,
+        lambda claim_id, _, approver: services.reject_claim(
+            _claim(claim_id),
+            actor=_user(approver),
+            reason="No session",
+            today=TODAY,
+            ip_address=None,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("decision", list(DECISIONS))
+def test_staff_decision_is_recorded_on_behalf_of_nobody(
+    app, make_sent_claim, sign_up, coordinator, approver_a, decision
+):
+    verified_first, decide = DECISIONS[decision]
+    claim_id = make_sent_claim(sign_up, verified_by=coordinator if verified_first else None)
+    with app.app_context(), app.test_request_context():
+        decide(claim_id, coordinator, approver_a)
+        events = _claim(claim_id).events
+    decided = events[-1]
+    assert decided.actor_id != sign_up.person_id
+    assert decided.on_behalf_of_id is None
+    assert all(e.on_behalf_of_id is None for e in events)
+
+
+def test_first_approval_and_a_delegates_approval_are_recorded_on_behalf_of_nobody(
+    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+):
+    delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
+    with app.app_context():
+        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
+        db.session.commit()
+    claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
+    with app.app_context(), app.test_request_context():
+        services.create_delegation(
+            actor=_user(approver_a),
+            delegate_id=delegate.id,
+            starts_on=TODAY,
+            ends_on=TODAY,
+            today=TODAY,
+            ip_address=None,
+        )
+        assert _approve(claim_id, approver_b) is ApprovalStage.FIRST
+        assert _approve(claim_id, delegate) is ApprovalStage.SECOND  # standing in for Ann
+        events = _claim(claim_id).events[-3:]
+    assert [(e.to_status, e.on_behalf_of_id) for e in events] == [
+        (ClaimStatus.VERIFIED, None),
+        (ClaimStatus.VERIFIED, None),
+        (ClaimStatus.APPROVED, None),
+    ]
 
 
 def test_second_approver_raising_a_reduced_line_is_refused(

@@ -717,6 +717,50 @@ def test_withdraw_by_the_coordinator_who_sent_it_is_allowed_by_another_is_not(wo
 
 
 @pytest.mark.usefixtures("ctx")
+def test_coordinator_changing_sending_and_withdrawing_for_the_person_is_on_their_behalf(world):
+    claim = _start(world, actor=world.coordinator)
+    _add(world, claim, actor=world.coordinator)
+    _submit(world, claim.id, actor=world.coordinator)
+    _force_status(claim.id, ClaimStatus.RETURNED)
+    _add(world, claim, on=LAST_WEEK - timedelta(days=2), actor=world.coordinator)
+    _submit(world, claim.id, actor=world.coordinator)
+
+    services.withdraw_claim(_claim(claim.id), actor=_user(world.coordinator))
+
+    events = _claim(claim.id).events
+    assert [(e.from_status, e.to_status, e.on_behalf_of_id) for e in events] == [
+        (None, ClaimStatus.DRAFT, world.expert.id),
+        (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, world.expert.id),
+        (ClaimStatus.RETURNED, ClaimStatus.RETURNED, world.expert.id),
+        (ClaimStatus.RETURNED, ClaimStatus.SUBMITTED, world.expert.id),
+        (ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN, world.expert.id),
+    ]
+    assert [e.acted_for.id for e in events if e.acted_for] == [world.expert.id] * 5
+
+
+@pytest.mark.parametrize(
+    ("from_status", "to_status"),
+    [
+        (ClaimStatus.SUBMITTED, ClaimStatus.VERIFIED),
+        (ClaimStatus.SUBMITTED, ClaimStatus.RETURNED),
+        (ClaimStatus.VERIFIED, ClaimStatus.VERIFIED),  # a first approval of two
+        (ClaimStatus.VERIFIED, ClaimStatus.APPROVED),
+        (ClaimStatus.VERIFIED, ClaimStatus.RETURNED),
+        (ClaimStatus.VERIFIED, ClaimStatus.REJECTED),
+        (ClaimStatus.APPROVED, ClaimStatus.SCHEDULED),
+        (ClaimStatus.SCHEDULED, ClaimStatus.APPROVED),  # taken out of a payment run
+        (ClaimStatus.SCHEDULED, ClaimStatus.PAID),
+    ],
+)
+def test_older_staff_decision_naming_the_person_shows_no_on_behalf_of(app, from_status, to_status):
+    # Written before decisions stopped naming the person; claim_events keeps them as written.
+    person = User(name="Eli Expert")
+    event = ClaimEvent(from_status=from_status, to_status=to_status, on_behalf_of=person)
+
+    assert event.acted_for is None
+
+
+@pytest.mark.usefixtures("ctx")
 def test_a_stale_version_is_refused_and_changes_nothing(world):
     claim = _start(world)
     _add(world, claim)

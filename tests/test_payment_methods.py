@@ -763,6 +763,31 @@ def test_confirm_method_by_another_finance_person_lets_it_be_paid_and_audits(
 
 
 @pytest.mark.usefixtures("ctx")
+def test_confirm_method_emails_the_person_how_they_are_paid_without_its_details(
+    expert, finance_admin, approver, outbox
+):
+    row = _record(expert, finance_admin, APPOINTEE)
+    stale = services.payment_method_or_none(row.id)
+    assert stale is not None
+
+    _confirm(row, approver)
+    db.session.expire_all()
+    with pytest.raises(DomainError):
+        _confirm(stale, approver)
+
+    recorded, checked = outbox()
+    assert "Finance recorded how we pay you" in recorded.subject
+    assert checked.to == ["eli@example.org"]
+    assert "We have checked how we pay you" in checked.subject
+    body = str(checked.body)
+    assert "Hello Eli Expert" in body
+    assert "pay you through an appointee or organisation" in body
+    assert "/account/bank-details" in body
+    assert "Mary Jones" not in body
+    assert not services.looks_like_bank_numbers(body)
+
+
+@pytest.mark.usefixtures("ctx")
 def test_confirm_method_you_recorded_is_refused_even_holding_both_finance_roles(
     app, make_user, expert
 ):

@@ -219,6 +219,32 @@ def test_confirm_run_pays_every_claim_once_with_a_slip_per_payee(
     assert f"/remittance-slips/{pat.id}.pdf" in str(emails[0].body)
 
 
+def test_payment_steps_are_recorded_on_behalf_of_nobody(app, admin, make_approved_claim):
+    paid = make_approved_claim()
+    taken_out = make_approved_claim()
+
+    with app.app_context():
+        run = _create(admin)
+        claim = db.session.get(Claim, taken_out.id)
+        assert claim is not None
+        services.remove_claim(run, claim, actor=_user(admin))
+        services.confirm_run(_run(run.id), actor=_user(admin))
+
+        steps = db.session.execute(
+            select(ClaimEvent.claim_id, ClaimEvent.to_status, ClaimEvent.on_behalf_of_id)
+            .where(ClaimEvent.actor_id == admin.id)
+            .order_by(ClaimEvent.id)
+        ).all()
+    assert sorted(steps) == sorted(
+        [
+            (paid.id, ClaimStatus.SCHEDULED, None),
+            (taken_out.id, ClaimStatus.SCHEDULED, None),
+            (taken_out.id, ClaimStatus.APPROVED, None),
+            (paid.id, ClaimStatus.PAID, None),
+        ]
+    )
+
+
 def test_confirm_run_changed_since_the_page_was_shown_is_refused(app, admin, make_approved_claim):
     make_approved_claim()
     with app.app_context():

@@ -38,7 +38,7 @@ from payclaims.claims.models import (
 from payclaims.claims.services import StaleClaim, _bump, _event, is_role_staff
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
-from payclaims.dates import UK, format_date
+from payclaims.dates import UK, bank_holidays, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import external_url, send_email
@@ -964,7 +964,8 @@ def _waiting_for(user: User, today: date) -> Select[Claim]:
 
 
 def working_days_between(start: date, end: date) -> int:
-    """Working days (Monday to Friday) after ``start`` up to and including ``end``."""
+    """Working days after ``start`` up to and including ``end``: Monday to Friday, less
+    England and Wales bank holidays."""
     if end <= start:
         return 0
     weeks, extra = divmod((end - start).days, 7)
@@ -972,7 +973,13 @@ def working_days_between(start: date, end: date) -> int:
     for offset in range(1, extra + 1):
         if (start + timedelta(days=offset)).weekday() < 5:
             days += 1
-    return days
+    days_off = sum(
+        1
+        for year in range(start.year, end.year + 1)
+        for holiday in bank_holidays(year)
+        if start < holiday <= end and holiday.weekday() < 5
+    )
+    return days - days_off
 
 
 @dataclass(frozen=True)

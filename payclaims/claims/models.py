@@ -421,26 +421,30 @@ class ClaimEvent(Model):
         return EVENT_SUMMARIES[self.to_status]
 
     @property
+    def is_persons_change(self) -> bool:
+        """Whether the change is one the person makes on their own claim (starting it, changing
+        it while it is editable, sending or withdrawing it), not a decision or a payment."""
+        if self.from_status is None:
+            return True
+        if self.from_status is self.to_status:
+            return self.to_status in EDITABLE_STATUSES
+        return self.to_status in PERSONS_STATUS_CHANGES
+
+    @property
     def acted_for(self) -> User | None:
-        """Whom the actor acted for, to show beside their name: a coordinator who started, changed
-        or sent a claim for someone. A decision (confirmed, approved, paid...) is the actor's own,
-        though the approvals and payments areas store the person here too."""
-        if self.from_status is not self.to_status and self.to_status in STAFF_DECISIONS:
-            return None
-        return self.on_behalf_of
+        """Whom the actor acted for, to show beside their name: a coordinator who started,
+        changed, sent or withdrew a claim for someone.
+
+        Events written before decisions stopped naming the person name them on every
+        coordinator's or finance decision and payment too. claim_events is append-only, so those
+        rows stay as written and only the person's own kinds of change show the name.
+        """
+        return self.on_behalf_of if self.is_persons_change else None
 
 
-# Changes of status that staff make in their own right, never "on behalf of" the person.
-STAFF_DECISIONS = frozenset(
-    {
-        ClaimStatus.VERIFIED,
-        ClaimStatus.APPROVED,
-        ClaimStatus.SCHEDULED,
-        ClaimStatus.PAID,
-        ClaimStatus.RETURNED,
-        ClaimStatus.REJECTED,
-    }
-)
+# Changes of status the person makes on their own claim, and a coordinator may make for them.
+# Every other change (confirming, approving, returning, rejecting, paying) is staff's own.
+PERSONS_STATUS_CHANGES = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN})
 
 EVENT_SUMMARIES = {
     ClaimStatus.DRAFT: "Back to draft",

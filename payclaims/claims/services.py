@@ -282,12 +282,20 @@ def _event(
     from_status: ClaimStatus | None,
     to_status: ClaimStatus,
     note: str = "",
+    for_the_person: bool = False,
 ) -> None:
+    """Add a ClaimEvent to the session.
+
+    ``for_the_person``: the change is one the person makes on their own claim (starting,
+    changing, sending or withdrawing it), so staff who make it act on the person's behalf.
+    Decisions by coordinators and finance are the actor's own and name nobody else.
+    """
+    acting_for = for_the_person and actor.id != claim.person_id
     db.session.add(
         ClaimEvent(
             claim_id=claim.id,
             actor_id=actor.id,
-            on_behalf_of_id=None if actor.id == claim.person_id else claim.person_id,
+            on_behalf_of_id=claim.person_id if acting_for else None,
             from_status=from_status,
             to_status=to_status,
             note=note,
@@ -299,7 +307,14 @@ def _edited(claim: Claim, *, actor: User, note: str, **values: Any) -> None:
     """Record an edit: a version bump, and an event once the claim has been sent before."""
     _bump(claim, **values)
     if claim.status is ClaimStatus.RETURNED:
-        _event(claim, actor=actor, from_status=claim.status, to_status=claim.status, note=note)
+        _event(
+            claim,
+            actor=actor,
+            from_status=claim.status,
+            to_status=claim.status,
+            note=note,
+            for_the_person=True,
+        )
 
 
 def start_claim(sign_up: SignUp, *, actor: User) -> Claim:
@@ -322,7 +337,14 @@ def start_claim(sign_up: SignUp, *, actor: User) -> Claim:
     db.session.add(claim)
     db.session.flush()
     note = "" if actor.id == sign_up.person_id else "Started on the person's behalf"
-    _event(claim, actor=actor, from_status=None, to_status=ClaimStatus.DRAFT, note=note)
+    _event(
+        claim,
+        actor=actor,
+        from_status=None,
+        to_status=ClaimStatus.DRAFT,
+        note=note,
+        for_the_person=True,
+    )
     db.session.commit()
     return claim
 
@@ -1178,6 +1200,7 @@ def submit_claim(
         from_status=from_status,
         to_status=ClaimStatus.SUBMITTED,
         note=". ".join(notes),
+        for_the_person=True,
     )
     db.session.commit()
 
@@ -1195,5 +1218,11 @@ def withdraw_claim(claim: Claim, *, actor: User, expected_version: int | None = 
     _check_version(claim, expected_version)
     from_status = claim.status
     _bump(claim, to=ClaimStatus.WITHDRAWN)
-    _event(claim, actor=actor, from_status=from_status, to_status=ClaimStatus.WITHDRAWN)
+    _event(
+        claim,
+        actor=actor,
+        from_status=from_status,
+        to_status=ClaimStatus.WITHDRAWN,
+        for_the_person=True,
+    )
     db.session.commit()

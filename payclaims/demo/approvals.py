@@ -60,7 +60,6 @@ def seed_approvals() -> None:
                 ClaimEvent(
                     claim_id=claim.id,
                     actor_id=second.id,
-                    on_behalf_of_id=claim.person_id,
                     from_status=ClaimStatus.VERIFIED,
                     to_status=ClaimStatus.VERIFIED,
                     note=f"First approval of {format_pence(claim.approved_total_pence)}: above "

@@ -197,17 +197,17 @@ def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
 
 def _claim_event(
     claim_id: int,
-    person_id: int,
     *,
     actor: User,
     from_status: ClaimStatus,
     to: ClaimStatus,
     note: str,
 ) -> dict[str, Any]:
+    """A ClaimEvent row for a bulk insert. Payment steps are finance's own: on behalf of nobody."""
     return {
         "claim_id": claim_id,
         "actor_id": actor.id,
-        "on_behalf_of_id": None if actor.id == person_id else person_id,
+        "on_behalf_of_id": None,
         "from_status": from_status,
         "to_status": to,
         "note": note,
@@ -261,7 +261,6 @@ def create_run(
             [
                 _claim_event(
                     claim.id,
-                    claim.person_id,
                     actor=actor,
                     from_status=ClaimStatus.APPROVED,
                     to=ClaimStatus.SCHEDULED,
@@ -344,7 +343,6 @@ def remove_claim(
         [
             _claim_event(
                 claim.id,
-                claim.person_id,
                 actor=actor,
                 from_status=ClaimStatus.SCHEDULED,
                 to=ClaimStatus.APPROVED,
@@ -986,7 +984,6 @@ def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -
             events.append(
                 _claim_event(
                     claim_id,
-                    slip.person_id,
                     actor=actor,
                     from_status=ClaimStatus.SCHEDULED,
                     to=ClaimStatus.PAID,

@@ -723,7 +723,8 @@ def end_payment_method(
 def confirm_payment_method(row: OtherPaymentMethod, *, actor: User, ip_address: str | None) -> None:
     """A different finance person checks a current method; only then is it paid (four eyes).
 
-    Audited. Of two people confirming at once, one succeeds and the other is told.
+    Audited, and the person is emailed, as when it was recorded. Of two people confirming at
+    once, one succeeds and the other is told.
     """
     if not actor.is_active or not actor.has_role(*FINANCE_ROLES):
         raise PermissionDenied("Only the finance team can check how someone is paid.")
@@ -748,6 +749,15 @@ def confirm_payment_method(row: OtherPaymentMethod, *, actor: User, ip_address: 
         about=("other_payment_method", row.id),
     )
     db.session.commit()
+    # Only how we pay: the method's details (an appointee's name, an address) stay out of email.
+    send_email(
+        row.person.email,
+        "We have checked how we pay you",
+        "payment_method_confirmed",
+        user=row.person,
+        method=row,
+        bank_details_url=external_url("people.bank_details"),
+    )
 
 
 def methods_waiting_for_confirmation() -> list[OtherPaymentMethod]:
