@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -225,6 +226,16 @@ def _page_globals() -> dict[str, Any]:
     }
 
 
+# Characters that start a new line in a PDF (the slip keeps newlines: white-space: pre-line).
+LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: typed line breaks become spaces, so that text people type cannot
+    add lines of its own to a document (a fake "Bank account" line on a slip, say)."""
+    return LINE_BREAKS.sub(" ", str(text))
+
+
 def init_app(app: Flask) -> None:
     """Load templates from ``templates/`` then nhsuk-frontend-jinja; add filters and globals."""
     app.jinja_options = {
@@ -246,5 +257,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_pence, "pence")
     app.add_template_filter(describe_hours, "hours_text")
+    app.add_template_filter(one_line, "one_line")
     app.add_template_global(error_list, "error_list")
     app.context_processor(_page_globals)

@@ -95,8 +95,9 @@ class TestDatabase:
         return f"sqlite:///{target}"
 
     def clean(self, app: Flask) -> None:
-        """Empty every table after a test, restart the id sequences, then re-seed the benefit
-        rules (PostgreSQL; SQLite tests get a fresh copy of the migrated file).
+        """Empty every table after a test, restart every sequence at its start value, then
+        re-seed the benefit rules (PostgreSQL; SQLite tests get a fresh copy of the migrated
+        file).
 
         DELETE, not TRUNCATE, where it can: a test leaves a handful of rows, and TRUNCATE's
         fixed cost per table (new files on disk) made cleaning ~20 times slower here (~0.5 s
@@ -112,8 +113,8 @@ class TestDatabase:
                 if table.name not in APPEND_ONLY_TABLES:
                     connection.execute(table.delete())
             connection.exec_driver_sql(
-                "SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, 1, false) "
-                "FROM pg_sequences WHERE schemaname = current_schema()"
+                "SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, "
+                "start_value, false) FROM pg_sequences WHERE schemaname = current_schema()"
             )
             # The benefit rule figures are reference data the migration seeds: put them back.
             restore_seed_rules(connection)

@@ -370,10 +370,28 @@ def test_slip_pdf_is_tagged_for_screen_readers(app, admin, make_approved_claim):
 
     with app.app_context():
         services.confirm_run(_create(admin), actor=_user(admin))
-        reader = PdfReader(io.BytesIO(db.session.scalars(select(RemittanceSlip.pdf)).one()))
+        slip = db.session.scalars(select(RemittanceSlip)).one()
+        reader = PdfReader(io.BytesIO(slip.pdf))
         catalog = reader.trailer["/Root"]
 
     assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+    assert catalog["/Lang"] == "en-GB"
+    assert (
+        reader.metadata is not None and reader.metadata.title == f"Remittance slip {slip.reference}"
+    )
+
+    def structure_types(element):
+        kind = element.get("/S")
+        if kind is not None:
+            yield str(kind)
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if hasattr(kid, "get"):
+                yield from structure_types(kid)
+
+    types = list(structure_types(catalog["/StructTreeRoot"]))
+    assert {"/H1", "/H2", "/H3", "/P"} <= set(types), types
 
 
 def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
@@ -645,3 +663,98 @@ def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_no
 def _status_of(app, claim_id: int) -> ClaimStatus:
     with app.app_context():
         return _status(claim_id)
+
+
+def _hand_made_slip(
+    *, fee_note: str = "", description: str = "Interview panel"
+) -> services.SlipData:
+    """A slip built by hand: one claim with one fee line, as confirming would build it."""
+    fee_line = services.SlipLine(
+        on=TODAY,
+        description=description,
+        detail="3 hours × £20.00",  # noqa: RUF001
+        claimed_pence=6000,
+        paid_pence=6000,
+        notes=(),
+        receipted=False,
+    )
+    claim = services.SlipClaim(
+        reference="C-000001",
+        role_title="Interview panel member",
+        fee_choice_label="A reduced fee" if fee_note else "The full fee",
+        fee_choice_on=TODAY,
+        fee_lines=(fee_line,),
+        expense_lines=(),
+        fee_note=fee_note,
+        fee_paid_pence=5000 if fee_note else 6000,
+        expenses_paid_pence=0,
+    )
+    return services.SlipData(
+        person_id=1,
+        bank_details_id=1,
+        organisation_name="Riverside Recovery College",
+        organisation_address=("Riverside House",),
+        support_email="involvement@example.org",
+        payee_name="Pat Payee",
+        account_ending="5678",
+        payment_on=PAY_ON,
+        reference="RUN00001-000001",
+        run_reference="RUN00001",
+        claims=(claim,),
+        claim_ids=(1,),
+    )
+
+
+def test_fee_lines_say_approved_not_paid_when_the_fee_choice_changed_what_was_paid(app):
+    note = "You chose a reduced fee of £50.00, so £50.00 of the £60.00 fee was paid."
+    with app.app_context():
+        full = services.slip_html(_hand_made_slip())
+        reduced = services.slip_html(_hand_made_slip(fee_note=note))
+
+    assert "Claimed £60.00, paid £60.00." in full
+    assert "Claimed £60.00, approved £60.00." in reduced and "paid £60.00" not in reduced
+    assert note in reduced and "Fees (earnings): £50.00" in reduced
+
+
+def test_line_breaks_people_type_cannot_add_lines_to_a_slip(
+    app, admin, make_user, make_approved_claim
+):
+    """The slip keeps newlines in its own text (white-space: pre-line), so typed ones must go:
+    else a name could print a line that looks like the slip's own "Bank account" line."""
+    person = make_user(name="Alex Payee\nBank account: Account ending 9999")
+    make_approved_claim(person=person, description="Panel\u2028Claimed £9,999.00, paid £9,999.00.")
+
+    with app.app_context():
+        services.confirm_run(_create(admin), actor=_user(admin))
+        lines = [
+            line.strip()
+            for line in _pdf_text(db.session.scalars(select(RemittanceSlip.pdf)).one()).splitlines()
+        ]
+
+    assert "Paid to: Alex Payee Bank account: Account ending 9999" in lines
+    assert not any(
+        line.startswith(("Bank account: Account ending 9999", "Claimed £9,999.00"))
+        for line in lines
+    )
+    assert any("Panel Claimed £9,999.00, paid £9,999.00." in line for line in lines)
+
+
+def test_a_long_word_on_a_slip_wraps_inside_the_page(app):
+    """A pasted address with no spaces must wrap, not run off the right edge and be lost."""
+    from weasyprint import CSS, HTML
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    with app.app_context():
+        html = services.slip_html(_hand_made_slip(description="https://example.org/" + "a" * 200))
+        css = CSS(string=services.slip_stylesheet().read_text(encoding="utf-8"))
+    page = HTML(string=html).render(stylesheets=[css]).pages[0]
+
+    def text_boxes(box):
+        if isinstance(box, TextBox):
+            yield box
+        for child in getattr(box, "children", ()):
+            yield from text_boxes(child)
+
+    page_box = page._page_box
+    right_edge = page.width - page_box.margin_right
+    assert max(box.position_x + box.width for box in text_boxes(page_box)) <= right_edge + 0.5
