@@ -478,6 +478,25 @@ def test_finance_confirms_details_and_it_is_audited(
     assert "Fay Finance" in text  # in the recently checked list
 
 
+def test_the_person_is_emailed_when_finance_confirms_their_details(
+    app, client, expert, finance, make_user, store_details, outbox
+):
+    details_id = store_details(expert)
+    sign_in(client, finance)
+    client.post(f"/finance/bank-details/{details_id}/confirm")
+    other_client = app.test_client()
+    sign_in(other_client, make_user(name="Sid Second", roles=(Role.FINANCE_ADMIN,)))
+    other_client.post(f"/finance/bank-details/{details_id}/confirm")  # too late: no email
+
+    (message,) = outbox()
+    assert message.to == ["eli@example.org"]
+    assert "checked your bank details" in message.subject
+    body = " ".join(str(message.body).split())
+    assert "into the account ending 5678" in body
+    assert "If you did not give us these details, contact involvement@example.org" in body
+    assert_no_secrets(body + message.subject)
+
+
 def test_finance_cannot_confirm_their_own_details(app, client, make_user, store_details):
     both = make_user(name="Bo Both", roles=(Role.EXPERT, Role.FINANCE_ADMIN))
     details_id = store_details(both)

@@ -374,7 +374,8 @@ def _confirm_once(
 
 
 def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str | None) -> None:
-    """A finance person confirms current, unconfirmed details; only then may they be paid."""
+    """A finance person confirms current, unconfirmed details; only then may they be paid.
+    Audited, and the person is emailed."""
     _require_finance(actor)
     if not can_confirm(details, actor):
         raise PermissionDenied(
@@ -388,15 +389,25 @@ def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str |
         stale="These bank details have already been confirmed, or the person has changed them "
         "since. Check the list again.",
     )
+    shown = _shown(details, _fernet())
     record_event(
         AuditAction.BANK_DETAILS_CONFIRMED,
         actor=actor,
         subject=details.person,
         ip_address=ip_address,
-        detail=_shown(details, _fernet()).describe(),
+        detail=shown.describe(),
         about=("bank_details", details.id),
     )
     db.session.commit()
+    # The person hears that money can now go to this account (only its last four digits).
+    send_email(
+        details.person.email,
+        "We have checked your bank details",
+        "bank_details_confirmed",
+        user=details.person,
+        details=shown,
+        bank_details_url=external_url("people.bank_details"),
+    )
 
 
 def bank_details_or_none(bank_details_id: int) -> BankDetails | None:
