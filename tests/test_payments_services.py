@@ -53,6 +53,13 @@ def _create(admin: User, claim_ids: list[int] | None = None) -> PaymentRun:
     return _run(run.id)
 
 
+def _waiting() -> tuple[list[Claim], list[services.Exclusion]]:
+    """Every approved claim in no run: those that can be paid, and those left out (reasons)."""
+    ready = list(db.session.scalars(services.payable_claims_query()))
+    excluded = services.exclusions(db.session.scalars(services.excluded_claims_query()))
+    return ready, excluded
+
+
 def _status(claim_id: int) -> ClaimStatus:
     status = db.session.scalar(select(Claim.status).where(Claim.id == claim_id))
     assert status is not None
@@ -95,7 +102,7 @@ def test_create_run_leaves_out_unconfirmed_or_missing_bank_details_with_the_reas
     missing = make_approved_claim(bank="none")
 
     with app.app_context():
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         reasons = {item.claim.id: item.reason for item in excluded}
         run = _create(admin)
 
@@ -470,7 +477,7 @@ def test_confirm_run_pays_a_checked_cheque_payee_outside_the_bank_file(
 
     with app.app_context():
         method_id = _pay_by(chris, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         assert {claim.id for claim in ready} == {cheque.id, bank.id}
         assert excluded == []
         run = _create(admin)
@@ -536,7 +543,7 @@ def test_create_run_leaves_out_a_payee_whose_cheque_is_not_checked_yet_with_the_
     payable = make_approved_claim()
     with app.app_context():
         _pay_by(waiting.person, PaymentMethod.CHEQUE, recorder=admin)
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         run = _create(admin)
 
         assert [claim.id for claim in ready] == [payable.id]
@@ -601,3 +608,73 @@ def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_no
 def _status_of(app, claim_id: int) -> ClaimStatus:
     with app.app_context():
         return _status(claim_id)
+
+
+def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_says(
+    app, admin, checker, make_user, make_approved_claim, give_bank_details
+):
+    from payclaims.database import utc_now
+    from payclaims.people.models import BankDetails
+
+    bank = make_approved_claim(expense_pence=5)
+    unconfirmed = make_approved_claim(bank="unconfirmed")
+    nothing = make_approved_claim(bank="none")
+    cheque_checked = make_approved_claim(bank="none")
+    cheque_unchecked = make_approved_claim(bank="none")
+    method_over_bank = make_approved_claim()
+    unchecked_over_bank = make_approved_claim()
+    method_ended = make_approved_claim()
+    details_changed = make_approved_claim()
+    in_a_run = make_approved_claim()
+    with app.app_context():
+        _create(admin, [in_a_run.id])
+        _pay_by(cheque_checked.person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
+        _pay_by(cheque_unchecked.person, PaymentMethod.CHEQUE, recorder=admin)
+        _pay_by(
+            method_over_bank.person,
+            PaymentMethod.OTHER,
+            recorder=admin,
+            checker=checker,
+            details="Paid through the support worker",
+        )
+        _pay_by(unchecked_over_bank.person, PaymentMethod.PREPAID_CARD, recorder=admin)
+        ended = people_services.payment_method_or_none(
+            _pay_by(method_ended.person, PaymentMethod.CHEQUE, recorder=admin)
+        )
+        assert ended is not None
+        people_services.end_payment_method(
+            ended, actor=_user(admin), reason="Gave bank details", ip_address=None
+        )
+        current = db.session.scalars(
+            select(BankDetails).where(BankDetails.person_id == details_changed.person.id)
+        ).one()
+        current.superseded_at = utc_now()
+        db.session.commit()
+    give_bank_details(details_changed.person)
+
+    with app.app_context():
+        ready, excluded = _waiting()
+        waiting = services.waiting_claims()
+        everyone = [bank, unconfirmed, nothing, cheque_checked, cheque_unchecked]
+        everyone += [method_over_bank, unchecked_over_bank, method_ended, details_changed]
+        setups = people_services.payment_setups([_user(claim.person) for claim in everyone])
+        python_says = {
+            claim.id: services.payment_problem(setups[claim.person.id]) is None
+            for claim in everyone
+        }
+
+    payable = {bank.id, cheque_checked.id, method_over_bank.id, method_ended.id}
+    left_out = {
+        unconfirmed.id,
+        nothing.id,
+        cheque_unchecked.id,
+        unchecked_over_bank.id,
+        details_changed.id,
+    }
+    assert {claim.id for claim in ready} == payable
+    assert {item.claim.id for item in excluded} == left_out
+    assert waiting == services.WaitingClaims(payable=4, payable_pence=4 * 6000 + 5, excluded=5)
+    assert python_says == {claim.id: claim.id in payable for claim in everyone}
+    reasons = {item.claim.id: item.reason for item in excluded}
+    assert reasons[unchecked_over_bank.id].startswith("Prepaid card recorded by finance")
+    assert reasons[details_changed.id].startswith("Bank details given or changed")

@@ -18,10 +18,24 @@ from pathlib import Path
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
+from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User
@@ -168,28 +182,99 @@ def _claim_options() -> tuple[Any, ...]:
     )
 
 
-def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
-    """Approved claims in no run: those that can be paid (by confirmed bank details or a
-    confirmed other payment method), and those left out with the reason."""
-    in_a_run = select(RunClaim.claim_id)
-    claims = list(
-        db.session.scalars(
-            select(Claim)
-            .where(Claim.status == ClaimStatus.APPROVED, Claim.id.not_in(in_a_run))
-            .options(*_claim_options())
-            .order_by(Claim.id)
-        ).unique()
+def _waiting() -> ColumnElement[bool]:
+    """An approved claim in no run: waiting for a payment run."""
+    in_a_run = exists().where(RunClaim.claim_id == Claim.id)
+    return and_(Claim.status == ClaimStatus.APPROVED, ~in_a_run)
+
+
+def _can_be_paid() -> ColumnElement[bool]:
+    """The claim's person can be paid now, in SQL, as ``PaymentSetup.can_be_paid`` decides:
+    a current other payment method checked by a second finance person (it comes first when
+    recorded, checked or not) or, with none, current bank details confirmed by finance.
+    tests/test_payments_services.py checks the two agree for every way of being paid."""
+    current_method = and_(
+        OtherPaymentMethod.person_id == Claim.person_id, OtherPaymentMethod.ended_at.is_(None)
     )
-    setups = _setups_of(claim.person for claim in claims)
-    payable: list[Claim] = []
-    excluded: list[Exclusion] = []
-    for claim in claims:
-        problem = payment_problem(setups[claim.person_id])
-        if problem is None:
-            payable.append(claim)
-        else:
-            excluded.append(Exclusion(claim, problem))
-    return payable, excluded
+    checked_method = exists().where(current_method, OtherPaymentMethod.confirmed_at.is_not(None))
+    confirmed_bank_details = exists().where(
+        BankDetails.person_id == Claim.person_id,
+        BankDetails.superseded_at.is_(None),
+        BankDetails.confirmed_at.is_not(None),
+    )
+    return or_(checked_method, and_(~exists().where(current_method), confirmed_bank_details))
+
+
+@dataclass(frozen=True)
+class WaitingClaims:
+    """Approved claims in no run, counted in SQL: those that can be paid and their total, and
+    those left out until their person can be paid."""
+
+    payable: int
+    payable_pence: int
+    excluded: int
+
+
+def waiting_claims() -> WaitingClaims:
+    """How many approved claims wait for a run, and for how much, in one query whatever
+    their number."""
+    can_pay = _can_be_paid()
+    payable, pence, excluded = db.session.execute(
+        select(
+            func.count(case((can_pay, Claim.id))),
+            func.coalesce(func.sum(case((can_pay, approved_total_sql()))), 0),
+            func.count(case((~can_pay, Claim.id))),
+        ).where(_waiting())
+    ).one()
+    return WaitingClaims(int(payable or 0), int(pence or 0), int(excluded or 0))
+
+
+def _listed(query: Select[Claim]) -> Select[Claim]:
+    """What a list of waiting claims shows (reference, person, approved total), oldest first."""
+    return query.options(joinedload(Claim.person), selectinload(Claim.lines)).order_by(Claim.id)
+
+
+def payable_claims_query() -> Select[Claim]:
+    """Approved claims in no run whose person can be paid now, oldest first (to page)."""
+    return _listed(select(Claim).where(_waiting(), _can_be_paid()))
+
+
+def excluded_claims_query() -> Select[Claim]:
+    """Approved claims in no run left out because their person cannot be paid yet, oldest
+    first (to page; ``exclusions`` gives each one's reason)."""
+    return _listed(select(Claim).where(_waiting(), ~_can_be_paid()))
+
+
+def exclusions(claims: Iterable[Claim]) -> list[Exclusion]:
+    """Each left-out claim with the reason its person cannot be paid, in two queries whatever
+    the number (one claimed a moment ago, whose person can be paid now, is dropped)."""
+    listed = list(claims)
+    setups = _setups_of(claim.person for claim in listed)
+    found = [(claim, payment_problem(setups[claim.person_id])) for claim in listed]
+    return [Exclusion(claim, problem) for claim, problem in found if problem is not None]
+
+
+@dataclass(frozen=True)
+class _Payable:
+    """What scheduling a claim needs: no relations loaded."""
+
+    id: int
+    version: int
+    person_id: int
+
+
+def _payable(claim_ids: Sequence[int] | None) -> list[_Payable]:
+    """Payable claims (all, or those of ``claim_ids`` still payable), oldest first."""
+    query = select(Claim.id, Claim.version, Claim.person_id).where(_waiting(), _can_be_paid())
+    if claim_ids is None:
+        batches: Iterable[Sequence[int] | None] = [None]
+    else:
+        batches = _batches(sorted(set(claim_ids)))
+    found: list[_Payable] = []
+    for batch in batches:
+        chosen = query if batch is None else query.where(Claim.id.in_(batch))
+        found.extend(_Payable(*row) for row in db.session.execute(chosen.order_by(Claim.id)))
+    return found
 
 
 # Creating a run and taking claims out -----------------------------------------------------
@@ -231,10 +316,7 @@ def create_run(
     _require_finance_admin(actor)
     if payment_on < today:
         raise DomainError("The payment date must be today or later", field="payment_on")
-    payable, _excluded = payable_claims()
-    if claim_ids is not None:
-        wanted = set(claim_ids)
-        payable = [claim for claim in payable if claim.id in wanted]
+    payable = _payable(claim_ids)
     if not payable:
         raise DomainError("Choose at least one approved claim to pay", field="claim_ids")
     run = PaymentRun(payment_on=payment_on, created_by_id=actor.id)
@@ -383,19 +465,36 @@ def load_run(run_id: int) -> PaymentRun | None:
     )
 
 
-def runs(*, limit: int = 100) -> list[PaymentRun]:
-    """Runs, newest first, with their claims counted by the page from loaded rows."""
-    return list(
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the list of runs shows it, with its claims counted and added up in SQL."""
+
+    run: PaymentRun
+    claim_count: int
+    total_pence: int
+
+
+def runs(*, limit: int = 100) -> list[RunRow]:
+    """Runs, newest first, each with how many claims it holds and their approved total, in
+    two queries whatever the number of claims."""
+    newest = list(
         db.session.scalars(
             select(PaymentRun)
-            .options(
-                selectinload(PaymentRun.items).joinedload(RunClaim.claim).selectinload(Claim.lines),
-                joinedload(PaymentRun.created_by),
-            )
+            .options(joinedload(PaymentRun.created_by))
             .order_by(PaymentRun.created_at.desc(), PaymentRun.id.desc())
             .limit(limit)
-        ).unique()
+        )
     )
+    totals = {
+        run_id: (int(count), int(pence or 0))
+        for run_id, count, pence in db.session.execute(
+            select(RunClaim.run_id, func.count(RunClaim.id), func.sum(approved_total_sql()))
+            .join(Claim, Claim.id == RunClaim.claim_id)
+            .where(RunClaim.run_id.in_([run.id for run in newest]))
+            .group_by(RunClaim.run_id)
+        )
+    }
+    return [RunRow(run, *totals.get(run.id, (0, 0))) for run in newest]
 
 
 @dataclass
