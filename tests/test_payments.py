@@ -377,7 +377,14 @@ def _claims_loaded() -> Iterator[list[int]]:
         event.remove(Claim, "load", collect)
 
 
-@pytest.mark.parametrize("path", ["/finance/payment-runs", "/finance/payment-runs/new"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finance/payment-runs",
+        "/finance/payment-runs/new",
+        "/finance/payment-runs/{run}/add-claims",
+    ],
+)
 def test_runs_pages_run_the_same_queries_and_read_one_page_of_claims_whatever_the_number(
     app, client, admin, make_user, make_approved_claim, monkeypatch, path
 ):
@@ -386,7 +393,7 @@ def test_runs_pages_run_the_same_queries_and_read_one_page_of_claims_whatever_th
     monkeypatch.setattr(views, "CLAIMS_PER_PAGE", 2)
     make_approved_claim()
     make_approved_claim(bank="unconfirmed")
-    _run_of(app, admin, [make_approved_claim().id])
+    path = path.format(run=_run_of(app, admin, [make_approved_claim().id]))
     sign_in(client, admin)
     few = count_queries(app, client, path)
 
@@ -464,3 +471,191 @@ def test_new_run_page_lists_a_page_of_claims_and_makes_the_run_from_the_ticked_o
     with app.app_context():
         run = db.session.scalars(select(PaymentRun)).one()
         assert [item.claim_id for item in run.items] == [claims[2]]
+
+
+# Adding claims to a draft run --------------------------------------------------------------
+
+
+def _run_version(app, run_id: int) -> int:
+    with app.app_context():
+        version = db.session.scalar(select(PaymentRun.version).where(PaymentRun.id == run_id))
+    assert version is not None
+    return version
+
+
+def _claim_status(app, claim_id: int) -> ClaimStatus:
+    with app.app_context():
+        status = db.session.scalar(select(Claim.status).where(Claim.id == claim_id))
+    assert status is not None
+    return status
+
+
+def test_draft_run_page_links_to_adding_claims_and_says_how_many_wait(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    make_approved_claim()
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{run_id}").get_data(as_text=True)
+
+    assert "1 more approved claim is ready to pay." in page
+    assert f'href="/finance/payment-runs/{run_id}/add-claims">Add claims to this run' in page
+
+
+def test_add_claims_page_lists_claims_waiting_and_adds_the_ticked_ones(
+    app, client, admin, make_user, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    chosen = make_approved_claim(person=make_user(name="Pat Payee"), expense_pence=250)
+    left = make_approved_claim()
+    make_approved_claim(bank="unconfirmed")
+    sign_in(client, admin)
+    path = f"/finance/payment-runs/{run_id}/add-claims"
+
+    page = client.get(path).get_data(as_text=True)
+    response = client.post(
+        path,
+        data={"claim_ids": [chosen.id], "version": _run_version(app, run_id)},
+        follow_redirects=True,
+    )
+
+    assert f"C-{chosen.id:06d}: Pat Payee, £62.50" in page
+    assert "2 approved claims can be added, £122.50 in total." in page
+    assert "not yet confirmed by finance" in page
+    assert "checked" not in page
+    result = response.get_data(as_text=True)
+    assert "1 claim is added to the run." in result
+    assert "Pat Payee: £62.50" in result
+    assert _claim_status(app, chosen.id) is ClaimStatus.SCHEDULED
+    assert _claim_status(app, left.id) is ClaimStatus.APPROVED
+    assert _count(app, AuditAction.PAYMENT_RUN_CLAIM_ADDED) == 1
+
+
+def test_add_every_claim_button_adds_all_that_can_be_paid(app, client, admin, make_approved_claim):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    waiting = [make_approved_claim().id for _ in range(3)]
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{run_id}/add-claims").get_data(as_text=True)
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"everything": "all", "version": _run_version(app, run_id)},
+        follow_redirects=True,
+    )
+
+    assert "Add every claim that can be paid (3)" in page
+    assert "3 claims are added to the run." in response.get_data(as_text=True)
+    assert {_claim_status(app, claim_id) for claim_id in waiting} == {ClaimStatus.SCHEDULED}
+
+
+def test_add_claims_with_none_ticked_shows_the_error_next_to_the_list(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    make_approved_claim()
+    sign_in(client, admin)
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims", data={"version": _run_version(app, run_id)}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Choose at least one claim to add" in page
+    assert _run_version(app, run_id) == 1
+
+
+def test_add_a_claim_put_in_another_run_meanwhile_says_which_run_and_adds_nothing(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    version = _run_version(app, run_id)
+    other = _run_of(app, admin, [taken.id])  # after the page was shown
+    sign_in(client, admin)
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [free.id, taken.id], "version": version},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"C-{taken.id:06d} is already in payment run RUN{other:05d}." in page
+    assert "No claims were added." in page
+    assert _claim_status(app, free.id) is ClaimStatus.APPROVED
+    assert _run_version(app, run_id) == version
+
+
+def test_add_claims_to_a_run_changed_since_the_page_was_shown_adds_nothing(
+    app, client, admin, make_approved_claim
+):
+    first = make_approved_claim()
+    run_id = _run_of(app, admin, [first.id, make_approved_claim().id])
+    later = make_approved_claim()
+    version = _run_version(app, run_id)
+    sign_in(client, admin)
+    client.post(
+        f"/finance/payment-runs/{run_id}/claims/{first.id}/remove", data={"version": version}
+    )
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [later.id], "version": version},
+        follow_redirects=True,
+    )
+
+    assert "Someone else changed this payment run a moment ago, so no claims were added" in (
+        response.get_data(as_text=True)
+    )
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+
+
+def test_add_claims_to_a_confirmed_run_sends_back_to_the_run(
+    app, client, admin, make_approved_claim, paid
+):
+    later = make_approved_claim()
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{paid['run_id']}/add-claims")
+    response = client.post(
+        f"/finance/payment-runs/{paid['run_id']}/add-claims",
+        data={"claim_ids": [later.id], "version": 2},
+        follow_redirects=True,
+    )
+
+    assert page.status_code == 302
+    assert page.headers["Location"] == f"/finance/payment-runs/{paid['run_id']}"
+    assert "This payment run has been confirmed, so it cannot be changed." in (
+        response.get_data(as_text=True)
+    )
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.EXPERT, Role.COORDINATOR])
+def test_add_claims_by_anyone_but_a_finance_admin_is_refused(
+    app, client, admin, make_user, make_approved_claim, role
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    later = make_approved_claim()
+    sign_in(client, make_user(roles=(role,)))
+
+    page = client.get(f"/finance/payment-runs/{run_id}/add-claims")
+    post = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [later.id], "version": 1, "everything": "all"},
+    )
+
+    assert (page.status_code, post.status_code) == (403, 403)
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+    assert _run_version(app, run_id) == 1
+
+
+def test_add_claims_to_a_run_that_does_not_exist_is_not_found(client, admin):
+    sign_in(client, admin)
+
+    assert client.get("/finance/payment-runs/987654/add-claims").status_code == 404
+    assert client.post("/finance/payment-runs/987654/add-claims").status_code == 404

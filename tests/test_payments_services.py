@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.dates import format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.payments import services
@@ -678,3 +679,224 @@ def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_s
     reasons = {item.claim.id: item.reason for item in excluded}
     assert reasons[unchecked_over_bank.id].startswith("Prepaid card recorded by finance")
     assert reasons[details_changed.id].startswith("Bank details given or changed")
+
+
+# Adding claims to a draft run --------------------------------------------------------------
+
+
+def _claim(claim_id: int) -> Claim:
+    claim = db.session.get(Claim, claim_id)
+    assert claim is not None
+    return claim
+
+
+def _audits(action: AuditAction) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action.value).order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_add_claims_schedules_the_chosen_claims_in_the_draft_run_as_creating_it_does(
+    app, admin, make_approved_claim
+):
+    first = make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim(expense_pence=100)
+    another = make_approved_claim()
+    not_chosen = make_approved_claim()
+
+    with app.app_context():
+        added = services.add_claims(
+            _run(run.id),
+            actor=_user(admin),
+            claim_ids=[later.id, another.id],
+            expected_version=run.version,
+        )
+        changed = _run(run.id)
+        events = db.session.scalars(
+            select(ClaimEvent).where(
+                ClaimEvent.claim_id.in_([later.id, another.id]),
+                ClaimEvent.to_status == ClaimStatus.SCHEDULED,
+            )
+        ).all()
+        audits = _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED)
+
+        assert added == 2
+        assert [item.claim_id for item in changed.items] == [first.id, later.id, another.id]
+        assert changed.version == run.version + 1
+        assert {_status(c.id) for c in (later, another)} == {ClaimStatus.SCHEDULED}
+        assert _status(not_chosen.id) is ClaimStatus.APPROVED
+        assert {event.from_status for event in events} == {ClaimStatus.APPROVED}
+        assert {event.note for event in events} == {
+            f"In payment run {run.reference}, to be paid on {format_date(PAY_ON)}"
+        }
+        assert [(a.subject_user_id, a.detail, a.object_id) for a in audits] == [
+            (later.person.id, f"C-{later.id:06d} added to {run.reference}", run.id),
+            (another.person.id, f"C-{another.id:06d} added to {run.reference}", run.id),
+        ]
+        assert sum(payee.total_pence for payee in services.payees(changed)) == 3 * 6000 + 100
+
+
+def test_add_claims_without_a_choice_adds_every_claim_that_can_be_paid(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    payable = [make_approved_claim().id, make_approved_claim().id]
+    unconfirmed = make_approved_claim(bank="unconfirmed")
+
+    with app.app_context():
+        added = services.add_claims(_run(run.id), actor=_user(admin))
+
+        assert added == 2
+        assert [item.claim_id for item in _run(run.id).items][1:] == payable
+        assert _status(unconfirmed.id) is ClaimStatus.APPROVED
+
+
+def test_confirm_prepared_before_claims_were_added_pays_nothing(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+
+    with app.app_context():
+        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        with pytest.raises(services.RunChanged):
+            services.confirm_run(_run(run.id), actor=_user(admin), expected_version=run.version)
+
+        assert _run(run.id).status is RunStatus.DRAFT
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+
+def test_add_claims_with_a_stale_version_adds_nothing(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+
+    with app.app_context():
+        with pytest.raises(services.RunChanged, match="no claims were added"):
+            services.add_claims(
+                _run(run.id),
+                actor=_user(admin),
+                claim_ids=[later.id],
+                expected_version=run.version - 1,
+            )
+
+        assert _status(later.id) is ClaimStatus.APPROVED
+        assert _run(run.id).version == run.version
+        assert _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED) == []
+
+
+def test_add_a_claim_already_in_another_run_says_which_and_adds_none_of_the_choice(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    with app.app_context():
+        other = _create(admin, [taken.id])
+
+    with app.app_context():
+        with pytest.raises(DomainError) as error:
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+
+        assert error.value.field == "claim_ids"
+        assert error.value.message == (
+            f"C-{taken.id:06d} is already in payment run {other.reference}. "
+            "No claims were added. Check the list again."
+        )
+        assert _status(free.id) is ClaimStatus.APPROVED
+        assert _run(run.id).version == run.version
+
+
+def test_add_a_claim_put_in_another_run_while_adding_rolls_back_every_claim(
+    app, admin, make_user, make_approved_claim, monkeypatch
+):
+    """The other admin's run takes the claim after this one read it as payable: the
+    conditional update finds it scheduled, and nothing of this addition stays."""
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    other_admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    read = services._payable
+    raced: list[int] = []
+
+    def read_then_race(claim_ids):
+        found = read(claim_ids)
+        if claim_ids != [taken.id]:  # this admin's read, not the other admin's
+            with app.app_context():  # another admin, in their own session
+                raced.append(_create(other_admin, [taken.id]).id)
+        return found
+
+    monkeypatch.setattr(services, "_payable", read_then_race)
+    with app.app_context():
+        with pytest.raises(DomainError, match=f"C-{taken.id:06d} is already in payment run RUN"):
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+
+        assert _status(free.id) is ClaimStatus.APPROVED
+        assert [item.claim_id for item in _run(raced[0]).items] == [taken.id]
+        assert len(_run(run.id).items) == 1
+        assert _run(run.id).version == run.version
+        assert _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED) == []
+        scheduled = db.session.scalar(
+            select(func.count())
+            .select_from(ClaimEvent)
+            .where(ClaimEvent.claim_id == free.id, ClaimEvent.to_status == "scheduled")
+        )
+        assert scheduled == 0
+
+
+def test_add_a_claim_whose_person_can_no_longer_be_paid_adds_nothing(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    waiting = make_approved_claim(bank="unconfirmed")
+
+    with app.app_context(), pytest.raises(DomainError, match="can no longer be paid in a run"):
+        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[waiting.id])
+
+
+def test_add_no_claims_asks_for_a_choice(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        with pytest.raises(DomainError, match="Choose at least one claim to add") as error:
+            services.add_claims(run, actor=_user(admin), claim_ids=[])
+    assert error.value.field == "claim_ids"
+
+
+def test_add_claims_to_a_confirmed_run_is_refused(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+    later = make_approved_claim()
+
+    with app.app_context():
+        with pytest.raises(services.RunChanged, match="has been confirmed"):
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        assert _status(later.id) is ClaimStatus.APPROVED
+
+
+def test_add_claims_as_a_finance_approver_is_refused(app, admin, make_user, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+    approver = make_user(roles=(Role.FINANCE_APPROVER,))
+
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            services.add_claims(_run(run.id), actor=_user(approver), claim_ids=[later.id])
+        assert _status(later.id) is ClaimStatus.APPROVED

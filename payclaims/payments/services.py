@@ -277,7 +277,7 @@ def _payable(claim_ids: Sequence[int] | None) -> list[_Payable]:
     return found
 
 
-# Creating a run and taking claims out -----------------------------------------------------
+# Creating a run, adding claims and taking claims out --------------------------------------
 
 
 def _claim_event(
@@ -323,35 +323,7 @@ def create_run(
     db.session.add(run)
     db.session.flush()
     run_id = run.id
-    added = 0
-    for claim in payable:
-        result = db.session.execute(
-            update(Claim)
-            .where(
-                Claim.id == claim.id,
-                Claim.status == ClaimStatus.APPROVED,
-                Claim.version == claim.version,
-            )
-            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount != 1:
-            continue  # changed or scheduled by someone else meanwhile: leave it out
-        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
-        db.session.execute(
-            insert(ClaimEvent),
-            [
-                _claim_event(
-                    claim.id,
-                    claim.person_id,
-                    actor=actor,
-                    from_status=ClaimStatus.APPROVED,
-                    to=ClaimStatus.SCHEDULED,
-                    note=f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}",
-                )
-            ],
-        )
-        added += 1
+    added = len(_schedule(run_id, payment_on, payable, actor=actor))
     if not added:
         db.session.rollback()
         raise DomainError(
@@ -375,8 +347,55 @@ def create_run(
     return run
 
 
-def _bump_run(run_id: int, version: int, **values: Any) -> None:
-    """Change a draft run only if nobody has since it was read; RunChanged otherwise."""
+def _schedule(
+    run_id: int, payment_on: date, claims: Sequence[_Payable], *, actor: User
+) -> list[int]:
+    """Put claims in a run: approved -> scheduled, each by a conditional update and with its
+    ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone else
+    since it was read is left out (the unique claim_id backs that in the database)."""
+    note = f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}"
+    scheduled: list[int] = []
+    for claim in claims:
+        result = db.session.execute(
+            update(Claim)
+            .where(
+                Claim.id == claim.id,
+                Claim.status == ClaimStatus.APPROVED,
+                Claim.version == claim.version,
+            )
+            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            continue  # changed or scheduled by someone else meanwhile: leave it out
+        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
+        db.session.execute(
+            insert(ClaimEvent),
+            [
+                _claim_event(
+                    claim.id,
+                    claim.person_id,
+                    actor=actor,
+                    from_status=ClaimStatus.APPROVED,
+                    to=ClaimStatus.SCHEDULED,
+                    note=note,
+                )
+            ],
+        )
+        scheduled.append(claim.id)
+    return scheduled
+
+
+def _bump_run(
+    run_id: int,
+    version: int,
+    *,
+    changed: str = RUN_CHANGED,
+    confirmed: str = ALREADY_CONFIRMED,
+    **values: Any,
+) -> None:
+    """Change a draft run only if nobody has since it was read; RunChanged otherwise, saying
+    ``confirmed`` if the run was confirmed meanwhile, ``changed`` if it was changed."""
     result = db.session.execute(
         update(PaymentRun)
         .where(
@@ -390,7 +409,104 @@ def _bump_run(run_id: int, version: int, **values: Any) -> None:
     if cast(CursorResult[Any], result).rowcount != 1:
         db.session.rollback()
         status = db.session.scalar(select(PaymentRun.status).where(PaymentRun.id == run_id))
-        raise RunChanged(ALREADY_CONFIRMED if status is RunStatus.CONFIRMED else RUN_CHANGED)
+        raise RunChanged(confirmed if status is RunStatus.CONFIRMED else changed)
+
+
+def _not_added_message(claim_ids: Iterable[int], run_id: int) -> str:
+    """Why chosen claims could not go in the run, in words: in a run already (which), or no
+    longer waiting to be paid."""
+    ids = sorted(set(claim_ids))
+    held = {
+        claim_id: run_id
+        for claim_id, run_id in db.session.execute(
+            select(RunClaim.claim_id, RunClaim.run_id).where(RunClaim.claim_id.in_(ids))
+        )
+    }
+    found = db.session.scalars(select(Claim).where(Claim.id.in_(ids)).order_by(Claim.id))
+    reasons = []
+    for claim in found:
+        other = held.get(claim.id)
+        if other == run_id:
+            reasons.append(f"{claim.reference} is already in this run")
+        elif other is not None:
+            reasons.append(f"{claim.reference} is already in payment run RUN{other:05d}")
+        else:
+            reasons.append(
+                f"{claim.reference} can no longer be paid in a run (it is no longer approved, "
+                "or how the person is paid changed)"
+            )
+    what = "; ".join(reasons) or "A claim you chose no longer exists"
+    return f"{what}. No claims were added. Check the list again."
+
+
+def add_claims(
+    run: PaymentRun,
+    *,
+    actor: User,
+    claim_ids: Sequence[int] | None = None,
+    expected_version: int | None = None,
+    ip_address: str | None = None,
+) -> int:
+    """Put more approved claims in a draft run: ``claim_ids``, or all that can be paid.
+
+    Each becomes scheduled as at creation, with its ClaimEvent and an audit event, and the
+    run's version moves on, so a confirmation prepared before is refused. All or nothing: if
+    a chosen claim was put in another run a moment ago, or can no longer be paid, none is
+    added. Returns how many were added.
+    """
+    _require_finance_admin(actor)
+    if not run.is_draft:
+        raise RunChanged(NOT_DRAFT)
+    if claim_ids is not None and not claim_ids:
+        raise DomainError("Choose at least one claim to add", field="claim_ids")
+    run_id, payment_on, reference = run.id, run.payment_on, run.reference
+    payable = _payable(claim_ids)
+    missing = set(claim_ids or ()) - {claim.id for claim in payable}
+    if missing:
+        raise DomainError(_not_added_message(missing, run_id), field="claim_ids")
+    if not payable:
+        raise DomainError("No approved claims can be added just now.", field="claim_ids")
+    _bump_run(
+        run_id,
+        run.version if expected_version is None else expected_version,
+        changed=(
+            "Someone else changed this payment run a moment ago, so no claims were added. "
+            "Check the run, then add claims again."
+        ),
+        confirmed=NOT_DRAFT,
+    )
+    scheduled = _schedule(run_id, payment_on, payable, actor=actor)
+    if len(scheduled) != len(payable):
+        db.session.rollback()
+        taken = {claim.id for claim in payable} - set(scheduled)
+        raise DomainError(_not_added_message(taken, run_id), field="claim_ids")
+    now = utc_now()
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": now,
+                "action": AuditAction.PAYMENT_RUN_CLAIM_ADDED.value,
+                "actor_id": actor.id,
+                "subject_user_id": claim.person_id,
+                "ip_address": ip_address,
+                "detail": f"C-{claim.id:06d} added to {reference}",
+                "object_type": "payment_run",
+                "object_id": run_id,
+            }
+            for claim in payable
+        ],
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a claim put in another run at the same moment
+        db.session.rollback()
+        raise DomainError(
+            "A claim was put in another payment run at the same moment, so no claims were "
+            "added. Check the list again.",
+            field="claim_ids",
+        ) from error
+    return len(scheduled)
 
 
 def remove_claim(

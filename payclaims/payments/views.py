@@ -19,7 +19,7 @@ from payclaims.extensions import db
 from payclaims.forms import SelectChoice, add_error
 from payclaims.money import format_pence
 from payclaims.payments import services
-from payclaims.payments.forms import ConfirmRunForm, NewRunForm, RunActionForm
+from payclaims.payments.forms import AddClaimsForm, ConfirmRunForm, NewRunForm, RunActionForm
 from payclaims.payments.models import PaymentRun
 
 bp = Blueprint("payments", __name__)
@@ -113,7 +113,7 @@ def _run_page(payment_run: PaymentRun, confirm_form: ConfirmRunForm) -> Response
         "payments/run.html",
         run=payment_run,
         payees=payees,
-        **(_excluded() if payment_run.is_draft else {}),
+        **({"waiting": services.waiting_claims(), **_excluded()} if payment_run.is_draft else {}),
         outside=services.paid_outside_bank_file(payment_run, payees),
         total_pence=sum(payee.total_pence for payee in payees),
         benefits=services.benefits_check_for_run(payment_run),
@@ -129,6 +129,50 @@ def run(run_id: int) -> ResponseReturnValue:
     """One run: totals per payee, each claim, the benefits check and the confirm button."""
     payment_run = _run_or_404(run_id)
     return _run_page(payment_run, ConfirmRunForm(version=payment_run.version))
+
+
+@bp.route("/finance/payment-runs/<int:run_id>/add-claims", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def add_claims(run_id: int) -> ResponseReturnValue:
+    """Add approved claims to a draft run: those ticked on this page, or all that can be paid."""
+    payment_run = db.get_or_404(PaymentRun, run_id)
+    if not payment_run.is_draft:
+        flash(services.NOT_DRAFT, "error")
+        return redirect(url_for("payments.run", run_id=run_id))
+    form = AddClaimsForm()
+    if form.validate_on_submit():
+        try:
+            added = services.add_claims(
+                payment_run,
+                actor=current_user,
+                claim_ids=None if form.adds_everything else list(form.claim_ids.data or []),
+                expected_version=form.seen_version,
+                ip_address=request.remote_addr,
+            )
+        except services.RunChanged as error:
+            flash(error.message, "error")
+            return redirect(url_for("payments.run", run_id=run_id))
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                f"{added} {'claim is' if added == 1 else 'claims are'} added to the run. "
+                "Check the totals before you confirm it.",
+                "success",
+            )
+            return redirect(url_for("payments.run", run_id=run_id))
+    payable = db.paginate(
+        services.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
+    )
+    form.claim_ids.choices = _claim_choices(payable.items)
+    return render_template(
+        "payments/add_claims.html",
+        run=payment_run,
+        form=form,
+        payable=payable,
+        waiting=services.waiting_claims(),
+        **_excluded(),
+    )
 
 
 @bp.route("/finance/payment-runs/<int:run_id>/claims/<int:claim_id>/remove", methods=["POST"])
