@@ -900,3 +900,63 @@ def test_add_claims_as_a_finance_approver_is_refused(app, admin, make_user, make
         with pytest.raises(PermissionDenied):
             services.add_claims(_run(run.id), actor=_user(approver), claim_ids=[later.id])
         assert _status(later.id) is ClaimStatus.APPROVED
+
+
+# Telling payees they were paid -------------------------------------------------------------
+
+
+def test_confirm_run_emails_every_payee_over_one_connection(
+    app, make_app, admin, make_user, make_approved_claim, mail_server
+):
+    payees = [make_user(email=f"payee{n}@example.org") for n in range(4)]
+    for person in payees:
+        make_approved_claim(person=person)
+    smtp_app = make_app(MAIL_BACKEND="smtp")
+
+    with smtp_app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+
+    assert mail_server.connections == [[person.email for person in payees]]
+    assert mail_server.quits == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "connections"),
+    [("refused", 1), ("drops", 2), ("unreachable", 0)],
+)
+def test_confirm_run_when_an_email_fails_still_pays_emails_the_rest_and_logs_the_address(
+    app, make_app, admin, make_user, make_approved_claim, mail_server, caplog, failure, connections
+):
+    people = [
+        make_user(name=f"{name} Payee", email=f"payee{n}@example.org")
+        for n, name in enumerate(("Ann", "Cat", "Dan"))
+    ]
+    bounce = make_user(name="Bo Bounce", email="bounce@example.org")  # paid second, by name
+    for person in (*people, bounce):
+        make_approved_claim(person=person)
+    if failure == "unreachable":
+        mail_server.unreachable = True
+    else:
+        getattr(mail_server, failure).add(bounce.email)
+    smtp_app = make_app(MAIL_BACKEND="smtp")
+
+    with smtp_app.app_context():
+        run = _create(admin)
+        confirmed = services.confirm_run(run, actor=_user(admin))
+        statuses = set(db.session.scalars(select(Claim.status)))
+
+    assert confirmed.status is RunStatus.CONFIRMED
+    assert statuses == {ClaimStatus.PAID}
+    assert len(mail_server.connections) == connections
+    if failure == "unreachable":
+        assert mail_server.delivered == []
+        assert "could not connect to the mail server" in caplog.text
+        assert all(person.email in caplog.text for person in (*people, bounce))
+    else:
+        assert sorted(mail_server.delivered) == sorted(person.email for person in people)
+        (logged,) = [r for r in caplog.records if "bounce@example.org" in r.getMessage()]
+        assert logged.levelname == "WARNING"
+        assert "payee" not in logged.getMessage()
+    assert "5678" not in caplog.text  # the account ending the email holds
+    assert "12345678" not in caplog.text

@@ -54,7 +54,7 @@ from payclaims.database import utc_now
 from payclaims.dates import format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.mail import external_url, send_email
+from payclaims.mail import email_message, external_url, send_emails
 from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.payments.pdf import render_many
@@ -1299,6 +1299,8 @@ def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
 
 
 def _email_payees(snapshot: RunSnapshot) -> None:
+    """Tell each payee they were paid, over one connection to the mail server. The payment is
+    committed already: an address that fails is logged and the others are still emailed."""
     slip_ids: dict[int, int] = {
         person_id: slip_id
         for person_id, slip_id in db.session.execute(
@@ -1313,17 +1315,21 @@ def _email_payees(snapshot: RunSnapshot) -> None:
             select(User).where(User.id.in_([slip.person_id for slip in snapshot.slips]))
         )
     }
-    for slip in snapshot.slips:
-        person = people[slip.person_id]
-        send_email(
-            person.email,
-            f"We have paid you {format_pence(slip.total_pence)}",
-            "payment_made",
-            user=person,
-            slip=slip,
-            slip_url=external_url("payments.slip", slip_id=slip_ids[slip.person_id]),
-            payments_url=external_url("payments.mine"),
-        )
+    payments_url = external_url("payments.mine")
+    send_emails(
+        [
+            email_message(
+                people[slip.person_id].email,
+                f"We have paid you {format_pence(slip.total_pence)}",
+                "payment_made",
+                user=people[slip.person_id],
+                slip=slip,
+                slip_url=external_url("payments.slip", slip_id=slip_ids[slip.person_id]),
+                payments_url=payments_url,
+            )
+            for slip in snapshot.slips
+        ]
+    )
 
 
 # Downloads --------------------------------------------------------------------------------
