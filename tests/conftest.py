@@ -13,7 +13,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -255,6 +255,59 @@ def outbox(app: Flask) -> Callable[[], list[EmailMessage]]:
         return list(getattr(app.extensions["mailman"], "outbox", []))
 
     return messages
+
+
+@dataclass
+class FakeMailServer:
+    """Stands in for the SMTP server behind flask-mailman's "smtp" backend (``smtplib.SMTP``
+    is replaced): records each connection made and the addresses each message went to. It
+    refuses the ``refused`` addresses as a real server does (the session goes on), drops the
+    connection when sending to a ``drops`` address, and refuses every connection when
+    ``unreachable``."""
+
+    refused: set[str] = field(default_factory=set)
+    drops: set[str] = field(default_factory=set)
+    unreachable: bool = False
+    connections: list[list[str]] = field(default_factory=list)
+    quits: int = 0
+
+    @property
+    def delivered(self) -> list[str]:
+        """Every address a message was delivered to, in order."""
+        return [address for sent in self.connections for address in sent]
+
+
+@pytest.fixture
+def mail_server(monkeypatch: pytest.MonkeyPatch) -> FakeMailServer:
+    """A fake SMTP server for apps made with ``make_app(MAIL_BACKEND="smtp")``."""
+    import smtplib
+
+    server = FakeMailServer()
+
+    class Connection:
+        def __init__(self, host: str, port: int, **_options: Any) -> None:
+            if server.unreachable:
+                raise ConnectionRefusedError(111, "Connection refused")
+            self.sent: list[str] = []
+            server.connections.append(self.sent)
+
+        def sendmail(self, _from: str, to: list[str], _message: bytes, **_options: Any) -> dict:
+            if server.drops.intersection(to):
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            refused = {address: (550, b"5.1.1 No such mailbox") for address in to}
+            if server.refused.intersection(to):
+                raise smtplib.SMTPRecipientsRefused(refused)
+            self.sent.extend(to)
+            return {}
+
+        def quit(self) -> None:
+            server.quits += 1
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(smtplib, "SMTP", Connection)
+    return server
 
 
 def link_in(message: EmailMessage) -> str:

@@ -158,6 +158,7 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "payments.runs": FINANCE_ADMIN_ONLY,
     "payments.new_run": FINANCE_ADMIN_ONLY,
     "payments.run": FINANCE_ADMIN_ONLY,
+    "payments.add_claims": FINANCE_ADMIN_ONLY,
     "payments.remove_claim": FINANCE_ADMIN_ONLY,
     "payments.confirm": FINANCE_ADMIN_ONLY,
     # A finance approver cannot download the bank file (403): only finance admins.

@@ -558,6 +558,21 @@ def test_send_digests_command_emails_waiting_approvers(
     assert len(outbox()) == before + 2
 
 
+def test_send_digests_command_sends_over_one_connection_past_a_refused_address(
+    make_app, approver, second_approver, coordinator, sign_up, make_sent_claim, mail_server, caplog
+):
+    make_sent_claim(sign_up, verified_by=coordinator)
+    mail_server.refused.add(approver.email)
+    runner = make_app(MAIL_BACKEND="smtp").test_cli_runner()
+
+    result = runner.invoke(args=["send-digests"])
+
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 digest." in result.output
+    assert mail_server.connections == [[second_approver.email]]
+    assert f"Email not sent to {approver.email}" in caplog.text
+
+
 def test_export_downloads_csv_and_is_audited(
     app, client, approver, coordinator, sign_up, make_sent_claim
 ):

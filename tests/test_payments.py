@@ -4,16 +4,19 @@ downloads (who may, identical bytes, audited), My payments and the claim pages o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import format_date
 from payclaims.extensions import db
+from payclaims.payments import views
 from payclaims.payments.models import PaymentRun, RemittanceSlip
 from tests.conftest import sign_in
 
@@ -342,3 +345,317 @@ def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
     many_path = _make_run(app, client, many)
 
     assert count_queries(app, client, many_path) == count_queries(app, client, few_path)
+
+
+# The runs pages with many approved claims: counted in SQL, listed a page at a time ----------
+
+
+def _run_of(app, admin, claim_ids: list[int]) -> int:
+    """A draft run of these claims, made by ``admin``; its id."""
+    from payclaims.payments import services
+
+    with app.app_context():
+        actor = db.session.get(User, admin.id)
+        assert actor is not None
+        return services.create_run(
+            actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=claim_ids
+        ).id
+
+
+@contextmanager
+def _claims_loaded() -> Iterator[list[int]]:
+    """The ids of the claims read from the database meanwhile (each time one is read)."""
+    loaded: list[int] = []
+
+    def collect(claim: Claim, _context: object) -> None:
+        loaded.append(claim.id)
+
+    event.listen(Claim, "load", collect)
+    try:
+        yield loaded
+    finally:
+        event.remove(Claim, "load", collect)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finance/payment-runs",
+        "/finance/payment-runs/new",
+        "/finance/payment-runs/{run}/add-claims",
+    ],
+)
+def test_runs_pages_run_the_same_queries_and_read_one_page_of_claims_whatever_the_number(
+    app, client, admin, make_user, make_approved_claim, monkeypatch, path
+):
+    from tests.test_claims import _count as count_queries
+
+    monkeypatch.setattr(views, "CLAIMS_PER_PAGE", 2)
+    make_approved_claim()
+    make_approved_claim(bank="unconfirmed")
+    path = path.format(run=_run_of(app, admin, [make_approved_claim().id]))
+    sign_in(client, admin)
+    few = count_queries(app, client, path)
+
+    for _ in range(3):
+        make_approved_claim()
+        make_approved_claim(bank="none")
+        make_approved_claim(person=make_user(), bank="unconfirmed")
+    _run_of(app, admin, [make_approved_claim().id for _ in range(3)])
+    with _claims_loaded() as loaded:
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert count_queries(app, client, path) == few
+    # A page of claims that can be paid (new run) and a page of those left out: no more.
+    assert len(loaded) <= 2 * 2, loaded
+
+
+def test_runs_index_counts_and_adds_up_claims_waiting_and_in_each_run(
+    app, client, admin, make_approved_claim
+):
+    make_approved_claim(expense_pence=250)
+    make_approved_claim(units="1")
+    make_approved_claim(bank="none")
+    _run_of(app, admin, [make_approved_claim().id, make_approved_claim(expense_pence=5).id])
+    sign_in(client, admin)
+
+    page = client.get("/finance/payment-runs").get_data(as_text=True)
+
+    assert "2 approved claims are ready to pay, £82.50 in total." in page
+    assert (
+        '<span class="nhsuk-table-responsive__heading" aria-hidden="true">Claims </span>2<' in page
+    )
+    assert "£120.05" in page
+    assert "No bank details" in page
+
+
+def test_runs_index_pages_the_claims_that_cannot_be_paid_yet(
+    client, admin, make_approved_claim, monkeypatch
+):
+    monkeypatch.setattr(views, "CLAIMS_PER_PAGE", 2)
+    left_out = [make_approved_claim(bank="none").id for _ in range(3)]
+    sign_in(client, admin)
+
+    first = client.get("/finance/payment-runs").get_data(as_text=True)
+    second = client.get("/finance/payment-runs?page=2").get_data(as_text=True)
+
+    assert [f"C-{claim_id:06d}" in first for claim_id in left_out] == [True, True, False]
+    assert [f"C-{claim_id:06d}" in second for claim_id in left_out] == [False, False, True]
+    assert "There are 3 in all, 2 to a page." in first
+    assert "/finance/payment-runs?page=2" in first
+
+
+def test_new_run_page_lists_a_page_of_claims_and_makes_the_run_from_the_ticked_ones(
+    app, client, admin, make_approved_claim, monkeypatch
+):
+    monkeypatch.setattr(views, "CLAIMS_PER_PAGE", 2)
+    claims = [make_approved_claim().id for _ in range(3)]
+    left_out = [make_approved_claim(bank="unconfirmed").id for _ in range(3)]
+    sign_in(client, admin)
+
+    first = client.get("/finance/payment-runs/new").get_data(as_text=True)
+    second = client.get("/finance/payment-runs/new?page=2").get_data(as_text=True)
+    response = client.post(
+        "/finance/payment-runs/new?page=2",
+        data={**_date_fields(PAY_ON), "claim_ids": [claims[2]]},
+    )
+
+    assert "3 approved claims can be paid, £180.00 in total." in first
+    assert "Claims 1 to 2 of 3, oldest first, are ticked." in first
+    assert first.count("checked") == 2
+    assert f"C-{claims[2]:06d}" in second and f"C-{claims[0]:06d}" not in second
+    assert "these are the first 2." in first
+    assert f"C-{left_out[2]:06d}" not in first
+    assert response.status_code == 302
+    with app.app_context():
+        run = db.session.scalars(select(PaymentRun)).one()
+        assert [item.claim_id for item in run.items] == [claims[2]]
+
+
+# Adding claims to a draft run --------------------------------------------------------------
+
+
+def _run_version(app, run_id: int) -> int:
+    with app.app_context():
+        version = db.session.scalar(select(PaymentRun.version).where(PaymentRun.id == run_id))
+    assert version is not None
+    return version
+
+
+def _claim_status(app, claim_id: int) -> ClaimStatus:
+    with app.app_context():
+        status = db.session.scalar(select(Claim.status).where(Claim.id == claim_id))
+    assert status is not None
+    return status
+
+
+def test_draft_run_page_links_to_adding_claims_and_says_how_many_wait(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    make_approved_claim()
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{run_id}").get_data(as_text=True)
+
+    assert "1 more approved claim is ready to pay." in page
+    assert f'href="/finance/payment-runs/{run_id}/add-claims">Add claims to this run' in page
+
+
+def test_add_claims_page_lists_claims_waiting_and_adds_the_ticked_ones(
+    app, client, admin, make_user, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    chosen = make_approved_claim(person=make_user(name="Pat Payee"), expense_pence=250)
+    left = make_approved_claim()
+    make_approved_claim(bank="unconfirmed")
+    sign_in(client, admin)
+    path = f"/finance/payment-runs/{run_id}/add-claims"
+
+    page = client.get(path).get_data(as_text=True)
+    response = client.post(
+        path,
+        data={"claim_ids": [chosen.id], "version": _run_version(app, run_id)},
+        follow_redirects=True,
+    )
+
+    assert f"C-{chosen.id:06d}: Pat Payee, £62.50" in page
+    assert "2 approved claims can be added, £122.50 in total." in page
+    assert "not yet confirmed by finance" in page
+    assert "checked" not in page
+    result = response.get_data(as_text=True)
+    assert "1 claim is added to the run." in result
+    assert "Pat Payee: £62.50" in result
+    assert _claim_status(app, chosen.id) is ClaimStatus.SCHEDULED
+    assert _claim_status(app, left.id) is ClaimStatus.APPROVED
+    assert _count(app, AuditAction.PAYMENT_RUN_CLAIM_ADDED) == 1
+
+
+def test_add_every_claim_button_adds_all_that_can_be_paid(app, client, admin, make_approved_claim):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    waiting = [make_approved_claim().id for _ in range(3)]
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{run_id}/add-claims").get_data(as_text=True)
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"everything": "all", "version": _run_version(app, run_id)},
+        follow_redirects=True,
+    )
+
+    assert "Add every claim that can be paid (3)" in page
+    assert "3 claims are added to the run." in response.get_data(as_text=True)
+    assert {_claim_status(app, claim_id) for claim_id in waiting} == {ClaimStatus.SCHEDULED}
+
+
+def test_add_claims_with_none_ticked_shows_the_error_next_to_the_list(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    make_approved_claim()
+    sign_in(client, admin)
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims", data={"version": _run_version(app, run_id)}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Choose at least one claim to add" in page
+    assert _run_version(app, run_id) == 1
+
+
+def test_add_a_claim_put_in_another_run_meanwhile_says_which_run_and_adds_nothing(
+    app, client, admin, make_approved_claim
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    version = _run_version(app, run_id)
+    other = _run_of(app, admin, [taken.id])  # after the page was shown
+    sign_in(client, admin)
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [free.id, taken.id], "version": version},
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"C-{taken.id:06d} is already in payment run RUN{other:05d}." in page
+    assert "No claims were added." in page
+    assert _claim_status(app, free.id) is ClaimStatus.APPROVED
+    assert _run_version(app, run_id) == version
+
+
+def test_add_claims_to_a_run_changed_since_the_page_was_shown_adds_nothing(
+    app, client, admin, make_approved_claim
+):
+    first = make_approved_claim()
+    run_id = _run_of(app, admin, [first.id, make_approved_claim().id])
+    later = make_approved_claim()
+    version = _run_version(app, run_id)
+    sign_in(client, admin)
+    client.post(
+        f"/finance/payment-runs/{run_id}/claims/{first.id}/remove", data={"version": version}
+    )
+
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [later.id], "version": version},
+        follow_redirects=True,
+    )
+
+    assert "Someone else changed this payment run a moment ago, so no claims were added" in (
+        response.get_data(as_text=True)
+    )
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+
+
+def test_add_claims_to_a_confirmed_run_sends_back_to_the_run(
+    app, client, admin, make_approved_claim, paid
+):
+    later = make_approved_claim()
+    sign_in(client, admin)
+
+    page = client.get(f"/finance/payment-runs/{paid['run_id']}/add-claims")
+    response = client.post(
+        f"/finance/payment-runs/{paid['run_id']}/add-claims",
+        data={"claim_ids": [later.id], "version": 2},
+        follow_redirects=True,
+    )
+
+    assert page.status_code == 302
+    assert page.headers["Location"] == f"/finance/payment-runs/{paid['run_id']}"
+    assert "This payment run has been confirmed, so it cannot be changed." in (
+        response.get_data(as_text=True)
+    )
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+
+
+@pytest.mark.parametrize("role", [Role.FINANCE_APPROVER, Role.EXPERT, Role.COORDINATOR])
+def test_add_claims_by_anyone_but_a_finance_admin_is_refused(
+    app, client, admin, make_user, make_approved_claim, role
+):
+    run_id = _run_of(app, admin, [make_approved_claim().id])
+    later = make_approved_claim()
+    sign_in(client, make_user(roles=(role,)))
+
+    page = client.get(f"/finance/payment-runs/{run_id}/add-claims")
+    post = client.post(
+        f"/finance/payment-runs/{run_id}/add-claims",
+        data={"claim_ids": [later.id], "version": 1, "everything": "all"},
+    )
+
+    assert (page.status_code, post.status_code) == (403, 403)
+    assert _claim_status(app, later.id) is ClaimStatus.APPROVED
+    assert _run_version(app, run_id) == 1
+
+
+def test_add_claims_to_a_run_that_does_not_exist_is_not_found(client, admin):
+    sign_in(client, admin)
+
+    assert client.get("/finance/payment-runs/987654/add-claims").status_code == 404
+    assert client.post("/finance/payment-runs/987654/add-claims").status_code == 404

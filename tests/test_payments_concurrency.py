@@ -1,4 +1,6 @@
-"""Two finance admins confirming the same run at the same moment pay nothing twice.
+"""Two finance admins confirming the same run at the same moment pay nothing twice; two
+putting the same claim in runs at the same moment (creating them, or adding to them) put it in
+one.
 
 Each pair of threads has its own app context (so its own session and connection), and a
 barrier releases both at the point where the confirming transaction starts: after the slips
@@ -19,7 +21,7 @@ from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.payments import services
-from payclaims.payments.models import PaymentRun, RemittanceSlip, RunStatus
+from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 
 PAY_ON = date.today() + timedelta(days=1)
 
@@ -61,6 +63,13 @@ def _counts(run_id: int, claim_ids: list[int]) -> tuple[int, int, int, set[Claim
     versions = db.session.scalar(select(PaymentRun.version).where(PaymentRun.id == run_id))
     statuses = set(db.session.scalars(select(Claim.status).where(Claim.id.in_(claim_ids))))
     return slips or 0, paid_events or 0, versions or 0, statuses
+
+
+def _versions() -> dict[int, int]:
+    return {
+        run_id: version
+        for run_id, version in db.session.execute(select(PaymentRun.id, PaymentRun.version))
+    }
 
 
 def test_two_admins_confirming_one_run_at_once_pay_it_once(
@@ -136,6 +145,74 @@ def test_two_admins_putting_one_claim_in_runs_at_once_schedule_it_once(
                 .where(ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "scheduled")
             )
         assert (runs_with_it, scheduled) == (1, 1)
+
+
+def test_two_admins_adding_one_claim_to_two_runs_at_once_put_it_in_one(
+    app, test_database, make_user, make_approved_claim, monkeypatch
+):
+    """Both admins read the claim as payable before either writes: one run gets it, the other
+    admin is told and their run is left as it was (version and claims)."""
+    rounds = 60 if test_database.dialect == "postgresql" else 10
+    admins = [make_user(roles=(Role.FINANCE_ADMIN,)) for _ in range(2)]
+    run_ids = []
+    with app.app_context():
+        for admin in admins:
+            actor = db.session.get(User, admin.id)
+            assert actor is not None
+            run_ids.append(
+                services.create_run(
+                    actor=actor,
+                    payment_on=PAY_ON,
+                    today=date.today(),
+                    claim_ids=[make_approved_claim().id],
+                ).id
+            )
+    barrier = threading.Barrier(2, timeout=30)
+    read = services._payable
+
+    def read_then_wait(claim_ids: object) -> object:
+        found = read(claim_ids)  # type: ignore[arg-type]
+        barrier.wait()
+        return found
+
+    monkeypatch.setattr(services, "_payable", read_then_wait)
+    for _ in range(rounds):
+        claim_id = make_approved_claim().id
+        with app.app_context():
+            before = _versions()
+
+        def add(admin: User, run_id: int, claim_id: int = claim_id) -> None:
+            run = db.session.get(PaymentRun, run_id)
+            actor = db.session.get(User, admin.id)
+            assert run is not None and actor is not None
+            services.add_claims(run, actor=actor, claim_ids=[claim_id])
+
+        outcomes = _race(
+            app,
+            [
+                lambda a=admin, r=run_id: add(a, r)
+                for admin, run_id in zip(admins, run_ids, strict=True)
+            ],
+        )
+
+        assert sorted(outcomes) == ["DomainError", "ok"], outcomes
+        with app.app_context():
+            holders = db.session.scalars(
+                select(RunClaim.run_id).where(RunClaim.claim_id == claim_id)
+            ).all()
+            scheduled = db.session.scalar(
+                select(func.count())
+                .select_from(ClaimEvent)
+                .where(ClaimEvent.claim_id == claim_id, ClaimEvent.to_status == "scheduled")
+            )
+            after = _versions()
+            status = db.session.scalar(select(Claim.status).where(Claim.id == claim_id))
+        assert len(holders) == 1 and scheduled == 1
+        assert status is ClaimStatus.SCHEDULED
+        # Only the run that took the claim moved on; the other is as it was.
+        assert {run_id: after[run_id] - before[run_id] for run_id in run_ids} == {
+            run_id: int(run_id == holders[0]) for run_id in run_ids
+        }
 
 
 def test_bank_details_changed_while_a_run_is_confirmed_wait_for_the_payment(

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.dates import format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.payments import services
@@ -51,6 +52,13 @@ def _create(admin: User, claim_ids: list[int] | None = None) -> PaymentRun:
         actor=_user(admin), payment_on=PAY_ON, today=TODAY, claim_ids=claim_ids
     )
     return _run(run.id)
+
+
+def _waiting() -> tuple[list[Claim], list[services.Exclusion]]:
+    """Every approved claim in no run: those that can be paid, and those left out (reasons)."""
+    ready = list(db.session.scalars(services.payable_claims_query()))
+    excluded = services.exclusions(db.session.scalars(services.excluded_claims_query()))
+    return ready, excluded
 
 
 def _status(claim_id: int) -> ClaimStatus:
@@ -95,7 +103,7 @@ def test_create_run_leaves_out_unconfirmed_or_missing_bank_details_with_the_reas
     missing = make_approved_claim(bank="none")
 
     with app.app_context():
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         reasons = {item.claim.id: item.reason for item in excluded}
         run = _create(admin)
 
@@ -532,7 +540,7 @@ def test_confirm_run_pays_a_checked_cheque_payee_outside_the_bank_file(
 
     with app.app_context():
         method_id = _pay_by(chris, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         assert {claim.id for claim in ready} == {cheque.id, bank.id}
         assert excluded == []
         run = _create(admin)
@@ -598,7 +606,7 @@ def test_create_run_leaves_out_a_payee_whose_cheque_is_not_checked_yet_with_the_
     payable = make_approved_claim()
     with app.app_context():
         _pay_by(waiting.person, PaymentMethod.CHEQUE, recorder=admin)
-        ready, excluded = services.payable_claims()
+        ready, excluded = _waiting()
         run = _create(admin)
 
         assert [claim.id for claim in ready] == [payable.id]
@@ -758,3 +766,354 @@ def test_a_long_word_on_a_slip_wraps_inside_the_page(app):
     page_box = page._page_box
     right_edge = page.width - page_box.margin_right
     assert max(box.position_x + box.width for box in text_boxes(page_box)) <= right_edge + 0.5
+
+
+def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_says(
+    app, admin, checker, make_user, make_approved_claim, give_bank_details
+):
+    from payclaims.database import utc_now
+    from payclaims.people.models import BankDetails
+
+    bank = make_approved_claim(expense_pence=5)
+    unconfirmed = make_approved_claim(bank="unconfirmed")
+    nothing = make_approved_claim(bank="none")
+    cheque_checked = make_approved_claim(bank="none")
+    cheque_unchecked = make_approved_claim(bank="none")
+    method_over_bank = make_approved_claim()
+    unchecked_over_bank = make_approved_claim()
+    method_ended = make_approved_claim()
+    details_changed = make_approved_claim()
+    in_a_run = make_approved_claim()
+    with app.app_context():
+        _create(admin, [in_a_run.id])
+        _pay_by(cheque_checked.person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
+        _pay_by(cheque_unchecked.person, PaymentMethod.CHEQUE, recorder=admin)
+        _pay_by(
+            method_over_bank.person,
+            PaymentMethod.OTHER,
+            recorder=admin,
+            checker=checker,
+            details="Paid through the support worker",
+        )
+        _pay_by(unchecked_over_bank.person, PaymentMethod.PREPAID_CARD, recorder=admin)
+        ended = people_services.payment_method_or_none(
+            _pay_by(method_ended.person, PaymentMethod.CHEQUE, recorder=admin)
+        )
+        assert ended is not None
+        people_services.end_payment_method(
+            ended, actor=_user(admin), reason="Gave bank details", ip_address=None
+        )
+        current = db.session.scalars(
+            select(BankDetails).where(BankDetails.person_id == details_changed.person.id)
+        ).one()
+        current.superseded_at = utc_now()
+        db.session.commit()
+    give_bank_details(details_changed.person)
+
+    with app.app_context():
+        ready, excluded = _waiting()
+        waiting = services.waiting_claims()
+        everyone = [bank, unconfirmed, nothing, cheque_checked, cheque_unchecked]
+        everyone += [method_over_bank, unchecked_over_bank, method_ended, details_changed]
+        setups = people_services.payment_setups([_user(claim.person) for claim in everyone])
+        python_says = {
+            claim.id: services.payment_problem(setups[claim.person.id]) is None
+            for claim in everyone
+        }
+
+    payable = {bank.id, cheque_checked.id, method_over_bank.id, method_ended.id}
+    left_out = {
+        unconfirmed.id,
+        nothing.id,
+        cheque_unchecked.id,
+        unchecked_over_bank.id,
+        details_changed.id,
+    }
+    assert {claim.id for claim in ready} == payable
+    assert {item.claim.id for item in excluded} == left_out
+    assert waiting == services.WaitingClaims(payable=4, payable_pence=4 * 6000 + 5, excluded=5)
+    assert python_says == {claim.id: claim.id in payable for claim in everyone}
+    reasons = {item.claim.id: item.reason for item in excluded}
+    assert reasons[unchecked_over_bank.id].startswith("Prepaid card recorded by finance")
+    assert reasons[details_changed.id].startswith("Bank details given or changed")
+
+
+# Adding claims to a draft run --------------------------------------------------------------
+
+
+def _claim(claim_id: int) -> Claim:
+    claim = db.session.get(Claim, claim_id)
+    assert claim is not None
+    return claim
+
+
+def _audits(action: AuditAction) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action.value).order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_add_claims_schedules_the_chosen_claims_in_the_draft_run_as_creating_it_does(
+    app, admin, make_approved_claim
+):
+    first = make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim(expense_pence=100)
+    another = make_approved_claim()
+    not_chosen = make_approved_claim()
+
+    with app.app_context():
+        added = services.add_claims(
+            _run(run.id),
+            actor=_user(admin),
+            claim_ids=[later.id, another.id],
+            expected_version=run.version,
+        )
+        changed = _run(run.id)
+        events = db.session.scalars(
+            select(ClaimEvent).where(
+                ClaimEvent.claim_id.in_([later.id, another.id]),
+                ClaimEvent.to_status == ClaimStatus.SCHEDULED,
+            )
+        ).all()
+        audits = _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED)
+
+        assert added == 2
+        assert [item.claim_id for item in changed.items] == [first.id, later.id, another.id]
+        assert changed.version == run.version + 1
+        assert {_status(c.id) for c in (later, another)} == {ClaimStatus.SCHEDULED}
+        assert _status(not_chosen.id) is ClaimStatus.APPROVED
+        assert {event.from_status for event in events} == {ClaimStatus.APPROVED}
+        assert {event.note for event in events} == {
+            f"In payment run {run.reference}, to be paid on {format_date(PAY_ON)}"
+        }
+        assert [(a.subject_user_id, a.detail, a.object_id) for a in audits] == [
+            (later.person.id, f"C-{later.id:06d} added to {run.reference}", run.id),
+            (another.person.id, f"C-{another.id:06d} added to {run.reference}", run.id),
+        ]
+        assert sum(payee.total_pence for payee in services.payees(changed)) == 3 * 6000 + 100
+
+
+def test_add_claims_without_a_choice_adds_every_claim_that_can_be_paid(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    payable = [make_approved_claim().id, make_approved_claim().id]
+    unconfirmed = make_approved_claim(bank="unconfirmed")
+
+    with app.app_context():
+        added = services.add_claims(_run(run.id), actor=_user(admin))
+
+        assert added == 2
+        assert [item.claim_id for item in _run(run.id).items][1:] == payable
+        assert _status(unconfirmed.id) is ClaimStatus.APPROVED
+
+
+def test_confirm_prepared_before_claims_were_added_pays_nothing(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+
+    with app.app_context():
+        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        with pytest.raises(services.RunChanged):
+            services.confirm_run(_run(run.id), actor=_user(admin), expected_version=run.version)
+
+        assert _run(run.id).status is RunStatus.DRAFT
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+
+def test_add_claims_with_a_stale_version_adds_nothing(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+
+    with app.app_context():
+        with pytest.raises(services.RunChanged, match="no claims were added"):
+            services.add_claims(
+                _run(run.id),
+                actor=_user(admin),
+                claim_ids=[later.id],
+                expected_version=run.version - 1,
+            )
+
+        assert _status(later.id) is ClaimStatus.APPROVED
+        assert _run(run.id).version == run.version
+        assert _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED) == []
+
+
+def test_add_a_claim_already_in_another_run_says_which_and_adds_none_of_the_choice(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    with app.app_context():
+        other = _create(admin, [taken.id])
+
+    with app.app_context():
+        with pytest.raises(DomainError) as error:
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+
+        assert error.value.field == "claim_ids"
+        assert error.value.message == (
+            f"C-{taken.id:06d} is already in payment run {other.reference}. "
+            "No claims were added. Check the list again."
+        )
+        assert _status(free.id) is ClaimStatus.APPROVED
+        assert _run(run.id).version == run.version
+
+
+def test_add_a_claim_put_in_another_run_while_adding_rolls_back_every_claim(
+    app, admin, make_user, make_approved_claim, monkeypatch
+):
+    """The other admin's run takes the claim after this one read it as payable: the
+    conditional update finds it scheduled, and nothing of this addition stays."""
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    free = make_approved_claim()
+    taken = make_approved_claim()
+    other_admin = make_user(roles=(Role.FINANCE_ADMIN,))
+    read = services._payable
+    raced: list[int] = []
+
+    def read_then_race(claim_ids):
+        found = read(claim_ids)
+        if claim_ids != [taken.id]:  # this admin's read, not the other admin's
+            with app.app_context():  # another admin, in their own session
+                raced.append(_create(other_admin, [taken.id]).id)
+        return found
+
+    monkeypatch.setattr(services, "_payable", read_then_race)
+    with app.app_context():
+        with pytest.raises(DomainError, match=f"C-{taken.id:06d} is already in payment run RUN"):
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+
+        assert _status(free.id) is ClaimStatus.APPROVED
+        assert [item.claim_id for item in _run(raced[0]).items] == [taken.id]
+        assert len(_run(run.id).items) == 1
+        assert _run(run.id).version == run.version
+        assert _audits(AuditAction.PAYMENT_RUN_CLAIM_ADDED) == []
+        scheduled = db.session.scalar(
+            select(func.count())
+            .select_from(ClaimEvent)
+            .where(ClaimEvent.claim_id == free.id, ClaimEvent.to_status == "scheduled")
+        )
+        assert scheduled == 0
+
+
+def test_add_a_claim_whose_person_can_no_longer_be_paid_adds_nothing(
+    app, admin, make_approved_claim
+):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    waiting = make_approved_claim(bank="unconfirmed")
+
+    with app.app_context(), pytest.raises(DomainError, match="can no longer be paid in a run"):
+        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[waiting.id])
+
+
+def test_add_no_claims_asks_for_a_choice(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        with pytest.raises(DomainError, match="Choose at least one claim to add") as error:
+            services.add_claims(run, actor=_user(admin), claim_ids=[])
+    assert error.value.field == "claim_ids"
+
+
+def test_add_claims_to_a_confirmed_run_is_refused(app, admin, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+    later = make_approved_claim()
+
+    with app.app_context():
+        with pytest.raises(services.RunChanged, match="has been confirmed"):
+            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        assert _status(later.id) is ClaimStatus.APPROVED
+
+
+def test_add_claims_as_a_finance_approver_is_refused(app, admin, make_user, make_approved_claim):
+    make_approved_claim()
+    with app.app_context():
+        run = _create(admin)
+    later = make_approved_claim()
+    approver = make_user(roles=(Role.FINANCE_APPROVER,))
+
+    with app.app_context():
+        with pytest.raises(PermissionDenied):
+            services.add_claims(_run(run.id), actor=_user(approver), claim_ids=[later.id])
+        assert _status(later.id) is ClaimStatus.APPROVED
+
+
+# Telling payees they were paid -------------------------------------------------------------
+
+
+def test_confirm_run_emails_every_payee_over_one_connection(
+    app, make_app, admin, make_user, make_approved_claim, mail_server
+):
+    payees = [make_user(email=f"payee{n}@example.org") for n in range(4)]
+    for person in payees:
+        make_approved_claim(person=person)
+    smtp_app = make_app(MAIL_BACKEND="smtp")
+
+    with smtp_app.app_context():
+        run = _create(admin)
+        services.confirm_run(run, actor=_user(admin))
+
+    assert mail_server.connections == [[person.email for person in payees]]
+    assert mail_server.quits == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "connections"),
+    [("refused", 1), ("drops", 2), ("unreachable", 0)],
+)
+def test_confirm_run_when_an_email_fails_still_pays_emails_the_rest_and_logs_the_address(
+    app, make_app, admin, make_user, make_approved_claim, mail_server, caplog, failure, connections
+):
+    people = [
+        make_user(name=f"{name} Payee", email=f"payee{n}@example.org")
+        for n, name in enumerate(("Ann", "Cat", "Dan"))
+    ]
+    bounce = make_user(name="Bo Bounce", email="bounce@example.org")  # paid second, by name
+    for person in (*people, bounce):
+        make_approved_claim(person=person)
+    if failure == "unreachable":
+        mail_server.unreachable = True
+    else:
+        getattr(mail_server, failure).add(bounce.email)
+    smtp_app = make_app(MAIL_BACKEND="smtp")
+
+    with smtp_app.app_context():
+        run = _create(admin)
+        confirmed = services.confirm_run(run, actor=_user(admin))
+        statuses = set(db.session.scalars(select(Claim.status)))
+
+    assert confirmed.status is RunStatus.CONFIRMED
+    assert statuses == {ClaimStatus.PAID}
+    assert len(mail_server.connections) == connections
+    if failure == "unreachable":
+        assert mail_server.delivered == []
+        assert "could not connect to the mail server" in caplog.text
+        assert all(person.email in caplog.text for person in (*people, bounce))
+    else:
+        assert sorted(mail_server.delivered) == sorted(person.email for person in people)
+        (logged,) = [r for r in caplog.records if "bounce@example.org" in r.getMessage()]
+        assert logged.levelname == "WARNING"
+        assert "payee" not in logged.getMessage()
+    assert "5678" not in caplog.text  # the account ending the email holds
+    assert "12345678" not in caplog.text

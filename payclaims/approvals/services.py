@@ -41,7 +41,7 @@ from payclaims.database import utc_now
 from payclaims.dates import UK, bank_holidays, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.mail import external_url, send_email
+from payclaims.mail import email_message, external_url, send_email, send_emails
 from payclaims.money import format_pence
 from payclaims.roles.models import RoleDescription, SignUp
 from payclaims.training.services import csv_safe
@@ -1031,8 +1031,10 @@ def _waiting_days(claim: Claim, today: date) -> int:
 
 def send_digests(today: date) -> int:
     """Email every finance approver with claims waiting for them a list of those claims, with
-    a reminder for those waiting over ten working days. Returns how many emails were sent."""
-    sent = 0
+    a reminder for those waiting over ten working days, over one connection to the mail
+    server (an address that fails is logged, the others still sent). Returns how many emails
+    were sent."""
+    digests = []
     with current_app.test_request_context("/"):
         for approver in finance_approvers():
             claims = list(
@@ -1051,19 +1053,20 @@ def send_digests(today: date) -> int:
             overdue = [
                 claim for claim in claims if _waiting_days(claim, today) > REMINDER_WORKING_DAYS
             ]
-            send_email(
-                approver.email,
-                f"{len(claims)} {'claim' if len(claims) == 1 else 'claims'} waiting for you",
-                "approver_digest",
-                approver=approver,
-                claims=claims,
-                overdue=overdue,
-                reminder_days=REMINDER_WORKING_DAYS,
-                link=external_url("approvals.queue"),
-                claim_link=lambda claim: external_url("approvals.claim", claim_id=claim.id),
+            digests.append(
+                email_message(
+                    approver.email,
+                    f"{len(claims)} {'claim' if len(claims) == 1 else 'claims'} waiting for you",
+                    "approver_digest",
+                    approver=approver,
+                    claims=claims,
+                    overdue=overdue,
+                    reminder_days=REMINDER_WORKING_DAYS,
+                    link=external_url("approvals.queue"),
+                    claim_link=lambda claim: external_url("approvals.claim", claim_id=claim.id),
+                )
             )
-            sent += 1
-    return sent
+        return send_emails(digests)
 
 
 # Reports ----------------------------------------------------------------------------------

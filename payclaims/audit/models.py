@@ -80,6 +80,7 @@ class AuditAction(enum.StrEnum):
     CLAIMS_EXPORTED = "claims.exported"
     PAYMENT_RUN_CREATED = "payment_run.created"
     PAYMENT_RUN_CLAIM_REMOVED = "payment_run.claim_removed"
+    PAYMENT_RUN_CLAIM_ADDED = "payment_run.claim_added"
     PAYMENT_RUN_CONFIRMED = "payment_run.confirmed"
     CLAIM_PAID = "claim.paid"
     SLIP_DOWNLOADED = "payment.slip_downloaded"
@@ -153,6 +154,7 @@ AUDIT_ACTION_LABELS = {
     AuditAction.CLAIMS_EXPORTED: "Claims exported for accounting",
     AuditAction.PAYMENT_RUN_CREATED: "Payment run created",
     AuditAction.PAYMENT_RUN_CLAIM_REMOVED: "Claim taken out of a payment run",
+    AuditAction.PAYMENT_RUN_CLAIM_ADDED: "Claim added to a payment run",
     AuditAction.PAYMENT_RUN_CONFIRMED: "Payment run confirmed (paid)",
     AuditAction.CLAIM_PAID: "Claim paid",
     AuditAction.SLIP_DOWNLOADED: "Remittance slip downloaded",

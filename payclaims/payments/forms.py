@@ -1,4 +1,5 @@
-"""Forms for payment runs: a new run, and the one-button actions on a draft run."""
+"""Forms for payment runs: a new run, claims to add to a draft run, and the one-button
+actions on a draft run."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ class ConfirmRunForm(RunActionForm):
     since the people sent them (the view checks it then)."""
 
     benefits_seen = BooleanField("I have seen the benefits changes")
+
+
+class AddClaimsForm(RunActionForm):
+    """Claims to add to a draft run: those ticked, or (``everything``) all that can be paid.
+
+    The ticked ids are not checked against the page's list: the service says, in words, why a
+    claim can no longer be added (put in another run a moment ago, say)."""
+
+    claim_ids = SelectMultipleField("Claims to add", coerce=int, validate_choice=False)
+    everything = HiddenField()
+
+    @property
+    def adds_everything(self) -> bool:
+        """Whether the button pressed adds every claim that can be paid."""
+        return self.everything.data == "all"

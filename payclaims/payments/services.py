@@ -18,10 +18,24 @@ from pathlib import Path
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
+from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User
@@ -40,7 +54,7 @@ from payclaims.database import utc_now
 from payclaims.dates import format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.mail import external_url, send_email
+from payclaims.mail import email_message, external_url, send_emails
 from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.pdf import render_many, static_root
@@ -168,31 +182,102 @@ def _claim_options() -> tuple[Any, ...]:
     )
 
 
-def payable_claims() -> tuple[list[Claim], list[Exclusion]]:
-    """Approved claims in no run: those that can be paid (by confirmed bank details or a
-    confirmed other payment method), and those left out with the reason."""
-    in_a_run = select(RunClaim.claim_id)
-    claims = list(
-        db.session.scalars(
-            select(Claim)
-            .where(Claim.status == ClaimStatus.APPROVED, Claim.id.not_in(in_a_run))
-            .options(*_claim_options())
-            .order_by(Claim.id)
-        ).unique()
+def _waiting() -> ColumnElement[bool]:
+    """An approved claim in no run: waiting for a payment run."""
+    in_a_run = exists().where(RunClaim.claim_id == Claim.id)
+    return and_(Claim.status == ClaimStatus.APPROVED, ~in_a_run)
+
+
+def _can_be_paid() -> ColumnElement[bool]:
+    """The claim's person can be paid now, in SQL, as ``PaymentSetup.can_be_paid`` decides:
+    a current other payment method checked by a second finance person (it comes first when
+    recorded, checked or not) or, with none, current bank details confirmed by finance.
+    tests/test_payments_services.py checks the two agree for every way of being paid."""
+    current_method = and_(
+        OtherPaymentMethod.person_id == Claim.person_id, OtherPaymentMethod.ended_at.is_(None)
     )
-    setups = _setups_of(claim.person for claim in claims)
-    payable: list[Claim] = []
-    excluded: list[Exclusion] = []
-    for claim in claims:
-        problem = payment_problem(setups[claim.person_id])
-        if problem is None:
-            payable.append(claim)
-        else:
-            excluded.append(Exclusion(claim, problem))
-    return payable, excluded
+    checked_method = exists().where(current_method, OtherPaymentMethod.confirmed_at.is_not(None))
+    confirmed_bank_details = exists().where(
+        BankDetails.person_id == Claim.person_id,
+        BankDetails.superseded_at.is_(None),
+        BankDetails.confirmed_at.is_not(None),
+    )
+    return or_(checked_method, and_(~exists().where(current_method), confirmed_bank_details))
 
 
-# Creating a run and taking claims out -----------------------------------------------------
+@dataclass(frozen=True)
+class WaitingClaims:
+    """Approved claims in no run, counted in SQL: those that can be paid and their total, and
+    those left out until their person can be paid."""
+
+    payable: int
+    payable_pence: int
+    excluded: int
+
+
+def waiting_claims() -> WaitingClaims:
+    """How many approved claims wait for a run, and for how much, in one query whatever
+    their number."""
+    can_pay = _can_be_paid()
+    payable, pence, excluded = db.session.execute(
+        select(
+            func.count(case((can_pay, Claim.id))),
+            func.coalesce(func.sum(case((can_pay, approved_total_sql()))), 0),
+            func.count(case((~can_pay, Claim.id))),
+        ).where(_waiting())
+    ).one()
+    return WaitingClaims(int(payable or 0), int(pence or 0), int(excluded or 0))
+
+
+def _listed(query: Select[Claim]) -> Select[Claim]:
+    """What a list of waiting claims shows (reference, person, approved total), oldest first."""
+    return query.options(joinedload(Claim.person), selectinload(Claim.lines)).order_by(Claim.id)
+
+
+def payable_claims_query() -> Select[Claim]:
+    """Approved claims in no run whose person can be paid now, oldest first (to page)."""
+    return _listed(select(Claim).where(_waiting(), _can_be_paid()))
+
+
+def excluded_claims_query() -> Select[Claim]:
+    """Approved claims in no run left out because their person cannot be paid yet, oldest
+    first (to page; ``exclusions`` gives each one's reason)."""
+    return _listed(select(Claim).where(_waiting(), ~_can_be_paid()))
+
+
+def exclusions(claims: Iterable[Claim]) -> list[Exclusion]:
+    """Each left-out claim with the reason its person cannot be paid, in two queries whatever
+    the number (one claimed a moment ago, whose person can be paid now, is dropped)."""
+    listed = list(claims)
+    setups = _setups_of(claim.person for claim in listed)
+    found = [(claim, payment_problem(setups[claim.person_id])) for claim in listed]
+    return [Exclusion(claim, problem) for claim, problem in found if problem is not None]
+
+
+@dataclass(frozen=True)
+class _Payable:
+    """What scheduling a claim needs: no relations loaded."""
+
+    id: int
+    version: int
+    person_id: int
+
+
+def _payable(claim_ids: Sequence[int] | None) -> list[_Payable]:
+    """Payable claims (all, or those of ``claim_ids`` still payable), oldest first."""
+    query = select(Claim.id, Claim.version, Claim.person_id).where(_waiting(), _can_be_paid())
+    if claim_ids is None:
+        batches: Iterable[Sequence[int] | None] = [None]
+    else:
+        batches = _batches(sorted(set(claim_ids)))
+    found: list[_Payable] = []
+    for batch in batches:
+        chosen = query if batch is None else query.where(Claim.id.in_(batch))
+        found.extend(_Payable(*row) for row in db.session.execute(chosen.order_by(Claim.id)))
+    return found
+
+
+# Creating a run, adding claims and taking claims out --------------------------------------
 
 
 def _claim_event(
@@ -231,44 +316,14 @@ def create_run(
     _require_finance_admin(actor)
     if payment_on < today:
         raise DomainError("The payment date must be today or later", field="payment_on")
-    payable, _excluded = payable_claims()
-    if claim_ids is not None:
-        wanted = set(claim_ids)
-        payable = [claim for claim in payable if claim.id in wanted]
+    payable = _payable(claim_ids)
     if not payable:
         raise DomainError("Choose at least one approved claim to pay", field="claim_ids")
     run = PaymentRun(payment_on=payment_on, created_by_id=actor.id)
     db.session.add(run)
     db.session.flush()
     run_id = run.id
-    added = 0
-    for claim in payable:
-        result = db.session.execute(
-            update(Claim)
-            .where(
-                Claim.id == claim.id,
-                Claim.status == ClaimStatus.APPROVED,
-                Claim.version == claim.version,
-            )
-            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount != 1:
-            continue  # changed or scheduled by someone else meanwhile: leave it out
-        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
-        db.session.execute(
-            insert(ClaimEvent),
-            [
-                _claim_event(
-                    claim.id,
-                    actor=actor,
-                    from_status=ClaimStatus.APPROVED,
-                    to=ClaimStatus.SCHEDULED,
-                    note=f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}",
-                )
-            ],
-        )
-        added += 1
+    added = len(_schedule(run_id, payment_on, payable, actor=actor))
     if not added:
         db.session.rollback()
         raise DomainError(
@@ -292,8 +347,54 @@ def create_run(
     return run
 
 
-def _bump_run(run_id: int, version: int, **values: Any) -> None:
-    """Change a draft run only if nobody has since it was read; RunChanged otherwise."""
+def _schedule(
+    run_id: int, payment_on: date, claims: Sequence[_Payable], *, actor: User
+) -> list[int]:
+    """Put claims in a run: approved -> scheduled, each by a conditional update and with its
+    ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone else
+    since it was read is left out (the unique claim_id backs that in the database)."""
+    note = f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}"
+    scheduled: list[int] = []
+    for claim in claims:
+        result = db.session.execute(
+            update(Claim)
+            .where(
+                Claim.id == claim.id,
+                Claim.status == ClaimStatus.APPROVED,
+                Claim.version == claim.version,
+            )
+            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            continue  # changed or scheduled by someone else meanwhile: leave it out
+        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
+        db.session.execute(
+            insert(ClaimEvent),
+            [
+                _claim_event(
+                    claim.id,
+                    actor=actor,
+                    from_status=ClaimStatus.APPROVED,
+                    to=ClaimStatus.SCHEDULED,
+                    note=note,
+                )
+            ],
+        )
+        scheduled.append(claim.id)
+    return scheduled
+
+
+def _bump_run(
+    run_id: int,
+    version: int,
+    *,
+    changed: str = RUN_CHANGED,
+    confirmed: str = ALREADY_CONFIRMED,
+    **values: Any,
+) -> None:
+    """Change a draft run only if nobody has since it was read; RunChanged otherwise, saying
+    ``confirmed`` if the run was confirmed meanwhile, ``changed`` if it was changed."""
     result = db.session.execute(
         update(PaymentRun)
         .where(
@@ -307,7 +408,104 @@ def _bump_run(run_id: int, version: int, **values: Any) -> None:
     if cast(CursorResult[Any], result).rowcount != 1:
         db.session.rollback()
         status = db.session.scalar(select(PaymentRun.status).where(PaymentRun.id == run_id))
-        raise RunChanged(ALREADY_CONFIRMED if status is RunStatus.CONFIRMED else RUN_CHANGED)
+        raise RunChanged(confirmed if status is RunStatus.CONFIRMED else changed)
+
+
+def _not_added_message(claim_ids: Iterable[int], run_id: int) -> str:
+    """Why chosen claims could not go in the run, in words: in a run already (which), or no
+    longer waiting to be paid."""
+    ids = sorted(set(claim_ids))
+    held = {
+        claim_id: run_id
+        for claim_id, run_id in db.session.execute(
+            select(RunClaim.claim_id, RunClaim.run_id).where(RunClaim.claim_id.in_(ids))
+        )
+    }
+    found = db.session.scalars(select(Claim).where(Claim.id.in_(ids)).order_by(Claim.id))
+    reasons = []
+    for claim in found:
+        other = held.get(claim.id)
+        if other == run_id:
+            reasons.append(f"{claim.reference} is already in this run")
+        elif other is not None:
+            reasons.append(f"{claim.reference} is already in payment run RUN{other:05d}")
+        else:
+            reasons.append(
+                f"{claim.reference} can no longer be paid in a run (it is no longer approved, "
+                "or how the person is paid changed)"
+            )
+    what = "; ".join(reasons) or "A claim you chose no longer exists"
+    return f"{what}. No claims were added. Check the list again."
+
+
+def add_claims(
+    run: PaymentRun,
+    *,
+    actor: User,
+    claim_ids: Sequence[int] | None = None,
+    expected_version: int | None = None,
+    ip_address: str | None = None,
+) -> int:
+    """Put more approved claims in a draft run: ``claim_ids``, or all that can be paid.
+
+    Each becomes scheduled as at creation, with its ClaimEvent and an audit event, and the
+    run's version moves on, so a confirmation prepared before is refused. All or nothing: if
+    a chosen claim was put in another run a moment ago, or can no longer be paid, none is
+    added. Returns how many were added.
+    """
+    _require_finance_admin(actor)
+    if not run.is_draft:
+        raise RunChanged(NOT_DRAFT)
+    if claim_ids is not None and not claim_ids:
+        raise DomainError("Choose at least one claim to add", field="claim_ids")
+    run_id, payment_on, reference = run.id, run.payment_on, run.reference
+    payable = _payable(claim_ids)
+    missing = set(claim_ids or ()) - {claim.id for claim in payable}
+    if missing:
+        raise DomainError(_not_added_message(missing, run_id), field="claim_ids")
+    if not payable:
+        raise DomainError("No approved claims can be added just now.", field="claim_ids")
+    _bump_run(
+        run_id,
+        run.version if expected_version is None else expected_version,
+        changed=(
+            "Someone else changed this payment run a moment ago, so no claims were added. "
+            "Check the run, then add claims again."
+        ),
+        confirmed=NOT_DRAFT,
+    )
+    scheduled = _schedule(run_id, payment_on, payable, actor=actor)
+    if len(scheduled) != len(payable):
+        db.session.rollback()
+        taken = {claim.id for claim in payable} - set(scheduled)
+        raise DomainError(_not_added_message(taken, run_id), field="claim_ids")
+    now = utc_now()
+    db.session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "occurred_at": now,
+                "action": AuditAction.PAYMENT_RUN_CLAIM_ADDED.value,
+                "actor_id": actor.id,
+                "subject_user_id": claim.person_id,
+                "ip_address": ip_address,
+                "detail": f"C-{claim.id:06d} added to {reference}",
+                "object_type": "payment_run",
+                "object_id": run_id,
+            }
+            for claim in payable
+        ],
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a claim put in another run at the same moment
+        db.session.rollback()
+        raise DomainError(
+            "A claim was put in another payment run at the same moment, so no claims were "
+            "added. Check the list again.",
+            field="claim_ids",
+        ) from error
+    return len(scheduled)
 
 
 def remove_claim(
@@ -381,19 +579,36 @@ def load_run(run_id: int) -> PaymentRun | None:
     )
 
 
-def runs(*, limit: int = 100) -> list[PaymentRun]:
-    """Runs, newest first, with their claims counted by the page from loaded rows."""
-    return list(
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the list of runs shows it, with its claims counted and added up in SQL."""
+
+    run: PaymentRun
+    claim_count: int
+    total_pence: int
+
+
+def runs(*, limit: int = 100) -> list[RunRow]:
+    """Runs, newest first, each with how many claims it holds and their approved total, in
+    two queries whatever the number of claims."""
+    newest = list(
         db.session.scalars(
             select(PaymentRun)
-            .options(
-                selectinload(PaymentRun.items).joinedload(RunClaim.claim).selectinload(Claim.lines),
-                joinedload(PaymentRun.created_by),
-            )
+            .options(joinedload(PaymentRun.created_by))
             .order_by(PaymentRun.created_at.desc(), PaymentRun.id.desc())
             .limit(limit)
-        ).unique()
+        )
     )
+    totals = {
+        run_id: (int(count), int(pence or 0))
+        for run_id, count, pence in db.session.execute(
+            select(RunClaim.run_id, func.count(RunClaim.id), func.sum(approved_total_sql()))
+            .join(Claim, Claim.id == RunClaim.claim_id)
+            .where(RunClaim.run_id.in_([run.id for run in newest]))
+            .group_by(RunClaim.run_id)
+        )
+    }
+    return [RunRow(run, *totals.get(run.id, (0, 0))) for run in newest]
 
 
 @dataclass
@@ -1076,6 +1291,8 @@ def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
 
 
 def _email_payees(snapshot: RunSnapshot) -> None:
+    """Tell each payee they were paid, over one connection to the mail server. The payment is
+    committed already: an address that fails is logged and the others are still emailed."""
     slip_ids: dict[int, int] = {
         person_id: slip_id
         for person_id, slip_id in db.session.execute(
@@ -1090,17 +1307,21 @@ def _email_payees(snapshot: RunSnapshot) -> None:
             select(User).where(User.id.in_([slip.person_id for slip in snapshot.slips]))
         )
     }
-    for slip in snapshot.slips:
-        person = people[slip.person_id]
-        send_email(
-            person.email,
-            f"We have paid you {format_pence(slip.total_pence)}",
-            "payment_made",
-            user=person,
-            slip=slip,
-            slip_url=external_url("payments.slip", slip_id=slip_ids[slip.person_id]),
-            payments_url=external_url("payments.mine"),
-        )
+    payments_url = external_url("payments.mine")
+    send_emails(
+        [
+            email_message(
+                people[slip.person_id].email,
+                f"We have paid you {format_pence(slip.total_pence)}",
+                "payment_made",
+                user=people[slip.person_id],
+                slip=slip,
+                slip_url=external_url("payments.slip", slip_id=slip_ids[slip.person_id]),
+                payments_url=payments_url,
+            )
+            for slip in snapshot.slips
+        ]
+    )
 
 
 # Downloads --------------------------------------------------------------------------------

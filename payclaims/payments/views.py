@@ -16,14 +16,16 @@ from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.forms import add_error
+from payclaims.forms import SelectChoice, add_error
 from payclaims.money import format_pence
 from payclaims.payments import services
-from payclaims.payments.forms import ConfirmRunForm, NewRunForm, RunActionForm
+from payclaims.payments.forms import AddClaimsForm, ConfirmRunForm, NewRunForm, RunActionForm
 from payclaims.payments.models import PaymentRun
 
 bp = Blueprint("payments", __name__)
 
+# Claims listed at a time on the payment run pages; the rest are on further pages.
+CLAIMS_PER_PAGE = 100
 # The tax years offered on the report: this one and the five before (HMRC's record keeping).
 TAX_YEARS_SHOWN = 6
 
@@ -35,31 +37,49 @@ def _run_or_404(run_id: int) -> PaymentRun:
     return run
 
 
+def _claim_choices(claims: list[Claim]) -> list[SelectChoice]:
+    return [
+        SelectChoice(
+            claim.id,
+            f"{claim.reference}: {claim.person.name}, {format_pence(claim.approved_total_pence)}",
+        )
+        for claim in claims
+    ]
+
+
+def _excluded(page: int = 1) -> dict[str, object]:
+    """A page of the approved claims left out of runs (the first unless told), with reasons."""
+    excluded = db.paginate(
+        services.excluded_claims_query(), page=page, per_page=CLAIMS_PER_PAGE, error_out=False
+    )
+    return {"excluded": excluded, "exclusions": services.exclusions(excluded.items)}
+
+
 @bp.route("/finance/payment-runs")
 @roles_required(Role.FINANCE_ADMIN)
 def runs() -> ResponseReturnValue:
-    """Payment runs, newest first, and how many approved claims wait for one."""
-    payable, excluded = services.payable_claims()
+    """Payment runs, newest first, how many approved claims wait for one, and a page of
+    those that cannot be paid yet."""
     return render_template(
-        "payments/runs.html", runs=services.runs(), payable=payable, excluded=excluded
+        "payments/runs.html",
+        runs=services.runs(),
+        waiting=services.waiting_claims(),
+        **_excluded(request.args.get("page", 1, type=int)),
     )
 
 
 @bp.route("/finance/payment-runs/new", methods=["GET", "POST"])
 @roles_required(Role.FINANCE_ADMIN)
 def new_run() -> ResponseReturnValue:
-    """Choose a payment date and the approved claims to pay (all are ticked at first)."""
-    payable, excluded = services.payable_claims()
+    """Choose a payment date and the approved claims to pay (a page of them, all ticked at
+    first)."""
+    payable = db.paginate(
+        services.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
+    )
     form = NewRunForm()
-    form.claim_ids.choices = [
-        (
-            claim.id,
-            f"{claim.reference}: {claim.person.name}, {format_pence(claim.approved_total_pence)}",
-        )
-        for claim in payable
-    ]
+    form.claim_ids.choices = _claim_choices(payable.items)
     if request.method == "GET":
-        form.claim_ids.data = [claim.id for claim in payable]
+        form.claim_ids.data = [claim.id for claim in payable.items]
     if form.validate_on_submit():
         assert isinstance(form.payment_on.data, date)
         try:
@@ -78,17 +98,22 @@ def new_run() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("payments.run", run_id=run.id))
-    return render_template("payments/new_run.html", form=form, payable=payable, excluded=excluded)
+    return render_template(
+        "payments/new_run.html",
+        form=form,
+        payable=payable,
+        waiting=services.waiting_claims(),
+        **_excluded(),
+    )
 
 
 def _run_page(payment_run: PaymentRun, confirm_form: ConfirmRunForm) -> ResponseReturnValue:
     payees = services.payees(payment_run)
-    _payable, excluded = services.payable_claims() if payment_run.is_draft else ([], [])
     return render_template(
         "payments/run.html",
         run=payment_run,
         payees=payees,
-        excluded=excluded,
+        **({"waiting": services.waiting_claims(), **_excluded()} if payment_run.is_draft else {}),
         outside=services.paid_outside_bank_file(payment_run, payees),
         total_pence=sum(payee.total_pence for payee in payees),
         benefits=services.benefits_check_for_run(payment_run),
@@ -104,6 +129,50 @@ def run(run_id: int) -> ResponseReturnValue:
     """One run: totals per payee, each claim, the benefits check and the confirm button."""
     payment_run = _run_or_404(run_id)
     return _run_page(payment_run, ConfirmRunForm(version=payment_run.version))
+
+
+@bp.route("/finance/payment-runs/<int:run_id>/add-claims", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_ADMIN)
+def add_claims(run_id: int) -> ResponseReturnValue:
+    """Add approved claims to a draft run: those ticked on this page, or all that can be paid."""
+    payment_run = db.get_or_404(PaymentRun, run_id)
+    if not payment_run.is_draft:
+        flash(services.NOT_DRAFT, "error")
+        return redirect(url_for("payments.run", run_id=run_id))
+    form = AddClaimsForm()
+    if form.validate_on_submit():
+        try:
+            added = services.add_claims(
+                payment_run,
+                actor=current_user,
+                claim_ids=None if form.adds_everything else list(form.claim_ids.data or []),
+                expected_version=form.seen_version,
+                ip_address=request.remote_addr,
+            )
+        except services.RunChanged as error:
+            flash(error.message, "error")
+            return redirect(url_for("payments.run", run_id=run_id))
+        except DomainError as error:
+            add_error(form, error)
+        else:
+            flash(
+                f"{added} {'claim is' if added == 1 else 'claims are'} added to the run. "
+                "Check the totals before you confirm it.",
+                "success",
+            )
+            return redirect(url_for("payments.run", run_id=run_id))
+    payable = db.paginate(
+        services.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
+    )
+    form.claim_ids.choices = _claim_choices(payable.items)
+    return render_template(
+        "payments/add_claims.html",
+        run=payment_run,
+        form=form,
+        payable=payable,
+        waiting=services.waiting_claims(),
+        **_excluded(),
+    )
 
 
 @bp.route("/finance/payment-runs/<int:run_id>/claims/<int:claim_id>/remove", methods=["POST"])
