@@ -47,6 +47,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_USE_TLS": False,
         "MAIL_USE_SSL": False,
         "MAIL_DEFAULT_SENDER": "payclaims@example.org",
+        # Seconds to wait for the mail server: a hung server must not hold a request for ever.
+        "MAIL_TIMEOUT": 10,
         # Rate limits (Flask-Limiter strings); storage is memory unless Redis is configured.
         "RATELIMIT_STORAGE_URL": "memory://",
         "RATELIMIT_ENABLED": True,

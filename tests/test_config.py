@@ -421,3 +421,14 @@ def test_readme_configuration_table_mentions_every_config_key(tmp_path: Path) ->
     ]
 
     assert not missing, f"not in README.md's configuration table: {', '.join(missing)}"
+
+
+def test_the_mail_server_connection_gives_up_after_mail_timeout(build: BuildApp) -> None:
+    """A mail server that hangs must not hold a request (a run's confirmation, say) for ever."""
+    from payclaims.extensions import mail
+
+    app = build({"TESTING": True, "MAIL_BACKEND": "smtp"})
+    with app.app_context():
+        connection = mail.get_connection()
+
+    assert connection.timeout == 10
