@@ -425,6 +425,50 @@ def test_pension_credit_and_housing_benefit_together_each_reduce():
     ]
 
 
+# Every weekly limit: ESA, Carer's Allowance, Pension Credit, Housing Benefit ----------------
+
+WEDNESDAY_WEEKS = WeekStart.WEDNESDAY
+
+
+@pytest.mark.parametrize(
+    ("profile", "limit_key", "counted"),
+    [
+        (Profile(esa=Esa(), week_start=WEDNESDAY_WEEKS), "esa.permitted_work.higher", 123),
+        (
+            Profile(
+                carers_allowance=CarersAllowance(other_weekly_earnings_pence=3000),
+                week_start=WEDNESDAY_WEEKS,
+            ),
+            "ca.earnings_limit",
+            3123,
+        ),
+        (
+            Profile(pension_credit=PensionCredit(Disregard.SINGLE), week_start=WEDNESDAY_WEEKS),
+            "legacy.disregard.single",
+            123,
+        ),
+        (
+            Profile(housing_benefit=HousingBenefit(Disregard.COUPLE), week_start=WEDNESDAY_WEEKS),
+            "legacy.disregard.couple",
+            123,
+        ),
+    ],
+)
+def test_weekly_limit_counts_only_payments_in_the_persons_benefit_week(profile, limit_key, counted):
+    # Wednesday weeks: Friday 27 November 2026 falls in 25 November to 1 December.
+    first_day, last_day = date(2026, 11, 25), date(2026, 12, 1)
+    in_the_week = [pay(first_day, fee(100)), pay(last_day, fee(20))]
+    either_side = [pay(first_day - timedelta(days=1), fee(5000)), pay(date(2026, 12, 2), fee(7000))]
+
+    result = only(check(profile, pay(date(2026, 11, 27), fee(3)), *in_the_week, *either_side))
+
+    assert (result.period_start, result.period_end) == (first_day, last_day)
+    assert result.counted_pence == counted
+    assert result.limit_pence == RULES.in_force(limit_key, first_day).value
+    assert [figure.key for figure in result.figures] == [limit_key]
+    assert "your benefit week 25 November 2026 to 1 December 2026" in result.message
+
+
 # Council Tax Reduction, PIP, DLA, Attendance Allowance -------------------------------------
 
 

@@ -623,6 +623,71 @@ def _universal_credit(uc: UniversalCredit, context: _Context, rules: RuleSet) ->
     )
 
 
+@dataclass(frozen=True)
+class _WeeklyLimit:
+    """A weekly limit (ESA, Carer's Allowance, the legacy disregards): the benefit week the
+    payment falls in, the limit in force at the week's start and the earnings counted against it."""
+
+    benefit: Benefit
+    start: date
+    end: date
+    limit_pence: int
+    before_pence: int  # earlier payments paid in the week
+    counted_pence: int  # those, this payment and any other earnings the benefit adds
+    figures: tuple[FigureUsed, ...]
+
+    @property
+    def week_text(self) -> str:
+        """The week as the messages name it."""
+        return f"your benefit week {_period_text(self.start, self.end)}"
+
+    def result(
+        self,
+        level: Level,
+        message: str,
+        *,
+        estimated_reduction_pence: int | None = None,
+        hours: Decimal | None = None,
+    ) -> BenefitResult:
+        """The benefit's result for this week, with ``level`` and ``message``."""
+        return BenefitResult(
+            benefit=self.benefit,
+            level=level,
+            message=message,
+            period_start=self.start,
+            period_end=self.end,
+            counted_pence=self.counted_pence,
+            limit_pence=self.limit_pence,
+            estimated_reduction_pence=estimated_reduction_pence,
+            hours=hours,
+            figures=self.figures,
+        )
+
+
+def _weekly_limit(
+    benefit: Benefit,
+    limit_key: str,
+    week_start: WeekStart,
+    context: _Context,
+    rules: RuleSet,
+    *,
+    other_pence: int = 0,
+) -> _WeeklyLimit:
+    """The limit under ``limit_key`` for the benefit week the payment is paid in."""
+    start, end = benefit_week(week_start, context.payment.paid_on)
+    limit_figure = rules.in_force(limit_key, start)
+    before, earlier_figures = context.earlier_in(start, end)
+    return _WeeklyLimit(
+        benefit=benefit,
+        start=start,
+        end=end,
+        limit_pence=limit_figure.value,
+        before_pence=before,
+        counted_pence=other_pence + before + context.this.pence,
+        figures=_unique([_used(limit_figure)], context.this.figures, earlier_figures),
+    )
+
+
 def _esa_hours(esa_week_start: WeekStart, context: _Context, earlier: Sequence[Payment]) -> Decimal:
     def worked(payment: Payment) -> Iterable[tuple[date, Decimal]]:
         for line in payment.lines:
@@ -644,14 +709,10 @@ def _esa_hours(esa_week_start: WeekStart, context: _Context, earlier: Sequence[P
 def _esa(
     esa: Esa, week_start: WeekStart, context: _Context, earlier: Sequence[Payment], rules: RuleSet
 ) -> BenefitResult:
-    start, end = benefit_week(week_start, context.payment.paid_on)
-    limit_figure = rules.in_force("esa.permitted_work.higher", start)
-    limit = limit_figure.value
-    before, earlier_figures = context.earlier_in(start, end)
-    counted = before + context.this.pence
+    weekly = _weekly_limit(Benefit.ESA, "esa.permitted_work.higher", week_start, context, rules)
+    counted, limit, week = weekly.counted_pence, weekly.limit_pence, weekly.week_text
     hours = _esa_hours(week_start, context, earlier)
     hours_apply = not esa.supported_permitted_work
-    week = f"your benefit week {_period_text(start, end)}"
     hours_text = f"{hours.normalize():f}"
     if context.this.pence == 0:
         level = Level.CLEAR
@@ -688,28 +749,22 @@ def _esa(
             f"{', and the hours under 16' if hours_apply else ''}. Permitted work is reported "
             "to DWP on form PW1 before it starts."
         )
-    return BenefitResult(
-        benefit=Benefit.ESA,
-        level=level,
-        message=message,
-        period_start=start,
-        period_end=end,
-        counted_pence=counted,
-        limit_pence=limit,
-        hours=hours,
-        figures=_unique([_used(limit_figure)], context.this.figures, earlier_figures),
-    )
+    return weekly.result(level, message, hours=hours)
 
 
 def _carers_allowance(
     ca: CarersAllowance, week_start: WeekStart, context: _Context, rules: RuleSet
 ) -> BenefitResult:
-    start, end = benefit_week(week_start, context.payment.paid_on)
-    limit_figure = rules.in_force("ca.earnings_limit", start)
-    limit = limit_figure.value
-    before, earlier_figures = context.earlier_in(start, end)
-    counted = ca.other_weekly_earnings_pence + before + context.this.pence
-    week = f"your benefit week {_period_text(start, end)}"
+    # Earnings from other work count towards the same weekly limit.
+    weekly = _weekly_limit(
+        Benefit.CARERS_ALLOWANCE,
+        "ca.earnings_limit",
+        week_start,
+        context,
+        rules,
+        other_pence=ca.other_weekly_earnings_pence,
+    )
+    counted, limit, week = weekly.counted_pence, weekly.limit_pence, weekly.week_text
     if context.this.pence == 0:
         level = Level.CLEAR
         message = NOT_EARNINGS.format(benefit="Carer's Allowance")
@@ -734,16 +789,7 @@ def _carers_allowance(
             f"Your earnings in {week}, with your other work, would be {format_pence(counted)}, "
             f"within the Carer's Allowance earnings limit of {format_pence(limit)}."
         )
-    return BenefitResult(
-        benefit=Benefit.CARERS_ALLOWANCE,
-        level=level,
-        message=message,
-        period_start=start,
-        period_end=end,
-        counted_pence=counted,
-        limit_pence=limit,
-        figures=_unique([_used(limit_figure)], context.this.figures, earlier_figures),
-    )
+    return weekly.result(level, message)
 
 
 def _pound_for_pound(
@@ -753,13 +799,11 @@ def _pound_for_pound(
     context: _Context,
     rules: RuleSet,
 ) -> BenefitResult:
-    start, end = benefit_week(week_start, context.payment.paid_on)
-    disregard_figure = rules.in_force(f"legacy.disregard.{disregard.value}", start)
-    limit = disregard_figure.value
-    before, earlier_figures = context.earlier_in(start, end)
-    counted = before + context.this.pence
-    estimated = max(0, counted - limit) - max(0, before - limit)
-    week = f"your benefit week {_period_text(start, end)}"
+    weekly = _weekly_limit(
+        benefit, f"legacy.disregard.{disregard.value}", week_start, context, rules
+    )
+    counted, limit, week = weekly.counted_pence, weekly.limit_pence, weekly.week_text
+    estimated = max(0, counted - limit) - max(0, weekly.before_pence - limit)
     name = benefit.label
     if context.this.pence == 0:
         level = Level.CLEAR
@@ -784,17 +828,7 @@ def _pound_for_pound(
             f"Your earnings in {week} would be {format_pence(counted)}, within the "
             f"{format_pence(limit)} a week that {name} disregards."
         )
-    return BenefitResult(
-        benefit=benefit,
-        level=level,
-        message=message,
-        period_start=start,
-        period_end=end,
-        counted_pence=counted,
-        limit_pence=limit,
-        estimated_reduction_pence=estimated,
-        figures=_unique([_used(disregard_figure)], context.this.figures, earlier_figures),
-    )
+    return weekly.result(level, message, estimated_reduction_pence=estimated)
 
 
 def _council_tax_reduction(context: _Context) -> BenefitResult:
