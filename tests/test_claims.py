@@ -423,6 +423,30 @@ def test_coordinator_sees_the_person_s_own_claim_read_only(
     assert client.post(f"/claims/{claim_id}/send", data={"declaration": "y"}).status_code == 403
 
 
+def test_changing_a_sent_claim_goes_back_to_it_and_says_why(
+    app, client, expert, sign_up, make_claim
+):
+    claim_id = make_claim(sign_up, submit=True)
+    line_id = _load(app, claim_id).lines[0].id
+    sign_in(client, expert)
+    # Every page and button that changes the claim (a sent claim can still be withdrawn).
+    changes = [
+        (method, path)
+        for method, path in _claim_requests(claim_id, line_id)
+        if path != f"/claims/{claim_id}" and not path.endswith("/withdraw")
+    ] + [("GET", f"/claims/{claim_id}/expenses/new")]
+
+    for method, path in changes:
+        response = client.open(path, method=method, data={"version": "3", "choice": "full"})
+
+        assert response.status_code == 302, (method, path)
+        assert response.headers["Location"] == f"/claims/{claim_id}", (method, path)
+        shown = _text(client.get(response.headers["Location"]))
+        assert "This claim has been sent, so it cannot be changed now." in shown, (method, path)
+    claim = _load(app, claim_id)
+    assert (claim.status, len(claim.lines)) == (ClaimStatus.SUBMITTED, 1)
+
+
 # Nobody else sees a claim --------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
@@ -56,14 +57,22 @@ def _visible_claim_or_404(claim_id: int) -> Claim:
     return claim
 
 
-def _editable_claim(claim_id: int) -> Claim | ResponseReturnValue:
-    """A claim the signed-in person may change now, or where to send them instead."""
+def _back_to_claim(claim: Claim, success: str | None = None) -> Response:
+    """Send the person back to the claim's page, saying first what went well, if anything."""
+    if success is not None:
+        flash(success, "success")
+    return redirect(url_for("claims.detail", claim_id=claim.id))
+
+
+def _editable_claim(claim_id: int) -> Claim:
+    """A claim the signed-in person may change now: 404 or 403 if not theirs to change, and back
+    to its page with a message when it can no longer be changed."""
     claim = _visible_claim_or_404(claim_id)
     if not services.can_edit(claim, current_user):
         abort(403)
     if not claim.is_editable:
         flash(services.NOT_EDITABLE_MESSAGE)
-        return redirect(url_for("claims.detail", claim_id=claim.id))
+        abort(_back_to_claim(claim))
     return claim
 
 
@@ -79,7 +88,7 @@ def _one_button(
             flash(error.message, "error")
         else:
             flash(success, "success")
-    return redirect(url_for("claims.detail", claim_id=claim.id))
+    return _back_to_claim(claim)
 
 
 def _show_error(form: VersionedForm, error: DomainError, claim: Claim) -> None:
@@ -125,8 +134,9 @@ def new(sign_up_id: int) -> ResponseReturnValue:
             flash(error.message, "error")
         else:
             whose = "Your" if sign_up.person_id == current_user.id else f"{sign_up.person.name}'s"
-            flash(f"{whose} claim is started. Add the sessions to claim for.", "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
+            return _back_to_claim(
+                claim, f"{whose} claim is started. Add the sessions to claim for."
+            )
     return render_template(
         "claims/new.html",
         sign_up=sign_up,
@@ -163,8 +173,6 @@ def detail(claim_id: int) -> ResponseReturnValue:
 def add_fee_line(claim_id: int) -> ResponseReturnValue:
     """Add a fee for one session."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     form = FeeLineForm(version=claim.version)
     if form.validate_on_submit():
         assert form.session_on.data is not None
@@ -182,8 +190,7 @@ def add_fee_line(claim_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _show_error(form, error, claim)
         else:
-            flash("Session added to the claim.", "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
+            return _back_to_claim(claim, "Session added to the claim.")
     version = claim.sign_up.version
     return render_template(
         "claims/fee_line.html",
@@ -200,8 +207,6 @@ def add_fee_line(claim_id: int) -> ResponseReturnValue:
 def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
     """Take a line off the claim."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     line = db.session.get(ClaimLine, line_id)
     if line is None or line.claim_id != claim.id:
         abort(404)
@@ -219,8 +224,6 @@ def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
 def fee_choice(claim_id: int) -> ResponseReturnValue:
     """Choose the full fee, a reduced fee or expenses only."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     form = FeeChoiceForm(
         version=claim.version,
         choice=claim.fee_choice.value,
@@ -239,8 +242,7 @@ def fee_choice(claim_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _show_error(form, error, claim)
         else:
-            flash("We have saved how you want to be paid.", "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
+            return _back_to_claim(claim, "We have saved how you want to be paid.")
     return render_template("claims/fee_choice.html", claim=claim, form=form)
 
 
@@ -249,8 +251,6 @@ def fee_choice(claim_id: int) -> ResponseReturnValue:
 def submit(claim_id: int) -> ResponseReturnValue:
     """Check the claim, confirm the declaration and send it."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     form = SubmitClaimForm(version=claim.version)
     today = uk_today()
     if form.validate_on_submit():
@@ -274,10 +274,9 @@ def submit(claim_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _show_error(form, error, claim)
         else:
-            flash(
-                "Your claim is sent. Your coordinator will confirm the work took place.", "success"
+            return _back_to_claim(
+                claim, "Your claim is sent. Your coordinator will confirm the work took place."
             )
-            return redirect(url_for("claims.detail", claim_id=claim.id))
     return render_template(
         "claims/submit.html",
         claim=claim,
@@ -299,19 +298,17 @@ def withdraw(claim_id: int) -> ResponseReturnValue:
     claim = _visible_claim_or_404(claim_id)
     if not services.can_withdraw(claim, current_user):
         abort(403)
-    detail = url_for("claims.detail", claim_id=claim.id)
     if not claim.can_become(ClaimStatus.WITHDRAWN):
         flash("This claim can no longer be withdrawn.")
-        return redirect(detail)
+        return _back_to_claim(claim)
     form = ClaimActionForm(version=claim.version)
     if form.validate_on_submit():
         try:
             services.withdraw_claim(claim, actor=current_user, expected_version=form.seen_version)
         except DomainError as error:
             flash(error.message, "error")
-            return redirect(detail)
-        flash(f"Claim {claim.reference} is withdrawn.", "success")
-        return redirect(detail)
+            return _back_to_claim(claim)
+        return _back_to_claim(claim, f"Claim {claim.reference} is withdrawn.")
     return render_template("claims/withdraw.html", claim=claim, form=form)
 
 
@@ -333,8 +330,6 @@ def _uploads(field_name: str) -> list[services.Upload]:
 def add_expense_line(claim_id: int) -> ResponseReturnValue:
     """Add an expense, with photos or files of its receipts."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     covered = services.offered_categories(claim)
     form = ExpenseLineForm(version=claim.version)
     form.category.choices = [SelectChoice(category.value, category.label) for category in covered]
@@ -358,8 +353,7 @@ def add_expense_line(claim_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _show_error(form, error, claim)
         else:
-            flash("Expense added to the claim.", "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
+            return _back_to_claim(claim, "Expense added to the claim.")
     return render_template("claims/expense_line.html", claim=claim, form=form, covered=covered)
 
 
@@ -375,8 +369,6 @@ def _line_or_404(claim: Claim, line_id: int) -> ClaimLine:
 def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
     """Add photos or files of receipts to an expense."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     line = _line_or_404(claim, line_id)
     form = ReceiptsForm(version=claim.version)
     if form.validate_on_submit():
@@ -391,8 +383,7 @@ def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _show_error(form, error, claim)
         else:
-            flash("Receipt added.", "success")
-            return redirect(url_for("claims.detail", claim_id=claim.id))
+            return _back_to_claim(claim, "Receipt added.")
     return render_template("claims/receipts.html", claim=claim, line=line, form=form)
 
 
@@ -416,8 +407,6 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
 def remove_receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Take a receipt file off an expense."""
     claim = _editable_claim(claim_id)
-    if not isinstance(claim, Claim):
-        return claim
     stored = services.line_receipt(claim, receipt_id)
     if stored is None:
         abort(404)
