@@ -758,6 +758,27 @@ def test_account_changes_are_rate_limited_per_person(make_app, make_user):
     assert codes == [200, 200, 429]
 
 
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/account/password", {"current_password": "wrong", "password": "a new long password"}),
+        ("/account/email", {"new_email": "new@example.org", "password": "wrong"}),
+        ("/account/bank-details/change", {"name_on_account": "A Person", "password": "wrong"}),
+    ],
+)
+def test_each_account_change_is_rate_limited_for_the_person_only(make_app, make_user, path, data):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_ACCOUNT_CHANGES="2 per minute")
+    client, other_client = app.test_client(), app.test_client()
+    sign_in(client, make_user())
+    sign_in(other_client, make_user())
+
+    codes = [client.post(path, data=data).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+    assert client.get(path).status_code == 200
+    assert other_client.post(path, data=data).status_code == 200
+
+
 def test_sign_up_racing_for_one_address_gives_the_same_answer(app, client, monkeypatch):
     from payclaims.auth import services
 

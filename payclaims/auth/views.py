@@ -29,6 +29,7 @@ from payclaims.auth.forms import (
     SignInForm,
     SignUpForm,
 )
+from payclaims.auth.limits import limit_account_changes
 from payclaims.auth.models import Role, User
 from payclaims.auth.tokens import LinkPurpose
 from payclaims.database import utc_now
@@ -169,11 +170,6 @@ def _typed_email() -> str:
     return "email:" + services.normalise_email(str(request.form.get("email", "")))
 
 
-def _signed_in_person() -> str:
-    """Rate-limit key: the signed-in person."""
-    return f"user:{current_user.get_id()}"
-
-
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: _limit("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
@@ -257,9 +253,7 @@ def account() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
-@limiter.limit(
-    lambda: _limit("RATELIMIT_ACCOUNT_CHANGES"), methods=["POST"], key_func=_signed_in_person
-)
+@limit_account_changes
 def change_password() -> ResponseReturnValue:
     """Change one's password."""
     form = ChangePasswordForm()
@@ -283,9 +277,7 @@ def change_password() -> ResponseReturnValue:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @signed_in
-@limiter.limit(
-    lambda: _limit("RATELIMIT_ACCOUNT_CHANGES"), methods=["POST"], key_func=_signed_in_person
-)
+@limit_account_changes
 def change_email() -> ResponseReturnValue:
     """Ask to change one's email address."""
     form = ChangeEmailForm()

@@ -3,15 +3,16 @@ changes, and finance's pages on how each person is paid (another payment method)
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
+from payclaims.auth.limits import limit_account_changes
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.errors import DomainError
-from payclaims.extensions import db, limiter
+from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
 from payclaims.people import services
 from payclaims.people.forms import BankDetailsForm, EndPaymentMethodForm, PaymentMethodForm
@@ -21,15 +22,6 @@ from payclaims.people.services import NewBankDetails, NewPaymentMethod
 bp = Blueprint("people", __name__)
 
 PAYEES_PER_PAGE = 25
-
-
-def _account_changes_limit() -> str:
-    return str(current_app.config["RATELIMIT_ACCOUNT_CHANGES"])
-
-
-def _signed_in_person() -> str:
-    """Rate-limit key: the signed-in person (a password is checked on every change)."""
-    return f"user:{current_user.get_id()}"
 
 
 @bp.route("/account/bank-details")
@@ -45,7 +37,7 @@ def bank_details() -> ResponseReturnValue:
 
 @bp.route("/account/bank-details/change", methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
-@limiter.limit(_account_changes_limit, methods=["POST"], key_func=_signed_in_person)
+@limit_account_changes
 def change_bank_details() -> ResponseReturnValue:
     """Add or change one's bank details, re-entering the password."""
     # Never filled in from what is stored: the numbers are shown masked, never in a form.
