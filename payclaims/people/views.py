@@ -16,7 +16,7 @@ from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
 from payclaims.people import services
 from payclaims.people.forms import BankDetailsForm, EndPaymentMethodForm, PaymentMethodForm
-from payclaims.people.models import PaymentMethod
+from payclaims.people.models import OtherPaymentMethod, PaymentMethod
 from payclaims.people.services import NewBankDetails, NewPaymentMethod
 
 bp = Blueprint("people", __name__)
@@ -133,6 +133,15 @@ def _payee_or_404(user_id: int) -> User:
     return person
 
 
+def _payee_method_or_404(user_id: int, method_id: int) -> tuple[User, OtherPaymentMethod]:
+    """Someone we pay and one of their other payment methods; another person's is not found."""
+    person = _payee_or_404(user_id)
+    row = services.payment_method_or_none(method_id)
+    if row is None or row.person_id != person.id:
+        abort(404)
+    return person, row
+
+
 @bp.route("/finance/people/<int:user_id>")
 @roles_required(*FINANCE_ROLES)
 def payment(user_id: int) -> ResponseReturnValue:
@@ -195,10 +204,7 @@ def record_payment_method(user_id: int) -> ResponseReturnValue:
 @roles_required(Role.FINANCE_ADMIN)
 def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
     """End another payment method, saying why; it stays in the person's history."""
-    person = _payee_or_404(user_id)
-    row = services.payment_method_or_none(method_id)
-    if row is None or row.person_id != person.id:
-        abort(404)
+    person, row = _payee_method_or_404(user_id, method_id)
     if not services.can_end_payment_method(person, current_user):
         abort(403)
     back = url_for("people.payment", user_id=person.id)
@@ -230,10 +236,7 @@ def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
 @roles_required(*FINANCE_ROLES)
 def confirm_payment_method(user_id: int, method_id: int) -> Response:
     """A different finance person checks a recorded payment method; only then is it paid."""
-    person = _payee_or_404(user_id)
-    row = services.payment_method_or_none(method_id)
-    if row is None or row.person_id != person.id:
-        abort(404)
+    person, row = _payee_method_or_404(user_id, method_id)
     if PostForm().validate_on_submit():
         try:
             services.confirm_payment_method(row, actor=current_user, ip_address=request.remote_addr)
