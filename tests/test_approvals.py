@@ -4,7 +4,6 @@ may see which claim."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -20,58 +19,12 @@ from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.extensions import db
-from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from payclaims.roles.models import SignUp
 from tests.conftest import sign_in
 from tests.test_claims import _count, _error_near, _text
 
 PDF = b"%PDF-1.4\n%receipt\n"
 TODAY = date.today()
-
-
-@pytest.fixture
-def coordinator(make_user: Callable[..., User]) -> User:
-    return make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
-
-
-@pytest.fixture
-def expert(make_user: Callable[..., User], give_bank_details: Callable[..., None]) -> User:
-    person = make_user(name="Eli Expert", email="eli@example.org")
-    give_bank_details(person)
-    return person
-
-
-@pytest.fixture
-def approver(make_user: Callable[..., User]) -> User:
-    return make_user(name="Ann Approver", email="ann@example.org", roles=(Role.FINANCE_APPROVER,))
-
-
-@pytest.fixture
-def second_approver(make_user: Callable[..., User]) -> User:
-    return make_user(name="Ben Approver", email="ben@example.org", roles=(Role.FINANCE_APPROVER,))
-
-
-@pytest.fixture
-def cost_centre(
-    make_cost_centre: Callable[..., CostCentre],
-    set_approvers: Callable[..., None],
-    approver: User,
-    second_approver: User,
-) -> CostCentre:
-    centre = make_cost_centre(code="MH-01", name="Community mental health")
-    set_approvers(centre, approver, second_approver)
-    return centre
-
-
-@pytest.fixture
-def role(
-    make_role: Callable[..., RoleDescription], coordinator: User, cost_centre: CostCentre
-) -> RoleDescription:
-    return make_role(coordinator=coordinator, cost_centre=cost_centre)
-
-
-@pytest.fixture
-def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
-    return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
 
 
 @pytest.fixture
@@ -204,10 +157,10 @@ def test_coordinator_home_counts_claims_to_confirm(client, coordinator, sign_up,
 
 
 def test_queue_shows_claims_routed_to_me_and_the_home_page_counts_them(
-    client, approver, coordinator, sign_up, make_sent_claim
+    client, approver_a, coordinator, sign_up, make_sent_claim
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     page = _text(client.get("/finance/claims"))
     home = _text(client.get("/finance"))
@@ -218,10 +171,10 @@ def test_queue_shows_claims_routed_to_me_and_the_home_page_counts_them(
 
 
 def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
-    app, client, approver, coordinator, sign_up, make_sent_claim
+    app, client, approver_a, coordinator, sign_up, make_sent_claim
 ):
     make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     few = _count(app, client, "/finance/claims?status=all")
 
     for _ in range(5):
@@ -233,13 +186,13 @@ def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
 
 @pytest.mark.parametrize("level", ["", "reduces", "none"])
 def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of_claims(
-    app, client, approver, coordinator, sign_up, expert, make_sent_claim, level
+    app, client, approver_a, coordinator, sign_up, expert, make_sent_claim, level
 ):
     from tests.test_benefits_checks import give_profile
 
     make_sent_claim(sign_up, verified_by=coordinator)
     give_profile(app, expert)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     path = f"/finance/claims?status=all&benefits_level={level}"
     few = _count(app, client, path)
 
@@ -254,7 +207,7 @@ def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of
     assert _count(app, client, path) == few
 
 
-def test_queue_pages_oldest_first(app, client, approver, coordinator, sign_up, make_sent_claim):
+def test_queue_pages_oldest_first(app, client, approver_a, coordinator, sign_up, make_sent_claim):
     ids = [make_sent_claim(sign_up, verified_by=coordinator) for _ in range(26)]
     with app.app_context():
         for age, claim_id in enumerate(reversed(ids)):
@@ -264,7 +217,7 @@ def test_queue_pages_oldest_first(app, client, approver, coordinator, sign_up, m
                 .values(submitted_at=utc_now() - timedelta(hours=age))
             )
         db.session.commit()
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     first = _text(client.get("/finance/claims"))
     second = _text(client.get("/finance/claims?page=2"))
@@ -275,10 +228,10 @@ def test_queue_pages_oldest_first(app, client, approver, coordinator, sign_up, m
 
 
 def test_finance_claim_page_shows_flags_fee_choice_and_masked_bank_details(
-    client, approver, with_receipt
+    client, approver_a, with_receipt
 ):
     claim_id, _receipt_id = with_receipt
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     page = _text(client.get(f"/finance/claims/{claim_id}"))
 
@@ -291,10 +244,10 @@ def test_finance_claim_page_shows_flags_fee_choice_and_masked_bank_details(
 
 
 def test_finance_approver_downloads_a_receipt_and_it_is_audited(
-    app, client, approver, expert, with_receipt
+    app, client, approver_a, expert, with_receipt
 ):
     claim_id, receipt_id = with_receipt
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.get(f"/finance/claims/{claim_id}/receipts/{receipt_id}")
 
@@ -304,7 +257,7 @@ def test_finance_approver_downloads_a_receipt_and_it_is_audited(
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "claim.receipt_downloaded")
         ).one()
-        assert (event.actor_id, event.subject_user_id) == (approver.id, expert.id)
+        assert (event.actor_id, event.subject_user_id) == (approver_a.id, expert.id)
 
 
 @pytest.mark.parametrize(
@@ -358,14 +311,14 @@ def test_draft_claims_are_not_found_for_finance(app, client, make_user, sign_up)
 
 
 def test_approve_with_a_reduced_line_shows_it_to_the_person(
-    app, client, approver, expert, with_receipt, outbox
+    app, client, approver_a, expert, with_receipt, outbox
 ):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
         claim = claims.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     assert "Amount to approve" in _text(client.get(f"/finance/claims/{claim_id}/approve"))
 
     response = client.post(
@@ -390,13 +343,13 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
     assert "£4.50 claimed, £3.00 approved" in str(outbox()[-1].body)
 
 
-def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver, with_receipt):
+def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver_a, with_receipt):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
         claim = claims.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.post(
         f"/finance/claims/{claim_id}/approve",
@@ -409,10 +362,10 @@ def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver, w
 
 
 def test_above_the_limit_the_first_approver_is_told_it_waits_for_a_second(
-    app, client, approver, second_approver, coordinator, sign_up, make_sent_claim
+    app, client, approver_a, approver_b, coordinator, sign_up, make_sent_claim
 ):
     claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     first = client.post(
         f"/finance/claims/{claim_id}/approve",
@@ -421,7 +374,7 @@ def test_above_the_limit_the_first_approver_is_told_it_waits_for_a_second(
     )
     assert "waits for a second approver" in _text(first)
     assert "already" in _text(client.get(f"/finance/claims/{claim_id}"))
-    sign_in(client, second_approver)
+    sign_in(client, approver_b)
     page = _text(client.get(f"/finance/claims/{claim_id}"))
     assert "Waiting for a second approver" in page
     assert "First approval: Ann Approver" in page
@@ -433,13 +386,13 @@ def test_above_the_limit_the_first_approver_is_told_it_waits_for_a_second(
 
 
 def test_the_loser_of_a_race_is_told_what_happened_and_sees_the_claim(
-    app, client, approver, second_approver, coordinator, sign_up, make_sent_claim
+    app, client, approver_a, approver_b, coordinator, sign_up, make_sent_claim
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     seen = _version(app, claim_id)
-    sign_in(client, second_approver)
+    sign_in(client, approver_b)
     client.post(f"/finance/claims/{claim_id}/reject", data={"version": str(seen), "reason": "No"})
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.post(
         f"/finance/claims/{claim_id}/approve", data={"version": str(seen)}, follow_redirects=True
@@ -451,11 +404,11 @@ def test_the_loser_of_a_race_is_told_what_happened_and_sees_the_claim(
 
 
 def test_stale_page_version_gets_the_someone_else_message(
-    app, client, approver, coordinator, expert, sign_up, make_sent_claim
+    app, client, approver_a, coordinator, expert, sign_up, make_sent_claim
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     seen = _version(app, claim_id) - 1
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.post(
         f"/finance/claims/{claim_id}/return",
@@ -469,9 +422,11 @@ def test_stale_page_version_gets_the_someone_else_message(
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
 
 
-def test_reject_page_suggests_kind_wording_and_needs_a_reason(app, client, approver, with_receipt):
+def test_reject_page_suggests_kind_wording_and_needs_a_reason(
+    app, client, approver_a, with_receipt
+):
     claim_id, _receipt_id = with_receipt
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     assert "Help with kind wording" in _text(client.get(f"/finance/claims/{claim_id}/reject"))
     response = client.post(
@@ -483,9 +438,11 @@ def test_reject_page_suggests_kind_wording_and_needs_a_reason(app, client, appro
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
 
 
-def test_rejected_claim_shows_the_reason_to_the_person(app, client, approver, expert, with_receipt):
+def test_rejected_claim_shows_the_reason_to_the_person(
+    app, client, approver_a, expert, with_receipt
+):
     claim_id, _receipt_id = with_receipt
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     client.post(
         f"/finance/claims/{claim_id}/reject",
         data={"version": str(_version(app, claim_id)), "reason": "The bus fare was paid by us."},
@@ -499,11 +456,11 @@ def test_rejected_claim_shows_the_reason_to_the_person(app, client, approver, ex
 
 
 def test_approver_names_a_delegate_who_then_sees_the_claims(
-    app, client, approver, make_user, coordinator, sign_up, make_sent_claim
+    app, client, approver_a, make_user, coordinator, sign_up, make_sent_claim
 ):
     delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     response = client.post(
         "/finance/delegation",
         data={
@@ -525,12 +482,12 @@ def test_approver_names_a_delegate_who_then_sees_the_claims(
     assert f"C-{claim_id:06d}" in page
 
 
-def test_ending_someone_elses_delegation_is_not_found(app, client, approver, make_user):
+def test_ending_someone_elses_delegation_is_not_found(app, client, approver_a, make_user):
     from payclaims.approvals import services as approvals
 
     delegate = make_user(roles=(Role.FINANCE_APPROVER,))
     with app.app_context():
-        acting = db.session.get(User, approver.id)
+        acting = db.session.get(User, approver_a.id)
         assert acting is not None
         delegation_id = approvals.create_delegation(
             actor=acting,
@@ -559,25 +516,25 @@ def test_send_digests_command_emails_waiting_approvers(
 
 
 def test_send_digests_command_sends_over_one_connection_past_a_refused_address(
-    make_app, approver, second_approver, coordinator, sign_up, make_sent_claim, mail_server, caplog
+    make_app, approver_a, approver_b, coordinator, sign_up, make_sent_claim, mail_server, caplog
 ):
     make_sent_claim(sign_up, verified_by=coordinator)
-    mail_server.refused.add(approver.email)
+    mail_server.refused.add(approver_a.email)
     runner = make_app(MAIL_BACKEND="smtp").test_cli_runner()
 
     result = runner.invoke(args=["send-digests"])
 
     assert result.exit_code == 0, result.output
     assert "Sent 1 digest." in result.output
-    assert mail_server.connections == [[second_approver.email]]
-    assert f"Email not sent to {approver.email}" in caplog.text
+    assert mail_server.connections == [[approver_b.email]]
+    assert f"Email not sent to {approver_a.email}" in caplog.text
 
 
 def test_export_downloads_csv_and_is_audited(
-    app, client, approver, coordinator, sign_up, make_sent_claim
+    app, client, approver_a, coordinator, sign_up, make_sent_claim
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.get("/finance/claims.csv?status=all&min_amount=10")
 
@@ -594,21 +551,21 @@ def test_export_downloads_csv_and_is_audited(
 
 
 def test_finance_admin_chooses_approvers_and_the_limit(
-    app, client, make_user, make_cost_centre, approver
+    app, client, make_user, make_cost_centre, approver_a
 ):
     centre = make_cost_centre(code="CC-9")
     sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
 
     response = client.post(
         f"/finance/cost-centres/{centre.id}/approvers",
-        data={"approvers": [str(approver.id)], "limit": "400"},
+        data={"approvers": [str(approver_a.id)], "limit": "400"},
     )
 
     assert response.status_code == 302
     with app.app_context():
         stored = db.session.get(CostCentre, centre.id)
         assert stored is not None
-        assert [user.id for user in stored.approvers] == [approver.id]
+        assert [user.id for user in stored.approvers] == [approver_a.id]
         assert stored.single_approver_limit_pence == 40_000
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "cost_centre.approvers_changed")
@@ -631,11 +588,11 @@ def test_only_finance_approvers_can_be_chosen(app, client, make_user, make_cost_
 
 
 def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
-    app, client, make_user, approver, coordinator, sign_up, make_sent_claim
+    app, client, make_user, approver_a, coordinator, sign_up, make_sent_claim
 ):
     first = make_sent_claim(sign_up, verified_by=coordinator)
     second = make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
     for claim_id in (first, second):
         client.post(
             f"/finance/claims/{claim_id}/approve", data={"version": str(_version(app, claim_id))}
@@ -663,8 +620,8 @@ def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
     assert "No events match." in before
 
 
-def test_queue_export_link_carries_only_the_filter_fields(client, approver):
-    sign_in(client, approver)
+def test_queue_export_link_carries_only_the_filter_fields(client, approver_a):
+    sign_in(client, approver_a)
 
     response = client.get(
         "/finance/claims?status=all&min_amount=10&_external=1&_scheme=javascript&_anchor=x"
@@ -678,10 +635,10 @@ def test_queue_export_link_carries_only_the_filter_fields(client, approver):
 
 @pytest.mark.parametrize("action", ["approve", "return", "reject"])
 def test_decision_without_the_page_version_asks_to_reload_and_decides_nothing(
-    app, client, approver, coordinator, sign_up, make_sent_claim, action
+    app, client, approver_a, coordinator, sign_up, make_sent_claim, action
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
-    sign_in(client, approver)
+    sign_in(client, approver_a)
 
     response = client.post(
         f"/finance/claims/{claim_id}/{action}", data={"reason": "No"}, follow_redirects=True

@@ -15,12 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from payclaims.approvals import services
-from payclaims.approvals.models import ApprovalStage, ClaimApproval
+from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
-from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import UK
 from payclaims.errors import DomainError, PermissionDenied
@@ -28,53 +27,6 @@ from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 
 TODAY = date.today()
-
-
-@pytest.fixture
-def coordinator(make_user: Callable[..., User]) -> User:
-    return make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
-
-
-@pytest.fixture
-def expert(make_user: Callable[..., User], give_bank_details: Callable[..., None]) -> User:
-    person = make_user(name="Eli Expert", email="eli@example.org")
-    give_bank_details(person)
-    return person
-
-
-@pytest.fixture
-def approver_a(make_user: Callable[..., User]) -> User:
-    return make_user(name="Ann Approver", email="ann@example.org", roles=(Role.FINANCE_APPROVER,))
-
-
-@pytest.fixture
-def approver_b(make_user: Callable[..., User]) -> User:
-    return make_user(name="Ben Approver", email="ben@example.org", roles=(Role.FINANCE_APPROVER,))
-
-
-@pytest.fixture
-def cost_centre(
-    make_cost_centre: Callable[..., CostCentre],
-    set_approvers: Callable[..., None],
-    approver_a: User,
-    approver_b: User,
-) -> CostCentre:
-    centre = make_cost_centre(code="MH-01")
-    set_approvers(centre, approver_a, approver_b)
-    return centre
-
-
-@pytest.fixture
-def role(
-    make_role: Callable[..., RoleDescription], coordinator: User, cost_centre: CostCentre
-) -> RoleDescription:
-    """An hourly role at £20 an hour."""
-    return make_role(coordinator=coordinator, cost_centre=cost_centre)
-
-
-@pytest.fixture
-def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
-    return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
 
 
 def _claim(claim_id: int) -> Claim:
@@ -104,6 +56,48 @@ def _approve(claim_id: int, who: User, **kwargs: Any) -> ApprovalStage:
     return services.approve_claim(
         _claim(claim_id), actor=_user(who), today=TODAY, ip_address="127.0.0.1", **kwargs
     )
+
+
+def _reduce(claim_id: int, who: User) -> None:
+    line_id = _claim(claim_id).lines[0].id
+    _approve(claim_id, who, reductions={line_id: services.LineReduction(4000, "Only 2 hours")})
+
+
+def _return(claim_id: int, who: User, reason: str = "Which date?") -> None:
+    services.return_claim(
+        _claim(claim_id), actor=_user(who), reason=reason, today=TODAY, ip_address=None
+    )
+
+
+def _reject(claim_id: int, who: User, reason: str) -> None:
+    services.reject_claim(
+        _claim(claim_id), actor=_user(who), reason=reason, today=TODAY, ip_address=None
+    )
+
+
+def _delegate(approver: User, delegate: User, *, days: int = 1) -> ApprovalDelegation:
+    """``approver`` names ``delegate`` to stand in for them from today, for ``days`` days."""
+    return services.create_delegation(
+        actor=_user(approver),
+        delegate_id=delegate.id,
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=days - 1),
+        today=TODAY,
+        ip_address=None,
+    )
+
+
+def _written_by(sign_up_id: int, author: User) -> int:
+    """A draft ``author`` writes on the sign-up: one 3-hour panel three days ago; its id."""
+    claim_id = claims.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
+    claims.add_fee_line(
+        _claim(claim_id),
+        actor=_user(author),
+        session_on=TODAY - timedelta(days=3),
+        description="Panel",
+        units=Decimal(3),
+    )
+    return claim_id
 
 
 # Verification ------------------------------------------------------------------------------
@@ -152,21 +146,9 @@ def test_return_by_coordinator_needs_a_question_and_the_person_sees_it(
     claim_id = make_sent_claim(sign_up)
     with app.app_context(), app.test_request_context():
         with pytest.raises(DomainError) as missing:
-            services.return_claim(
-                _claim(claim_id),
-                actor=_user(coordinator),
-                reason="  ",
-                today=TODAY,
-                ip_address=None,
-            )
+            _return(claim_id, coordinator, "  ")
         assert missing.value.field == "reason"
-        services.return_claim(
-            _claim(claim_id),
-            actor=_user(coordinator),
-            reason="Which date was the second session?",
-            today=TODAY,
-            ip_address=None,
-        )
+        _return(claim_id, coordinator, "Which date was the second session?")
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.RETURNED
         assert claim.return_reason == "Which date was the second session?"
@@ -261,38 +243,26 @@ def test_approve_above_the_limit_waits_for_a_second_different_approver(
     assert len(outbox()) == sent_before + 1  # only the final approval emails the person
 
 
-def test_database_refuses_the_same_approver_twice_on_a_claim(
-    app, make_sent_claim, sign_up, coordinator, approver_a
+@pytest.mark.parametrize(
+    "approvals",
+    [
+        pytest.param([(1, "a"), (2, "a")], id="the_same_approver_twice_on_a_claim"),
+        pytest.param([(1, "a"), (1, "b")], id="a_second_first_approval"),
+    ],
+)
+def test_database_refuses(
+    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, approvals
 ):
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
+    approvers = {"a": approver_a, "b": approver_b}
     with app.app_context():
-        for stage in (1, 2):
+        for stage, approver in approvals:
             db.session.add(
                 ClaimApproval(
                     claim_id=claim_id,
                     approval_round=1,
                     stage=stage,
-                    approver_id=approver_a.id,
-                    total_pence=6000,
-                )
-            )
-        with pytest.raises(IntegrityError):
-            db.session.commit()
-        db.session.rollback()
-
-
-def test_database_refuses_a_second_first_approval(
-    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
-):
-    claim_id = make_sent_claim(sign_up, verified_by=coordinator)
-    with app.app_context():
-        for approver in (approver_a, approver_b):
-            db.session.add(
-                ClaimApproval(
-                    claim_id=claim_id,
-                    approval_round=1,
-                    stage=1,
-                    approver_id=approver.id,
+                    approver_id=approvers[approver].id,
                     total_pence=6000,
                 )
             )
@@ -363,9 +333,7 @@ def test_approver_cannot_decide_their_own_claim(
         with pytest.raises(PermissionDenied):
             _approve(claim_id, both)
         with pytest.raises(PermissionDenied):
-            services.reject_claim(
-                claim, actor=_user(both), reason="No", today=TODAY, ip_address=None
-            )
+            _reject(claim_id, both, "No")
 
 
 def test_approver_cannot_approve_a_claim_they_verified(
@@ -397,16 +365,8 @@ def test_reject_needs_a_reason_the_person_reads(
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
         with pytest.raises(DomainError):
-            services.reject_claim(
-                _claim(claim_id), actor=_user(approver_a), reason="", today=TODAY, ip_address=None
-            )
-        services.reject_claim(
-            _claim(claim_id),
-            actor=_user(approver_a),
-            reason="The session was cancelled.",
-            today=TODAY,
-            ip_address=None,
-        )
+            _reject(claim_id, approver_a, "")
+        _reject(claim_id, approver_a, "The session was cancelled.")
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.REJECTED
         assert claim.rejection_reason == "The session was cancelled."
@@ -420,13 +380,7 @@ def test_returned_and_sent_again_needs_approving_afresh(
     claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
         _approve(claim_id, approver_a)
-        services.return_claim(
-            _claim(claim_id),
-            actor=_user(approver_b),
-            reason="Please add the parking receipt.",
-            today=TODAY,
-            ip_address=None,
-        )
+        _return(claim_id, approver_b, "Please add the parking receipt.")
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         services.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address=None)
         claim = _claim(claim_id)
@@ -466,14 +420,7 @@ def test_delegate_sees_and_decides_only_within_the_dates(
     delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
-        services.create_delegation(
-            actor=_user(approver_a),
-            delegate_id=delegate.id,
-            starts_on=TODAY,
-            ends_on=TODAY + timedelta(days=6),
-            today=TODAY,
-            ip_address=None,
-        )
+        _delegate(approver_a, delegate, days=7)
         claim = _claim(claim_id)
         assert services.can_see_as_finance(claim, _user(delegate), TODAY)
         assert not services.can_see_as_finance(claim, _user(delegate), TODAY + timedelta(days=7))
@@ -497,14 +444,7 @@ def test_ended_delegation_no_longer_routes_claims(
     delegate = make_user(roles=(Role.FINANCE_APPROVER,))
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context():
-        delegation = services.create_delegation(
-            actor=_user(approver_a),
-            delegate_id=delegate.id,
-            starts_on=TODAY,
-            ends_on=TODAY,
-            today=TODAY,
-            ip_address=None,
-        )
+        delegation = _delegate(approver_a, delegate)
         services.end_delegation(delegation, actor=_user(approver_a), ip_address=None)
         assert not services.can_see_as_finance(_claim(claim_id), _user(delegate), TODAY)
         actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
@@ -689,17 +629,6 @@ def test_every_decision_writes_one_claim_event(
     assert events.count(ClaimStatus.APPROVED) == 1
 
 
-def _return(claim_id: int, who: User) -> None:
-    services.return_claim(
-        _claim(claim_id), actor=_user(who), reason="Which date?", today=TODAY, ip_address=None
-    )
-
-
-def _reduce(claim_id: int, who: User) -> None:
-    line_id = _claim(claim_id).lines[0].id
-    _approve(claim_id, who, reductions={line_id: services.LineReduction(4000, "Only 2 hours")})
-
-
 DECISIONS: dict[str, tuple[bool, Callable[[int, User, User], Any]]] = {
     # name: (verified first?, the decision given the coordinator and an approver)
     "verification": (
@@ -717,13 +646,7 @@ DECISIONS: dict[str, tuple[bool, Callable[[int, User, User], Any]]] = {
     "return by finance": (True, lambda claim_id, _, approver: _return(claim_id, approver)),
     "rejection": (
         True,
-        lambda claim_id, _, approver: services.reject_claim(
-            _claim(claim_id),
-            actor=_user(approver),
-            reason="No session",
-            today=TODAY,
-            ip_address=None,
-        ),
+        lambda claim_id, _, approver: _reject(claim_id, approver, "No session"),
     ),
 }
 
@@ -744,22 +667,21 @@ def test_staff_decision_is_recorded_on_behalf_of_nobody(
 
 
 def test_first_approval_and_a_delegates_approval_are_recorded_on_behalf_of_nobody(
-    app, make_user, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+    app,
+    make_user,
+    make_sent_claim,
+    set_approvers,
+    sign_up,
+    coordinator,
+    approver_a,
+    approver_b,
+    cost_centre,
 ):
     delegate = make_user(name="Dee Delegate", roles=(Role.FINANCE_APPROVER,))
-    with app.app_context():
-        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
-        db.session.commit()
+    set_approvers(cost_centre, limit_pence=5000)
     claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
     with app.app_context(), app.test_request_context():
-        services.create_delegation(
-            actor=_user(approver_a),
-            delegate_id=delegate.id,
-            starts_on=TODAY,
-            ends_on=TODAY,
-            today=TODAY,
-            ip_address=None,
-        )
+        _delegate(approver_a, delegate)
         assert _approve(claim_id, approver_b) is ApprovalStage.FIRST
         assert _approve(claim_id, delegate) is ApprovalStage.SECOND  # standing in for Ann
         events = _claim(claim_id).events[-3:]
@@ -771,11 +693,9 @@ def test_first_approval_and_a_delegates_approval_are_recorded_on_behalf_of_nobod
 
 
 def test_second_approver_raising_a_reduced_line_is_refused(
-    app, make_sent_claim, sign_up, coordinator, approver_a, approver_b, cost_centre
+    app, make_sent_claim, set_approvers, sign_up, coordinator, approver_a, approver_b, cost_centre
 ):
-    with app.app_context():
-        db.session.get(CostCentre, cost_centre.id).single_approver_limit_pence = 5000
-        db.session.commit()
+    set_approvers(cost_centre, limit_pence=5000)
     claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
     with app.app_context(), app.test_request_context():
         line_id = _claim(claim_id).lines[0].id
@@ -802,16 +722,7 @@ def test_coordinator_who_wrote_and_sent_a_claim_cannot_confirm_it(
     app, make_user, coordinator, sign_up
 ):
     with app.app_context(), app.test_request_context():
-        claim_id = claims.start_claim(
-            db.session.get(SignUp, sign_up.id), actor=_user(coordinator)
-        ).id
-        claims.add_fee_line(
-            _claim(claim_id),
-            actor=_user(coordinator),
-            session_on=TODAY - timedelta(days=3),
-            description="Panel",
-            units=Decimal(3),
-        )
+        claim_id = _written_by(sign_up.id, coordinator)
         claims.submit_claim(_claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY)
         claim = _claim(claim_id)
         assert not services.can_verify(claim, _user(coordinator))
@@ -834,14 +745,7 @@ def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
     their_role = make_role(coordinator=author, cost_centre=centre)
     sign_up_id = make_sign_up(their_role, person=expert, status=SignUpStatus.ACCEPTED).id
     with app.app_context(), app.test_request_context():
-        claim_id = claims.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
-        claims.add_fee_line(
-            _claim(claim_id),
-            actor=_user(author),
-            session_on=TODAY - timedelta(days=3),
-            description="Panel",
-            units=Decimal(3),
-        )
+        claim_id = _written_by(sign_up_id, author)
         # The person sends it; an admin confirms it.
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
@@ -869,14 +773,7 @@ def test_the_same_authority_cannot_give_both_approvals(
     claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
     with app.app_context(), app.test_request_context():
         for who in (delegate, delegate_2):
-            services.create_delegation(
-                actor=_user(approver_a),
-                delegate_id=who.id,
-                starts_on=TODAY,
-                ends_on=TODAY,
-                today=TODAY,
-                ip_address=None,
-            )
+            _delegate(approver_a, who)
         first, second = {
             "approver_then_delegate": (approver_a, delegate),
             "delegate_then_approver": (delegate, approver_a),
@@ -899,14 +796,7 @@ def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
     delegate = make_user(roles=(Role.FINANCE_APPROVER,))
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
-        services.create_delegation(
-            actor=_user(approver_a),
-            delegate_id=delegate.id,
-            starts_on=TODAY,
-            ends_on=TODAY,
-            today=TODAY,
-            ip_address=None,
-        )
+        _delegate(approver_a, delegate)
         assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is not None
         _user(approver_a).is_active = False
         db.session.commit()
@@ -931,13 +821,7 @@ def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
         line_id = _claim(claim_id).lines[0].id
         reduce = {line_id: services.LineReduction(26_000, "Only 13 hours evidenced")}
         assert _approve(claim_id, approver_a, reductions=reduce) is ApprovalStage.FIRST
-        services.return_claim(
-            _claim(claim_id),
-            actor=_user(approver_b),
-            reason="Please add the timesheet.",
-            today=TODAY,
-            ip_address=None,
-        )
+        _return(claim_id, approver_b, "Please add the timesheet.")
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         line = _claim(claim_id).lines[0]
         assert (line.approved_pence, line.approval_note) == (None, None)
