@@ -41,10 +41,30 @@ def role(make_role: Callable[..., RoleDescription], coordinator: User) -> RoleDe
     return make_role(coordinator=coordinator)
 
 
-def _sign_up(make_user, make_sign_up, give_bank_details, role, name: str) -> SignUp:
-    person = make_user(name=name)
-    give_bank_details(person)
-    return make_sign_up(role, person=person, status=SignUpStatus.ACCEPTED)
+@pytest.fixture
+def accepted_sign_up(
+    make_user: Callable[..., User],
+    make_sign_up: Callable[..., SignUp],
+    give_bank_details: Callable[..., None],
+    role: RoleDescription,
+) -> Callable[[str], SignUp]:
+    """Sign a new person called ``name``, with bank details, up to the role (accepted)."""
+
+    def build(name: str) -> SignUp:
+        person = make_user(name=name)
+        give_bank_details(person)
+        return make_sign_up(role, person=person, status=SignUpStatus.ACCEPTED)
+
+    return build
+
+
+def _give_uc_profile(app: Flask, sign_up: SignUp) -> User:
+    """Put the person on ``sign_up`` on UC without a work allowance (55% of earnings)."""
+    with app.app_context():
+        person = db.session.get(User, sign_up.person_id)
+        assert person is not None
+    give_profile(app, person)
+    return person
 
 
 def _ids_in(page: str, *claim_ids: int) -> list[bool]:
@@ -55,24 +75,13 @@ def _ids_in(page: str, *claim_ids: int) -> list[bool]:
 
 
 def test_queue_shows_a_uc_badge_and_filters_by_level(
-    app: Flask,
-    client,
-    approver,
-    coordinator,
-    role,
-    make_user,
-    make_sign_up,
-    give_bank_details,
-    make_sent_claim,
+    app: Flask, client, approver, coordinator, accepted_sign_up, make_sent_claim
 ):
-    on_uc = _sign_up(make_user, make_sign_up, give_bank_details, role, "Uma Universal")
-    no_profile = _sign_up(make_user, make_sign_up, give_bank_details, role, "Nia Noprofile")
+    on_uc = accepted_sign_up("Uma Universal")
+    no_profile = accepted_sign_up("Nia Noprofile")
     uc_claim = make_sent_claim(on_uc, verified_by=coordinator)
     plain_claim = make_sent_claim(no_profile, verified_by=coordinator)
-    with app.app_context():
-        person = db.session.get(User, on_uc.person_id)
-        assert person is not None
-    give_profile(app, person)  # UC without a work allowance: 55% of earnings
+    _give_uc_profile(app, on_uc)
     sign_in(client, approver)
 
     page = client.get("/finance/claims").get_data(as_text=True)
@@ -88,27 +97,16 @@ def test_queue_shows_a_uc_badge_and_filters_by_level(
 
 
 def test_queue_level_filter_pages_over_every_matching_claim(
-    app,
-    client,
-    approver,
-    coordinator,
-    role,
-    make_user,
-    make_sign_up,
-    give_bank_details,
-    make_sent_claim,
+    app, client, approver, coordinator, accepted_sign_up, make_sent_claim
 ):
-    on_uc = _sign_up(make_user, make_sign_up, give_bank_details, role, "Uma Universal")
-    no_profile = _sign_up(make_user, make_sign_up, give_bank_details, role, "Nia Noprofile")
+    on_uc = accepted_sign_up("Uma Universal")
+    no_profile = accepted_sign_up("Nia Noprofile")
     # 26 claims without a profile first (oldest), then one on UC: a page-then-filter would
     # miss the UC claim on page 1.
     for _ in range(26):
         make_sent_claim(no_profile, verified_by=coordinator)
     uc_claim = make_sent_claim(on_uc, verified_by=coordinator, days_ago=1)
-    with app.app_context():
-        person = db.session.get(User, on_uc.person_id)
-        assert person is not None
-    give_profile(app, person)
+    _give_uc_profile(app, on_uc)
     sign_in(client, approver)
 
     first = client.get("/finance/claims?benefits_level=reduces").get_data(as_text=True)
@@ -124,22 +122,11 @@ def test_queue_level_filter_pages_over_every_matching_claim(
 
 
 def test_claim_page_shows_the_full_result_what_was_seen_and_the_links(
-    app,
-    client,
-    approver,
-    coordinator,
-    role,
-    make_user,
-    make_sign_up,
-    give_bank_details,
-    make_sent_claim,
+    app, client, approver, coordinator, accepted_sign_up, make_sent_claim
 ):
-    on_uc = _sign_up(make_user, make_sign_up, give_bank_details, role, "Uma Universal")
+    on_uc = accepted_sign_up("Uma Universal")
     claim_id = make_sent_claim(on_uc, verified_by=coordinator)
-    with app.app_context():
-        person = db.session.get(User, on_uc.person_id)
-        assert person is not None
-    give_profile(app, person)
+    person = _give_uc_profile(app, on_uc)
     sign_in(client, approver)
 
     page = client.get(f"/finance/claims/{claim_id}").get_data(as_text=True)
@@ -154,16 +141,9 @@ def test_claim_page_shows_the_full_result_what_was_seen_and_the_links(
 
 
 def test_claim_page_without_profile_says_so(
-    client,
-    approver,
-    coordinator,
-    role,
-    make_user,
-    make_sign_up,
-    give_bank_details,
-    make_sent_claim,
+    client, approver, coordinator, accepted_sign_up, make_sent_claim
 ):
-    sign_up = _sign_up(make_user, make_sign_up, give_bank_details, role, "Nia Noprofile")
+    sign_up = accepted_sign_up("Nia Noprofile")
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     sign_in(client, approver)
 

@@ -47,6 +47,12 @@ APRIL_2026 = date(2026, 4, 6)
 
 
 @pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    """A finance admin (not signed in), for calling the services directly."""
+    return make_user(roles=(Role.FINANCE_ADMIN,))
+
+
+@pytest.fixture
 def finance_admin(client: FlaskClient, make_user: Callable[..., User]) -> User:
     """A finance admin, signed in on ``client``."""
     user = make_user(name="Fin Admin", roles=(Role.FINANCE_ADMIN,))
@@ -95,6 +101,31 @@ def _actor(user: User) -> User:
     loaded = db.session.get(User, user.id)
     assert loaded is not None
     return loaded
+
+
+def _rule(rule_id: int) -> BenefitRule:
+    """The figure with this id (call inside an app context)."""
+    rule = db.session.get(BenefitRule, rule_id)
+    assert rule is not None
+    return rule
+
+
+def _changed_meanwhile(rule_id: int, **values: object) -> None:
+    """Someone else changes the figure's row, in a transaction of their own."""
+    with db.engine.begin() as connection:
+        connection.execute(update(BenefitRule).where(BenefitRule.id == rule_id).values(**values))
+
+
+def _correct_to_205(rule: BenefitRule, admin: User) -> None:
+    """Correct the carer's earnings limit to £205 a week."""
+    services.correct_figure(
+        rule,
+        actor=_actor(admin),
+        value=20500,
+        source="gov.uk",
+        confidence=Confidence.S,
+        note="Final rates",
+    )
 
 
 # The seeded figures ------------------------------------------------------------------------
@@ -163,8 +194,7 @@ def test_value_text_shows_plain_units(value, unit, period, text):
 # Services ----------------------------------------------------------------------------------
 
 
-def test_add_figure_closes_the_previous_figure_and_is_audited(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_add_figure_closes_the_previous_figure_and_is_audited(app, admin):
     with app.app_context():
         services.add_figure(
             "ca.earnings_limit",
@@ -193,13 +223,11 @@ def test_add_figure_closes_the_previous_figure_and_is_audited(app, make_user):
         "now ends on 11 April 2027. Note: April uprating"
     )
     with app.app_context():
-        added = db.session.get(BenefitRule, event.object_id)
-        assert added is not None
+        added = _rule(event.object_id)
         assert (added.confirmed_by_id, added.created_by_id) == (admin.id, admin.id)
 
 
-def test_add_figure_starting_before_the_latest_is_refused(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_add_figure_starting_before_the_latest_is_refused(app, admin):
     with app.app_context(), pytest.raises(DomainError) as caught:
         services.add_figure(
             "uc.taper",
@@ -214,12 +242,10 @@ def test_add_figure_starting_before_the_latest_is_refused(app, make_user):
     assert len(_rows(app, "uc.taper")) == 3
 
 
-def test_correct_figure_keeps_the_old_row_and_the_engine_uses_the_new(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_correct_figure_keeps_the_old_row_and_the_engine_uses_the_new(app, admin):
     rule_id = _rule_id(app, "uc.work_allowance.lower", APRIL_2026)
     with app.app_context():
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         services.correct_figure(
             rule,
             actor=_actor(admin),
@@ -241,12 +267,10 @@ def test_correct_figure_keeps_the_old_row_and_the_engine_uses_the_new(app, make_
     )
 
 
-def test_correct_figure_already_corrected_is_refused(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_correct_figure_already_corrected_is_refused(app, admin):
     rule_id = _rule_id(app, "uc.taper", APRIL_2026)
     with app.app_context():
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         kwargs = {"value": 5500, "source": "x", "confidence": Confidence.S, "note": "n"}
         services.correct_figure(rule, actor=_actor(admin), **kwargs)  # type: ignore[arg-type]
         with pytest.raises(DomainError, match="already been corrected"):
@@ -254,16 +278,13 @@ def test_correct_figure_already_corrected_is_refused(app, make_user):
     assert len(_rows(app, "uc.taper")) == 4
 
 
-def test_confirm_figure_records_who_and_when(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_confirm_figure_records_who_and_when(app, admin):
     rule_id = _rule_id(app, "esa.permitted_work.higher", APRIL_2026)
     with app.app_context():
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         services.confirm_figure(rule, actor=_actor(admin), source=f"  {PRIMARY} ", ip_address=IP)
         db.session.expire_all()
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         assert (rule.confidence, rule.confirmed_by_id) == (Confidence.S, admin.id)
         assert rule.source == PRIMARY
         assert rule.confirmed_at is not None
@@ -286,12 +307,10 @@ def test_confirm_figure_records_who_and_when(app, make_user):
 @pytest.mark.parametrize(
     ("source", "message"), [("   ", "Enter the primary source"), ("x" * 1001, "1000 characters")]
 )
-def test_confirm_figure_without_primary_source_is_refused(app, make_user, source, message):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_confirm_figure_without_primary_source_is_refused(app, admin, source, message):
     rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
     with app.app_context():
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         with pytest.raises(DomainError, match=message) as caught:
             services.confirm_figure(rule, actor=_actor(admin), source=source)
     assert caught.value.field == "source"
@@ -299,28 +318,15 @@ def test_confirm_figure_without_primary_source_is_refused(app, make_user, source
     assert events(app, "benefit_rule.confirmed") == []
 
 
-def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, make_user):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, admin):
     rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
     with app.app_context():
-        stale = db.session.get(BenefitRule, rule_id)
-        assert stale is not None and stale.effective_to is None
+        stale = _rule(rule_id)
+        assert stale.effective_to is None
         # Someone else adds a figure from April 2027 meanwhile, closing this one.
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(BenefitRule)
-                .where(BenefitRule.id == rule_id)
-                .values(effective_to=date(2027, 4, 11))
-            )
+        _changed_meanwhile(rule_id, effective_to=date(2027, 4, 11))
         with pytest.raises(DomainError, match="Someone else changed this figure"):
-            services.correct_figure(
-                stale,
-                actor=_actor(admin),
-                value=20500,
-                source="gov.uk",
-                confidence=Confidence.S,
-                note="Final rates",
-            )
+            _correct_to_205(stale, admin)
     rows = _rows(app, "ca.earnings_limit")
     assert rows[-1] == (20400, APRIL_2026, date(2027, 4, 11), "S2", True)
     assert [row for row in rows if row[2] is None] == []
@@ -331,25 +337,13 @@ def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, make_us
     ("change", "values"),
     [("value", {"value": 20600}), ("confidence", {"confidence": Confidence.S})],
 )
-def test_correct_figure_changed_meanwhile_is_refused(app, make_user, change, values):
-    admin = make_user(roles=(Role.FINANCE_ADMIN,))
+def test_correct_figure_changed_meanwhile_is_refused(app, admin, change, values):
     rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
     with app.app_context():
-        stale = db.session.get(BenefitRule, rule_id)
-        assert stale is not None
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(BenefitRule).where(BenefitRule.id == rule_id).values(**values)
-            )
+        stale = _rule(rule_id)
+        _changed_meanwhile(rule_id, **values)
         with pytest.raises(DomainError, match="Someone else changed this figure"):
-            services.correct_figure(
-                stale,
-                actor=_actor(admin),
-                value=20500,
-                source="gov.uk",
-                confidence=Confidence.S,
-                note="Final rates",
-            )
+            _correct_to_205(stale, admin)
     assert len(_rows(app, "ca.earnings_limit")) == 3, change
 
 
@@ -358,8 +352,7 @@ def test_change_figure_as_non_finance_admin_is_refused(app, make_user, role):
     person = make_user(roles=(role,))
     rule_id = _rule_id(app, "ca.earnings_limit", APRIL_2026)
     with app.app_context():
-        rule = db.session.get(BenefitRule, rule_id)
-        assert rule is not None
+        rule = _rule(rule_id)
         with pytest.raises(PermissionDenied):
             services.confirm_figure(rule, actor=_actor(person), source=PRIMARY)
         with pytest.raises(PermissionDenied):
