@@ -6,11 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from xml.etree.ElementTree import Element
 
 import pytest
 import sqlalchemy as sa
-import tinyhtml5
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +24,7 @@ from payclaims.people import crypto, services
 from payclaims.people.models import BankDetails
 from payclaims.people.services import NewBankDetails
 from tests.conftest import PASSWORD, TEST_BANK_DETAILS_KEY, sign_in
+from tests.helpers import events, field_error, input_value, page_text, rows_of
 
 NAME = "Eli J Expert"
 SORT_CODE = "123456"
@@ -94,60 +93,6 @@ def store_details(app: Flask) -> Callable[..., int]:
 # Helpers -----------------------------------------------------------------------------------
 
 
-def html(response: TestResponse) -> Element:
-    """The page, parsed."""
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def page_text(response: TestResponse) -> str:
-    """The visible text of the page's main content, spaces collapsed."""
-    main = html(response).find(".//main")
-    assert main is not None
-    return " ".join("".join(main.itertext()).split())
-
-
-def field_error(response: TestResponse, field_id: str) -> str:
-    """The error shown in the form group holding the field with this id."""
-    for div in html(response).iter("div"):
-        classes = div.get("class", "").split()
-        if "nhsuk-form-group" in classes and div.find(f".//*[@id='{field_id}']") is not None:
-            assert "nhsuk-form-group--error" in classes
-            (error,) = [
-                span
-                for span in div.iter("span")
-                if "nhsuk-error-message" in span.get("class", "").split()
-            ]
-            return " ".join("".join(error.itertext()).split()).removeprefix("Error: ")
-    raise AssertionError(f"no field {field_id}")
-
-
-def input_value(response: TestResponse, field_id: str) -> str | None:
-    """The value an input shows."""
-    field = html(response).find(f".//input[@id='{field_id}']")
-    assert field is not None
-    return field.get("value")
-
-
-def rows(app: Flask) -> list[BankDetails]:
-    """Every stored version of everyone's bank details, oldest first."""
-    with app.app_context():
-        found = list(db.session.scalars(select(BankDetails).order_by(BankDetails.id)))
-        db.session.expunge_all()
-    return found
-
-
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    """Audit events of one kind, oldest first."""
-    with app.app_context():
-        found = list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-        db.session.expunge_all()
-    return found
-
-
 def change(client: FlaskClient, **overrides: str) -> TestResponse:
     """Submit the change form with the typed details, overriding some fields."""
     return client.post("/account/bank-details/change", data={**TYPED, **overrides})
@@ -178,7 +123,7 @@ def test_add_details_typed_with_dashes_and_spaces_saves_them_masked(app, client,
     assert "****5432" in text
     assert "Waiting for our finance team to check them" in text
     assert_no_secrets(page.get_data(as_text=True), PAGE_SECRETS)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.person_id == expert.id
     assert row.created_by_id == expert.id
     assert row.confirmed_at is None
@@ -235,7 +180,7 @@ def test_change_with_wrong_format_shows_message_and_saves_nothing(
 
     assert response.status_code == 200
     assert field_error(response, field) == message
-    assert rows(app) == []
+    assert rows_of(app, BankDetails) == []
     assert outbox() == []
     assert events(app, "bank_details.changed") == []
 
@@ -263,7 +208,7 @@ def test_change_with_wrong_password_is_refused_and_saves_nothing(app, client, ex
     assert input_value(response, "sort_code") == "12-34-56"
     assert input_value(response, "account_number") == "1234 5678"
     assert "not my password at all" not in response.get_data(as_text=True)
-    assert rows(app) == []
+    assert rows_of(app, BankDetails) == []
     assert outbox() == []
     assert events(app, "bank_details.changed") == []
 
@@ -295,7 +240,7 @@ def test_change_is_audited_with_masked_values_only(app, client, expert):
     assert "**-**-56" in event.detail
     assert "****5678" in event.detail
     assert_no_secrets(event.detail)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert (event.object_type, event.object_id) == ("bank_details", row.id)
 
 
@@ -308,7 +253,7 @@ def test_second_change_supersedes_the_first_and_waits_for_finance(
     response = change(client, account_number="87654321")
 
     assert response.status_code == 302
-    old, new = rows(app)
+    old, new = rows_of(app, BankDetails)
     assert old.id == first
     assert old.superseded_at is not None
     assert old.confirmed_at is not None  # history is kept as it was
@@ -330,7 +275,7 @@ def test_change_to_the_same_details_is_refused(app, client, expert, store_detail
     assert field_error(response, "account_number") == (
         "These are the bank details we already have for you"
     )
-    assert len(rows(app)) == 1
+    assert len(rows_of(app, BankDetails)) == 1
 
 
 def test_change_page_never_shows_stored_numbers(app, client, expert, store_details):
@@ -360,7 +305,7 @@ def test_change_service_for_someone_else_is_refused(app, expert, make_user):
                 password=PASSWORD,
                 ip_address=None,
             )
-    assert rows(app) == []
+    assert rows_of(app, BankDetails) == []
 
 
 def test_use_without_a_key_in_development_gives_a_clear_error(make_app, make_user):
@@ -463,7 +408,7 @@ def test_finance_confirms_details_and_it_is_audited(
     response = client.post(f"/finance/bank-details/{details_id}/confirm")
 
     assert response.status_code == 302
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.confirmed_by_id == finance.id
     assert row.confirmed_at is not None
     (event,) = events(app, "bank_details.confirmed")
@@ -507,7 +452,7 @@ def test_finance_cannot_confirm_their_own_details(app, client, make_user, store_
 
     assert "Another member of the finance team needs to check these" in listed
     assert "You cannot confirm your own bank details" in page_text(response)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.confirmed_at is None
     assert events(app, "bank_details.confirmed") == []
 
@@ -539,7 +484,7 @@ def test_confirm_twice_gives_one_confirmation(
     )
 
     assert "already been confirmed" in page_text(response)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.confirmed_by_id == finance.id
     assert len(events(app, "bank_details.confirmed")) == 1
 
@@ -558,7 +503,7 @@ def test_confirm_replaced_details_is_refused(app, expert, finance, store_details
         assert details is not None and actor is not None
         with pytest.raises(DomainError, match="changed them since"):
             services.confirm_bank_details(details, actor=actor, ip_address=None)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.confirmed_at is None
 
 
@@ -583,7 +528,7 @@ def test_non_finance_cannot_see_or_confirm_anyones_details(
     assert listing.status_code == 403
     assert confirming.status_code == 403
     assert "5678" not in listing.get_data(as_text=True)
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     assert row.confirmed_at is None
 
 
@@ -624,7 +569,7 @@ def test_logs_audit_and_email_never_hold_plain_numbers(
     finance_client = app.test_client()
     sign_in(finance_client, finance)
     finance_client.get("/finance/bank-details")
-    (row,) = rows(app)
+    (row,) = rows_of(app, BankDetails)
     finance_client.post(f"/finance/bank-details/{row.id}/confirm")
     client.get("/account/bank-details")
 

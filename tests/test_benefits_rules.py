@@ -30,8 +30,7 @@ from payclaims.benefits.rules import (
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from tests.conftest import sign_in
-from tests.test_training import (
-    EVIL,
+from tests.helpers import (
     error_summary,
     events,
     field_error,
@@ -40,6 +39,7 @@ from tests.test_training import (
     page_text,
     text_of,
 )
+from tests.test_training import EVIL
 
 IP = "192.0.2.9"
 PRIMARY = "gov.uk: Benefit and pension rates 2026 to 2027"

@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.test import TestResponse
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services as claim_services
 from payclaims.claims.models import Claim, ClaimStatus
@@ -27,6 +22,7 @@ from payclaims.people.models import OtherPaymentMethod, PaymentMethod
 from payclaims.people.services import NewPaymentMethod, PaidBy
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import sign_in
+from tests.helpers import events, field_error, html, page_text, rows_of
 
 LAST_WEEK = date.today() - timedelta(days=7)
 CHEQUE = NewPaymentMethod(PaymentMethod.CHEQUE, "", "No bank account; agreed by phone")
@@ -70,51 +66,9 @@ def _record(person: User, actor: User, new: NewPaymentMethod = CHEQUE) -> OtherP
     )
 
 
-def _methods(app: Flask) -> list[OtherPaymentMethod]:
-    with app.app_context():
-        found = list(db.session.scalars(select(OtherPaymentMethod).order_by(OtherPaymentMethod.id)))
-        db.session.expunge_all()
-    return found
-
-
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        found = list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-        db.session.expunge_all()
-    return found
-
-
 def _given_method(app: Flask, person: User, actor: User, new: NewPaymentMethod = CHEQUE) -> int:
     with app.test_request_context():
         return _record(person, actor, new).id
-
-
-def _page(response: TestResponse) -> Element:
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def _text(response: TestResponse) -> str:
-    main = _page(response).find(".//main")
-    assert main is not None
-    return " ".join("".join(main.itertext()).split())
-
-
-def _field_error(response: TestResponse, field_id: str) -> str:
-    for div in _page(response).iter("div"):
-        classes = div.get("class", "").split()
-        if "nhsuk-form-group" in classes and div.find(f".//*[@id='{field_id}']") is not None:
-            messages = [
-                " ".join("".join(e.itertext()).split()).removeprefix("Error: ")
-                for e in div.iter()
-                if "nhsuk-error-message" in e.get("class", "").split()
-            ]
-            assert messages, f"no error on {field_id}"
-            return messages[0]
-    raise AssertionError(f"no field {field_id}")
 
 
 # Recording and ending (services) -----------------------------------------------------------
@@ -130,7 +84,7 @@ def test_record_method_as_finance_admin_stores_audits_and_emails(
     assert row.details == "Mary Jones (appointee)"
     assert row.recorded_by_id == finance_admin.id
     assert row.is_current
-    (event,) = _events(app, "payment_method.recorded")
+    (event,) = events(app, "payment_method.recorded")
     assert event.actor_id == finance_admin.id
     assert event.subject_user_id == expert.id
     assert event.object_type == "other_payment_method"
@@ -177,7 +131,7 @@ def test_record_second_method_while_one_is_current_is_refused(app, expert, finan
         _record(expert, finance_admin, APPOINTEE)
 
     assert raised.value.field == "method"
-    assert len(_methods(app)) == 1
+    assert len(rows_of(app, OtherPaymentMethod)) == 1
 
 
 def test_two_current_methods_are_refused_by_the_database(app, expert, finance_admin):
@@ -219,7 +173,7 @@ def test_record_method_with_bank_numbers_in_details_is_refused(app, expert, fina
         _record(expert, finance_admin, new)
 
     assert raised.value.field == "details"
-    assert _methods(app) == []
+    assert rows_of(app, OtherPaymentMethod) == []
 
 
 @pytest.mark.usefixtures("ctx")
@@ -266,13 +220,13 @@ def test_end_method_keeps_history_audits_emails_and_allows_a_new_one(
     )
     _record(expert, finance_admin, APPOINTEE)
 
-    first, second = _methods(app)
+    first, second = rows_of(app, OtherPaymentMethod)
     assert first.ended_at is not None
     assert first.ended_by_id == finance_admin.id
     assert first.end_reason == "Has a bank account now"
     assert second.is_current
     assert [m.id for m in services.payment_method_history(_user(expert))] == [second.id, first.id]
-    (event,) = _events(app, "payment_method.ended")
+    (event,) = events(app, "payment_method.ended")
     assert event.subject_user_id == expert.id
     assert "Has a bank account now" in event.detail
     subjects = [message.subject for message in outbox()]
@@ -354,8 +308,8 @@ def test_search_people_finds_experts_by_name_or_email_with_their_set_up(
     give_bank_details(expert, confirmed_by=finance_admin)
     sign_in(client, finance_admin)
 
-    everyone = _text(client.get("/finance/people"))
-    by_email = _text(client.get("/finance/people?q=ELI@example"))
+    everyone = page_text(client.get("/finance/people"))
+    by_email = page_text(client.get("/finance/people?q=ELI@example"))
 
     assert "Eli Expert" in everyone and "Ann Other" in everyone
     assert "Cora Coordinator" not in everyone
@@ -370,8 +324,8 @@ def test_search_people_treats_percent_and_underscore_as_themselves(
     make_user(name="Bob Plain")
     sign_in(client, finance_admin)
 
-    percent = _text(client.get("/finance/people?q=%25"))
-    underscore = _text(client.get("/finance/people?q=_"))
+    percent = page_text(client.get("/finance/people?q=%25"))
+    underscore = page_text(client.get("/finance/people?q=_"))
 
     assert "Ann 100% Real" in percent and "Bob Plain" not in percent
     assert "Nobody matches this search" in underscore
@@ -382,8 +336,8 @@ def test_search_people_is_paged(client, make_user, finance_admin):
         make_user(name=f"Paged Person {number:02}")
     sign_in(client, finance_admin)
 
-    first = _text(client.get("/finance/people?q=Paged"))
-    second = _text(client.get("/finance/people?q=Paged&page=2"))
+    first = page_text(client.get("/finance/people?q=Paged"))
+    second = page_text(client.get("/finance/people?q=Paged&page=2"))
 
     assert "27 people" in first
     assert "Paged Person 00" in first and "Paged Person 25" not in first
@@ -398,7 +352,7 @@ def test_person_page_shows_bank_details_masked_and_unchecked(
 
     response = client.get(f"/finance/people/{expert.id}")
 
-    page = _text(response)
+    page = page_text(response)
     assert "How we pay Eli Expert" in page
     assert "Bank details waiting to be checked" in page
     assert "**-**-56" in page and "****5678" in page
@@ -422,13 +376,13 @@ def test_record_method_through_the_form_saves_it_and_the_person_page_shows_it(
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/finance/people/{expert.id}"
-    page = _text(client.get(f"/finance/people/{expert.id}"))
+    page = page_text(client.get(f"/finance/people/{expert.id}"))
     assert "Saved: we pay Eli Expert by cheque" in page
     assert "Payable to E Expert" in page
     assert "End this payment method" in page
-    (row,) = _methods(app)
+    (row,) = rows_of(app, OtherPaymentMethod)
     assert row.method is PaymentMethod.CHEQUE
-    assert len(_events(app, "payment_method.recorded")) == 1
+    assert len(events(app, "payment_method.recorded")) == 1
     assert len(outbox()) == 1
 
 
@@ -445,8 +399,8 @@ def test_record_method_form_with_bank_numbers_keeps_what_was_typed(
     response = client.post(f"/finance/people/{expert.id}/other-method", data=typed)
 
     assert response.status_code == 200
-    assert "looks like a sort code and account number" in _field_error(response, "details")
-    page = _page(response)
+    assert "looks like a sort code and account number" in field_error(response, "details")
+    page = html(response)
     details = page.find(".//input[@id='details']")
     assert details is not None and details.get("value") == typed["details"]
     reason = page.find(".//textarea[@id='reason']")
@@ -454,7 +408,7 @@ def test_record_method_form_with_bank_numbers_keeps_what_was_typed(
     checked = page.find(".//input[@value='appointee']")
     assert checked is not None and checked.get("checked") is not None
     assert 'href="#details"' in response.get_data(as_text=True)
-    assert _methods(app) == []
+    assert rows_of(app, OtherPaymentMethod) == []
 
 
 def test_record_method_form_without_a_choice_or_reason_says_what_is_missing(
@@ -466,9 +420,9 @@ def test_record_method_form_without_a_choice_or_reason_says_what_is_missing(
         f"/finance/people/{expert.id}/other-method", data={"details": "Kept text"}
     )
 
-    assert _field_error(response, "method") == "Select how we will pay them"
-    assert _field_error(response, "reason") == "Enter the reason"
-    page = _page(response)
+    assert field_error(response, "method") == "Select how we will pay them"
+    assert field_error(response, "reason") == "Enter the reason"
+    page = html(response)
     details = page.find(".//input[@id='details']")
     assert details is not None and details.get("value") == "Kept text"
 
@@ -482,7 +436,7 @@ def test_record_method_page_while_one_is_current_sends_back_to_the_person(
     response = client.get(f"/finance/people/{expert.id}/other-method")
 
     assert response.status_code == 302
-    assert "already paid by cheque" in _text(client.get(response.headers["Location"]))
+    assert "already paid by cheque" in page_text(client.get(response.headers["Location"]))
 
 
 def test_record_method_page_for_yourself_is_forbidden(app, client, make_user):
@@ -497,8 +451,10 @@ def test_record_method_page_for_yourself_is_forbidden(app, client, make_user):
         ).status_code
         == 403
     )
-    assert "cannot set how you are paid yourself" in _text(client.get(f"/finance/people/{both.id}"))
-    assert _methods(app) == []
+    assert "cannot set how you are paid yourself" in page_text(
+        client.get(f"/finance/people/{both.id}")
+    )
+    assert rows_of(app, OtherPaymentMethod) == []
 
 
 def test_end_method_through_the_form_ends_it_and_keeps_it_in_the_history(
@@ -511,15 +467,15 @@ def test_end_method_through_the_form_ends_it_and_keeps_it_in_the_history(
     missing = client.post(path, data={"reason": ""})
     response = client.post(path, data={"reason": "Has a bank account now"})
 
-    assert _field_error(missing, "reason") == "Enter why they are no longer paid this way"
+    assert field_error(missing, "reason") == "Enter why they are no longer paid this way"
     assert response.status_code == 302
-    page = _text(client.get(f"/finance/people/{expert.id}"))
+    page = page_text(client.get(f"/finance/people/{expert.id}"))
     assert "Ended: we no longer pay Eli Expert by cheque" in page
     assert "Earlier payment methods" in page and "Has a bank account now" in page
     assert "Record another way to pay them" in page
-    (row,) = _methods(app)
+    (row,) = rows_of(app, OtherPaymentMethod)
     assert row.ended_at is not None
-    assert len(_events(app, "payment_method.ended")) == 1
+    assert len(events(app, "payment_method.ended")) == 1
     assert len(outbox()) == 2
 
 
@@ -534,7 +490,7 @@ def test_end_method_of_another_person_by_id_is_not_found(
 
     assert client.get(path).status_code == 404
     assert client.post(path, data={"reason": "Guess"}).status_code == 404
-    (row,) = _methods(app)
+    (row,) = rows_of(app, OtherPaymentMethod)
     assert row.is_current
 
 
@@ -573,7 +529,7 @@ def test_approver_cannot_record_or_end_a_method(app, client, expert, finance_adm
     )
 
     assert ended.status_code == 403
-    assert _methods(app)[0].is_current
+    assert rows_of(app, OtherPaymentMethod)[0].is_current
 
 
 # What the person sees ------------------------------------------------------------------------
@@ -587,12 +543,14 @@ def test_own_bank_details_page_says_how_finance_pays_you_read_only(
 
     response = client.get("/account/bank-details")
 
-    page = _text(response)
+    page = page_text(response)
     assert "Finance pays you through an appointee or organisation" in page
     assert "Mary Jones (appointee)" in page
     assert "To change this, contact" in page
     assert "Add your bank details" not in page
-    assert "Finance pays you through an appointee or organisation" in _text(client.get("/account"))
+    assert "Finance pays you through an appointee or organisation" in page_text(
+        client.get("/account")
+    )
 
 
 # Sending a claim -----------------------------------------------------------------------------
@@ -651,7 +609,7 @@ def test_submit_claim_paid_by_another_method_without_bank_details_is_sent(
     claim_id = _draft(app, sign_up)
     sign_in(client, expert)
 
-    page = _text(client.get(f"/claims/{claim_id}/send"))
+    page = page_text(client.get(f"/claims/{claim_id}/send"))
     response = client.post(
         f"/claims/{claim_id}/send",
         data={"version": str(_version(app, claim_id)), "declaration": "y"},
@@ -673,7 +631,7 @@ def test_submit_claim_with_no_way_to_pay_shows_the_message_by_bank_details(
         data={"version": str(_version(app, claim_id)), "declaration": "y"},
     )
 
-    error = _page(response).find(".//*[@id='bank_details']")
+    error = html(response).find(".//*[@id='bank_details']")
     assert error is not None
     assert "Add your bank details, or ask finance to record another way to pay you" in "".join(
         error.itertext()
@@ -702,7 +660,7 @@ def test_submit_claim_after_the_method_ended_is_refused_again(app, expert, finan
 def test_recorded_at_is_aware_utc(app, expert, finance_admin):
     _given_method(app, expert, finance_admin)
 
-    (row,) = _methods(app)
+    (row,) = rows_of(app, OtherPaymentMethod)
 
     assert row.recorded_at.tzinfo is not None
     assert utc_now() - row.recorded_at < timedelta(minutes=1)
@@ -721,9 +679,9 @@ def test_record_method_racing_another_finance_admin_is_refused_cleanly(
         _record(expert, finance_admin, APPOINTEE)
 
     assert raised.value.field == "method"
-    (row,) = _methods(app)
+    (row,) = rows_of(app, OtherPaymentMethod)
     assert row.recorded_by_id == other_admin.id
-    assert len(_events(app, "payment_method.recorded")) == 1
+    assert len(events(app, "payment_method.recorded")) == 1
     assert len(outbox()) == 1
 
 
@@ -754,10 +712,10 @@ def test_confirm_method_by_another_finance_person_lets_it_be_paid_and_audits(
 
     _confirm(row, approver)
 
-    (stored,) = _methods(app)
+    (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is not None and stored.confirmed_by_id == approver.id
     assert services.payment_setup(_user(expert)).can_be_paid
-    (event,) = _events(app, "payment_method.confirmed")
+    (event,) = events(app, "payment_method.confirmed")
     assert event.actor_id == approver.id and event.subject_user_id == expert.id
     assert "Cheque" in event.detail
 
@@ -798,10 +756,10 @@ def test_confirm_method_you_recorded_is_refused_even_holding_both_finance_roles(
     with pytest.raises(PermissionDenied, match="Another member of the finance team"):
         _confirm(row, both)
 
-    (stored,) = _methods(app)
+    (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is None
     assert not services.payment_setup(_user(expert)).can_be_paid
-    assert _events(app, "payment_method.confirmed") == []
+    assert events(app, "payment_method.confirmed") == []
 
 
 @pytest.mark.usefixtures("ctx")
@@ -812,7 +770,7 @@ def test_confirm_method_for_yourself_is_refused(app, make_user, finance_admin):
     with pytest.raises(PermissionDenied):
         _confirm(row, person)
 
-    assert _methods(app)[0].confirmed_at is None
+    assert rows_of(app, OtherPaymentMethod)[0].confirmed_at is None
 
 
 @pytest.mark.usefixtures("ctx")
@@ -834,7 +792,7 @@ def test_confirm_method_twice_is_refused_and_audited_once(app, expert, finance_a
     with pytest.raises(DomainError, match="already been checked"):
         _confirm(stale, approver)
 
-    assert len(_events(app, "payment_method.confirmed")) == 1
+    assert len(events(app, "payment_method.confirmed")) == 1
 
 
 @pytest.mark.usefixtures("ctx")
@@ -845,7 +803,7 @@ def test_confirm_method_that_has_ended_is_refused(app, expert, finance_admin, ap
     with pytest.raises(DomainError, match="already been checked"):
         _confirm(row, approver)
 
-    assert _methods(app)[0].confirmed_at is None
+    assert rows_of(app, OtherPaymentMethod)[0].confirmed_at is None
 
 
 def test_confirm_method_through_the_person_page_lets_it_be_paid(
@@ -854,13 +812,13 @@ def test_confirm_method_through_the_person_page_lets_it_be_paid(
     method_id = _given_method(app, expert, finance_admin)
     sign_in(client, approver)
 
-    before = _text(client.get(f"/finance/people/{expert.id}"))
+    before = page_text(client.get(f"/finance/people/{expert.id}"))
     response = client.post(f"/finance/people/{expert.id}/other-method/{method_id}/confirm")
 
     assert "Cheque, waiting to be checked" in before
     assert "We pay nothing this way until" in before
     assert response.status_code == 302
-    after = _text(client.get(f"/finance/people/{expert.id}"))
+    after = page_text(client.get(f"/finance/people/{expert.id}"))
     assert "Checked: Eli Expert is paid by cheque" in after
     assert "Checked by finance" in after and "by Fay Approver" in after
     with app.app_context():
@@ -873,15 +831,15 @@ def test_confirm_method_page_hides_the_button_from_whoever_recorded_it(
     method_id = _given_method(app, expert, finance_admin)
     sign_in(client, finance_admin)
 
-    page = _page(client.get(f"/finance/people/{expert.id}"))
+    page = html(client.get(f"/finance/people/{expert.id}"))
     refused = client.post(
         f"/finance/people/{expert.id}/other-method/{method_id}/confirm", follow_redirects=True
     )
 
     buttons = ["".join(b.itertext()).strip() for b in page.iter("button")]
     assert not any(text.startswith("Confirm") for text in buttons)
-    assert "Another member of the finance team needs to check it" in _text(refused)
-    assert _methods(app)[0].confirmed_at is None
+    assert "Another member of the finance team needs to check it" in page_text(refused)
+    assert rows_of(app, OtherPaymentMethod)[0].confirmed_at is None
 
 
 def test_confirm_method_of_another_person_by_id_is_not_found(
@@ -894,7 +852,7 @@ def test_confirm_method_of_another_person_by_id_is_not_found(
     response = client.post(f"/finance/people/{expert.id}/other-method/{method_id}/confirm")
 
     assert response.status_code == 404
-    assert _methods(app)[0].confirmed_at is None
+    assert rows_of(app, OtherPaymentMethod)[0].confirmed_at is None
 
 
 def test_bank_changes_page_lists_methods_waiting_to_be_checked(
@@ -903,7 +861,7 @@ def test_bank_changes_page_lists_methods_waiting_to_be_checked(
     _given_method(app, expert, finance_admin, APPOINTEE)
     sign_in(client, approver)
 
-    page = _text(client.get("/finance/bank-details"))
+    page = page_text(client.get("/finance/bank-details"))
 
     assert "Other payment methods to check" in page
     assert "Eli Expert" in page and "Mary Jones (appointee)" in page
@@ -932,16 +890,16 @@ def test_end_method_of_someone_no_longer_an_expert_is_allowed(app, client, exper
     sign_in(client, finance_admin)
 
     page = client.get(f"/finance/people/{expert.id}")
-    listed = _text(client.get("/finance/people?q=Eli"))
+    listed = page_text(client.get("/finance/people?q=Eli"))
     ended = client.post(
         f"/finance/people/{expert.id}/other-method/{method_id}/end",
         data={"reason": "Left the programme"},
     )
 
-    assert page.status_code == 200 and "How we pay Eli Expert" in _text(page)
+    assert page.status_code == 200 and "How we pay Eli Expert" in page_text(page)
     assert "Eli Expert" in listed
     assert ended.status_code == 302
-    assert _methods(app)[0].ended_at is not None
+    assert rows_of(app, OtherPaymentMethod)[0].ended_at is not None
     # Nothing new can be recorded for them while they are not an expert.
     assert client.get(f"/finance/people/{expert.id}/other-method").status_code == 403
 

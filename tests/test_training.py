@@ -12,20 +12,28 @@ from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.dates import add_months, uk_today
 from payclaims.extensions import db
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.conftest import sign_in
+from tests.helpers import (
+    error_summary,
+    events,
+    field_error,
+    has_class,
+    html,
+    input_value,
+    page_text,
+    text_of,
+)
 from tests.test_units_money_uploads import TINY_PDF, image_bytes
 
 TODAY = uk_today()
@@ -47,56 +55,6 @@ def expert(make_user: Callable[..., User]) -> User:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def html(response: TestResponse) -> Element:
-    """The page, parsed."""
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def text_of(element: Element) -> str:
-    """An element's text with spaces collapsed."""
-    return " ".join("".join(element.itertext()).split())
-
-
-def has_class(element: Element, name: str) -> bool:
-    """Whether the element has this class."""
-    return name in element.get("class", "").split()
-
-
-def page_text(response: TestResponse) -> str:
-    """The visible text of the page's main content."""
-    main = html(response).find(".//main")
-    assert main is not None
-    return text_of(main)
-
-
-def field_error(response: TestResponse, field_id: str) -> str:
-    """The error shown in the form group holding the element with this id."""
-    groups = [
-        div
-        for div in html(response).iter("div")
-        if has_class(div, "nhsuk-form-group") and div.find(f".//*[@id='{field_id}']") is not None
-    ]
-    group = groups[0]  # the outermost: a date input's parts sit in groups of their own
-    assert has_class(group, "nhsuk-form-group--error"), text_of(group)
-    (error,) = [span for span in group.iter("span") if has_class(span, "nhsuk-error-message")]
-    return text_of(error).removeprefix("Error: ")
-
-
-def error_summary(response: TestResponse) -> list[tuple[str, str]]:
-    """Each message in the "There is a problem" summary and the field it links to."""
-    (summary,) = [
-        div for div in html(response).iter("div") if has_class(div, "nhsuk-error-summary")
-    ]
-    return [(text_of(link), link.get("href", "")) for link in summary.iter("a")]
-
-
-def input_value(response: TestResponse, field_id: str) -> str | None:
-    """The value an input shows."""
-    field = html(response).find(f".//input[@id='{field_id}']")
-    assert field is not None
-    return field.get("value")
 
 
 def selected(response: TestResponse, select_id: str) -> str | None:
@@ -128,16 +86,6 @@ def table_rows(response: TestResponse) -> list[list[str]]:
     """The text of each body row's cells."""
     rows = ([cell_text(cell) for cell in row.iter("td")] for row in html(response).iter("tr"))
     return [cells for cells in rows if cells]
-
-
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    """Audit events of one kind, oldest first."""
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
 
 
 def records_of(app: Flask, person: User) -> list[TrainingRecord]:
