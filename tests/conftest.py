@@ -48,7 +48,7 @@ from payclaims.roles.models import (
 from payclaims.training.models import TrainingCourse, TrainingRecord
 
 # Scenario fixtures that more than one test module shares (see each module's docstring).
-pytest_plugins = ["tests.approvals_fixtures"]
+pytest_plugins = ["tests.approvals_fixtures", "tests.claims_fixtures"]
 
 POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
 FAST_HASH = "pbkdf2:sha256:1000"

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from io import BytesIO
 
 import pytest
-from flask import Flask
 from PIL import Image, ImageFile
 from sqlalchemy import select
 
@@ -24,8 +22,9 @@ from payclaims.claims.rates import RateKey, Vehicle, mileage_amount, rate_on, ta
 from payclaims.claims.services import SubmissionRefused
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from payclaims.roles.models import SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
+from tests.claims_fixtures import World
 
 TODAY = date(2026, 11, 20)
 MAY = date(2026, 5, 1)
@@ -55,38 +54,10 @@ def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
     )
 
 
-@dataclass
-class World:
-    """An expert with an accepted sign-up to a role covering every expense category."""
-
-    coordinator: User
-    expert: User
-    role: RoleDescription
-    sign_up: SignUp
-
-
 @pytest.fixture
-def world(
-    app: Flask,
-    make_user: Callable[..., User],
-    make_role: Callable[..., RoleDescription],
-    make_sign_up: Callable[..., SignUp],
-    give_bank_details: Callable[..., None],
-) -> World:
-    """The world every test here starts from."""
-    coordinator = make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
-    expert = make_user(name="Eli Expert")
-    give_bank_details(expert)
-    role = make_role(coordinator=coordinator, expense_categories=ALL_CATEGORIES)
-    sign_up = make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
-    return World(coordinator, expert, role, sign_up)
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
-    """An application context for calling services."""
-    with app.app_context():
-        yield
+def world(make_world: Callable[..., World]) -> World:
+    """A role covering every expense category."""
+    return make_world(expense_categories=ALL_CATEGORIES)
 
 
 def _user(user: User) -> User:
@@ -227,7 +198,7 @@ def test_mileage_amount_splits_a_journey_that_crosses_10000_miles():
 # Expense lines --------------------------------------------------------------------------------
 
 
-def test_mileage_line_amount_is_the_server_s_and_not_earnings_like(ctx, world):
+def test_mileage_line_amount_is_the_server_s_and_not_earnings_like(app_ctx, world):
     claim = _start(world)
     line = _expense(
         world,
@@ -243,7 +214,7 @@ def test_mileage_line_amount_is_the_server_s_and_not_earnings_like(ctx, world):
     assert _claim(claim.id).expenses_total_pence == 1200
 
 
-def test_car_miles_past_10000_in_a_tax_year_are_paid_at_25p_then_reset_next_year(ctx, world):
+def test_car_miles_past_10000_in_a_tax_year_are_paid_at_25p_then_reset_next_year(app_ctx, world):
     claim = _start(world)
     for day in range(1, 11):  # 10 journeys of 999.5 miles: 9,995 miles
         _miles(world, claim.id, 9_995, on=date(2026, 5, day))
@@ -254,7 +225,7 @@ def test_car_miles_past_10000_in_a_tax_year_are_paid_at_25p_then_reset_next_year
     assert _miles(world, claim.id, 100, on=date(2027, 4, 6)) == 550
 
 
-def test_withdrawn_claims_miles_do_not_count_towards_10000(ctx, world):
+def test_withdrawn_claims_miles_do_not_count_towards_10000(app_ctx, world):
     old = _start(world)
     for day in range(1, 11):
         _miles(world, old.id, 10_000, on=date(2026, 5, day))
@@ -263,7 +234,7 @@ def test_withdrawn_claims_miles_do_not_count_towards_10000(ctx, world):
     assert _miles(world, claim.id, 100, on=date(2026, 6, 1)) == 550
 
 
-def test_passengers_are_only_for_cars_and_at_most_four(ctx, world):
+def test_passengers_are_only_for_cars_and_at_most_four(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as too_many:
         _miles(world, claim.id, 100, passengers=5)
@@ -273,7 +244,7 @@ def test_passengers_are_only_for_cars_and_at_most_four(ctx, world):
     assert on_bike.value.field == "passengers"
 
 
-def test_mileage_needs_miles_and_a_vehicle(ctx, world):
+def test_mileage_needs_miles_and_a_vehicle(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as no_miles:
         _miles(world, claim.id, 0)
@@ -283,7 +254,7 @@ def test_mileage_needs_miles_and_a_vehicle(ctx, world):
     assert no_vehicle.value.field == "vehicle"
 
 
-def test_taxi_needs_a_reason_and_other_needs_a_description(ctx, world):
+def test_taxi_needs_a_reason_and_other_needs_a_description(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as taxi:
         _expense(world, claim.id, ExpenseCategory.TAXI)
@@ -295,7 +266,7 @@ def test_taxi_needs_a_reason_and_other_needs_a_description(ctx, world):
     assert line.reason == "No step-free bus"
 
 
-def test_category_the_role_does_not_cover_is_refused(ctx, make_role, make_sign_up, world):
+def test_category_the_role_does_not_cover_is_refused(app_ctx, make_role, make_sign_up, world):
     role = make_role(expense_categories=["public_transport"])
     sign_up = make_sign_up(role, person=world.expert, status=SignUpStatus.ACCEPTED)
     loaded = db.session.get(SignUp, sign_up.id)
@@ -306,7 +277,7 @@ def test_category_the_role_does_not_cover_is_refused(ctx, make_role, make_sign_u
     assert refused.value.field == "category"
 
 
-def test_expense_amount_must_be_more_than_zero(ctx, world):
+def test_expense_amount_must_be_more_than_zero(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as refused:
         _expense(world, claim.id, pence=None)
@@ -316,7 +287,7 @@ def test_expense_amount_must_be_more_than_zero(ctx, world):
 # Uploads ------------------------------------------------------------------------------------
 
 
-def test_receipt_of_the_wrong_type_by_content_is_refused_whatever_its_name(ctx, world):
+def test_receipt_of_the_wrong_type_by_content_is_refused_whatever_its_name(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as refused:
         _expense(world, claim.id, receipts=(("ticket.jpg", b"<html>not a photo</html>"),))
@@ -324,7 +295,7 @@ def test_receipt_of_the_wrong_type_by_content_is_refused_whatever_its_name(ctx, 
     assert "must be a PDF, JPG or PNG" in refused.value.message
 
 
-def test_heic_receipt_is_refused_with_a_plain_message(ctx, world):
+def test_heic_receipt_is_refused_with_a_plain_message(app_ctx, world):
     claim = _start(world)
     heic = b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64
     with pytest.raises(DomainError) as refused:
@@ -332,7 +303,7 @@ def test_heic_receipt_is_refused_with_a_plain_message(ctx, world):
     assert "HEIC photo" in refused.value.message
 
 
-def test_empty_and_oversize_receipts_are_refused(ctx, world):
+def test_empty_and_oversize_receipts_are_refused(app_ctx, world):
     claim = _start(world)
     with pytest.raises(DomainError) as empty:
         _expense(world, claim.id, receipts=(("empty.pdf", b""),))
@@ -346,7 +317,7 @@ def test_empty_and_oversize_receipts_are_refused(ctx, world):
 
 # Above Pillow's own limit, and above ours but below Pillow's.
 @pytest.mark.parametrize("side", [100_000, 8_000])
-def test_decompression_bomb_is_refused_without_being_decoded(ctx, world, monkeypatch, side):
+def test_decompression_bomb_is_refused_without_being_decoded(app_ctx, world, monkeypatch, side):
     def no_decoding(*_args: object) -> None:
         raise AssertionError("the image was decoded")
 
@@ -358,7 +329,7 @@ def test_decompression_bomb_is_refused_without_being_decoded(ctx, world, monkeyp
     assert "too large" in refused.value.message
 
 
-def test_receipts_are_stored_with_their_sha256(ctx, world):
+def test_receipts_are_stored_with_their_sha256(app_ctx, world):
     claim = _start(world)
     content = png_bytes()
     line = _expense(world, claim.id, receipts=(("photo.png", content),))
@@ -368,7 +339,7 @@ def test_receipts_are_stored_with_their_sha256(ctx, world):
     assert len(receipt.sha256) == 64 and receipt.content == content
 
 
-def test_add_receipts_to_an_existing_line(ctx, world):
+def test_add_receipts_to_an_existing_line(app_ctx, world):
     claim = _start(world)
     line = _expense(world, claim.id)
     services.add_receipts(
@@ -383,7 +354,7 @@ def test_add_receipts_to_an_existing_line(ctx, world):
 # Checks at sending ---------------------------------------------------------------------------
 
 
-def test_missing_receipt_is_refused_on_the_line_by_default_but_not_for_mileage(ctx, world):
+def test_missing_receipt_is_refused_on_the_line_by_default_but_not_for_mileage(app_ctx, world):
     claim = _start(world)
     line = _expense(world, claim.id)
     _miles(world, claim.id, 100)
@@ -396,7 +367,7 @@ def test_missing_receipt_is_refused_on_the_line_by_default_but_not_for_mileage(c
     assert len(refused.value.problems) == 1
 
 
-def test_receipt_needed_only_above_the_amount_finance_set(ctx, world, finance_admin):
+def test_receipt_needed_only_above_the_amount_finance_set(app_ctx, world, finance_admin):
     _rules(finance_admin, ExpenseCategory.PUBLIC_TRANSPORT, receipt_above_pence=1000)
     claim = _start(world)
     _expense(world, claim.id, pence=1000)
@@ -408,7 +379,7 @@ def test_receipt_needed_only_above_the_amount_finance_set(ctx, world, finance_ad
     assert "above £10.00" in refused.value.problems[0].message
 
 
-def test_over_the_cap_per_claim_is_capped_with_a_note(ctx, world, finance_admin):
+def test_over_the_cap_per_claim_is_capped_with_a_note(app_ctx, world, finance_admin):
     _rules(
         finance_admin, ExpenseCategory.PUBLIC_TRANSPORT, receipt_above_pence=None, cap_pence=3000
     )
@@ -426,7 +397,7 @@ def test_over_the_cap_per_claim_is_capped_with_a_note(ctx, world, finance_admin)
     assert _claim(claim.id).expenses_total_pence == 3000
 
 
-def test_over_the_cap_per_day_refused_names_the_line(ctx, world, finance_admin):
+def test_over_the_cap_per_day_refused_names_the_line(app_ctx, world, finance_admin):
     _rules(
         finance_admin,
         ExpenseCategory.PUBLIC_TRANSPORT,
@@ -449,7 +420,7 @@ def test_over_the_cap_per_day_refused_names_the_line(ctx, world, finance_admin):
     )
 
 
-def test_future_expense_is_refused_on_its_line(ctx, world):
+def test_future_expense_is_refused_on_its_line(app_ctx, world):
     claim = _start(world)
     line = _miles(world, claim.id, 100, on=date(2026, 12, 1))
     assert line
@@ -459,7 +430,7 @@ def test_future_expense_is_refused_on_its_line(ctx, world):
     ]
 
 
-def test_same_receipt_on_another_live_claim_is_refused_with_an_explanation(ctx, world):
+def test_same_receipt_on_another_live_claim_is_refused_with_an_explanation(app_ctx, world):
     content = png_bytes()
     first = _start(world)
     _expense(world, first.id, receipts=(("ticket.png", content),))
@@ -475,7 +446,7 @@ def test_same_receipt_on_another_live_claim_is_refused_with_an_explanation(ctx, 
     ]
 
 
-def test_same_receipt_on_two_lines_of_one_claim_is_refused(ctx, world):
+def test_same_receipt_on_two_lines_of_one_claim_is_refused(app_ctx, world):
     content = png_bytes()
     claim = _start(world)
     _expense(world, claim.id, receipts=(("one.png", content),))
@@ -486,7 +457,7 @@ def test_same_receipt_on_two_lines_of_one_claim_is_refused(ctx, world):
     assert [problem.field for problem in refused.value.problems] == [f"line-{second.id}"]
 
 
-def test_receipt_on_a_withdrawn_claim_can_be_used_again(ctx, world):
+def test_receipt_on_a_withdrawn_claim_can_be_used_again(app_ctx, world):
     content = png_bytes()
     first = _start(world)
     _expense(world, first.id, receipts=(("ticket.png", content),))
@@ -500,14 +471,14 @@ def test_receipt_on_a_withdrawn_claim_can_be_used_again(ctx, world):
 # Category rules --------------------------------------------------------------------------------
 
 
-def test_default_rules_need_a_receipt_always_except_mileage(ctx):
+def test_default_rules_need_a_receipt_always_except_mileage(app_ctx):
     rules = services.category_rules()
     assert rules[ExpenseCategory.TAXI].receipt_text == "Always"
     assert rules[ExpenseCategory.MILEAGE].receipt_text == "Never"
     assert rules[ExpenseCategory.MEALS].cap_text == "No cap"
 
 
-def test_saving_category_rules_is_audited(ctx, finance_admin):
+def test_saving_category_rules_is_audited(app_ctx, finance_admin):
     _rules(finance_admin, ExpenseCategory.MEALS, receipt_above_pence=500, cap_pence=1500)
 
     rules = services.category_rules()[ExpenseCategory.MEALS]
@@ -518,6 +489,6 @@ def test_saving_category_rules_is_audited(ctx, finance_admin):
     assert "Meals and subsistence" in event.detail
 
 
-def test_only_finance_admins_change_category_rules(ctx, world):
+def test_only_finance_admins_change_category_rules(app_ctx, world):
     with pytest.raises(PermissionDenied):
         _rules(world.coordinator, ExpenseCategory.MEALS)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
 from sqlalchemy import select, update
 
 from payclaims.auth.models import Role, User
@@ -26,55 +23,11 @@ from payclaims.claims.services import InvalidTransition, StaleClaim, SubmissionR
 from payclaims.dates import add_months
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.roles.models import FeeUnit, RoleDescription, RoleVersion, SignUp, SignUpStatus
+from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
+from tests.claims_fixtures import World
 
 TODAY = date(2026, 11, 20)
 LAST_WEEK = TODAY - timedelta(days=7)
-
-
-@dataclass
-class World:
-    """A coordinator, an expert with an accepted sign-up to the coordinator's role."""
-
-    coordinator: User
-    expert: User
-    role: RoleDescription
-    sign_up: SignUp
-
-
-@pytest.fixture
-def make_world(
-    app: Flask,
-    make_user: Callable[..., User],
-    make_role: Callable[..., RoleDescription],
-    make_sign_up: Callable[..., SignUp],
-    give_bank_details: Callable[..., None],
-) -> Callable[..., World]:
-    """Build a world; role fields (fee_pence, fee_unit...) go on the role's version."""
-
-    def build(*, bank_details: bool = True, verified: bool = True, **fields: object) -> World:
-        coordinator = make_user(name="Cora Coordinator", roles=(Role.COORDINATOR,))
-        expert = make_user(name="Eli Expert", verified=verified)
-        role = make_role(coordinator=coordinator, **fields)
-        sign_up = make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
-        if bank_details:
-            give_bank_details(expert)
-        return World(coordinator, expert, role, sign_up)
-
-    return build
-
-
-@pytest.fixture
-def world(make_world: Callable[..., World]) -> World:
-    """An hourly role at £20 an hour."""
-    return make_world()
-
-
-@pytest.fixture
-def ctx(app: Flask) -> Iterator[None]:
-    """An application context for calling services."""
-    with app.app_context():
-        yield
 
 
 def _user(user: User) -> User:
@@ -125,6 +78,13 @@ def _submit(world: World, claim_id: int, *, actor: User | None = None, today: da
     )
 
 
+def _choose_fee(world: World, claim_id: int, choice: FeeChoice, pence: int | None = None) -> None:
+    """The person chooses how they want their fee (``pence``: the reduced amount)."""
+    services.set_fee_choice(
+        _claim(claim_id), actor=_user(world.expert), choice=choice, reduced_fee_pence=pence
+    )
+
+
 def _publish_version(
     world: World, *, number: int, published_on: date, fee_pence: int | None
 ) -> None:
@@ -170,7 +130,7 @@ def _first_published(world: World, on: date) -> None:
 # Starting -------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_start_claim_by_the_person_makes_a_draft_with_its_first_event(world):
     claim = _start(world)
 
@@ -185,7 +145,7 @@ def test_start_claim_by_the_person_makes_a_draft_with_its_first_event(world):
     assert event.on_behalf_of_id is None
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_start_claim_by_the_coordinator_is_recorded_on_behalf(world):
     claim = _start(world, actor=world.coordinator)
 
@@ -196,7 +156,7 @@ def test_start_claim_by_the_coordinator_is_recorded_on_behalf(world):
     assert event.on_behalf_of_id == world.expert.id
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_start_claim_by_someone_else_is_refused(world, make_user):
     for roles in ((Role.EXPERT,), (Role.COORDINATOR,), (Role.FINANCE_APPROVER,)):
         with pytest.raises(PermissionDenied):
@@ -204,7 +164,7 @@ def test_start_claim_by_someone_else_is_refused(world, make_user):
     assert db.session.scalar(select(sa.func.count()).select_from(Claim)) == 0
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize(
     "status", [SignUpStatus.INTERESTED, SignUpStatus.WAITLISTED, SignUpStatus.WITHDRAWN]
 )
@@ -220,7 +180,7 @@ def test_start_claim_on_a_sign_up_not_accepted_is_refused(app, make_world, statu
 # Fee lines: rates and amounts -------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize(
     ("unit", "fee_pence", "units", "expected"),
     [
@@ -249,7 +209,7 @@ def test_add_fee_line_computes_the_amount_in_the_role_unit(
     assert line.units == Decimal(units)
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_add_fee_line_pays_preparation_time_at_the_hourly_rate(world):
     claim = _start(world)
 
@@ -259,7 +219,7 @@ def test_add_fee_line_pays_preparation_time_at_the_hourly_rate(world):
     assert line.prep_minutes == 90
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_add_fee_line_refuses_preparation_time_on_a_session_role(make_world):
     world = make_world(fee_unit=FeeUnit.SESSION, fee_pence=3000)
     claim = _start(world)
@@ -269,7 +229,7 @@ def test_add_fee_line_refuses_preparation_time_on_a_session_role(make_world):
     assert error.value.field == "prep_hours"
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize(
     ("units", "message"),
     [("0", "more than 0"), ("25", "at most 24 hours"), ("1.234", "2 numbers")],
@@ -282,7 +242,7 @@ def test_add_fee_line_with_wrong_units_is_refused_on_the_units_field(world, unit
     assert error.value.field == "units"
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_add_fee_line_takes_the_rate_in_force_on_the_session_date(world):
     _first_published(world, date(2026, 1, 10))
     _publish_version(world, number=2, published_on=date(2026, 6, 1), fee_pence=2500)
@@ -302,7 +262,7 @@ def test_add_fee_line_takes_the_rate_in_force_on_the_session_date(world):
     assert _claim(claim.id).fee_total_pence == 2000 + 2000 + 2500 + 3000
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_add_fee_line_on_a_date_when_the_role_paid_no_fee_is_refused(world):
     _first_published(world, date(2026, 1, 10))
     _publish_version(world, number=2, published_on=date(2026, 6, 1), fee_pence=None)
@@ -313,7 +273,7 @@ def test_add_fee_line_on_a_date_when_the_role_paid_no_fee_is_refused(world):
     assert error.value.field == "session_on"
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_remove_line_takes_it_off_a_draft(world):
     claim = _start(world)
     line = _add(world, claim)
@@ -328,17 +288,12 @@ def test_remove_line_takes_it_off_a_draft(world):
 # The fee choice ---------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_set_fee_choice_reduced_below_the_total_is_stored_with_its_date(world):
     claim = _start(world)
     _add(world, claim)  # £60
 
-    services.set_fee_choice(
-        _claim(claim.id),
-        actor=_user(world.expert),
-        choice=FeeChoice.REDUCED,
-        reduced_fee_pence=2500,
-    )
+    _choose_fee(world, claim.id, FeeChoice.REDUCED, 2500)
 
     claim = _claim(claim.id)
     assert claim.fee_choice is FeeChoice.REDUCED
@@ -348,7 +303,7 @@ def test_set_fee_choice_reduced_below_the_total_is_stored_with_its_date(world):
     assert claim.total_pence == 2500
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
@@ -363,39 +318,25 @@ def test_set_fee_choice_reduced_needs_an_amount_below_the_total(world, amount, m
     _add(world, claim)
 
     with pytest.raises(DomainError, match=message) as error:
-        services.set_fee_choice(
-            _claim(claim.id),
-            actor=_user(world.expert),
-            choice=FeeChoice.REDUCED,
-            reduced_fee_pence=amount,
-        )
+        _choose_fee(world, claim.id, FeeChoice.REDUCED, amount)
     assert error.value.field == "reduced_fee"
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_set_fee_choice_reduced_with_no_sessions_is_refused(world):
     claim = _start(world)
 
     with pytest.raises(DomainError, match="Add the sessions"):
-        services.set_fee_choice(
-            claim, actor=_user(world.expert), choice=FeeChoice.REDUCED, reduced_fee_pence=100
-        )
+        _choose_fee(world, claim.id, FeeChoice.REDUCED, 100)
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_set_fee_choice_expenses_only_pays_no_fee_and_forgets_an_amount(world):
     claim = _start(world)
     _add(world, claim)
-    services.set_fee_choice(
-        _claim(claim.id), actor=_user(world.expert), choice=FeeChoice.REDUCED, reduced_fee_pence=100
-    )
+    _choose_fee(world, claim.id, FeeChoice.REDUCED, 100)
 
-    services.set_fee_choice(
-        _claim(claim.id),
-        actor=_user(world.expert),
-        choice=FeeChoice.EXPENSES_ONLY,
-        reduced_fee_pence=100,
-    )
+    _choose_fee(world, claim.id, FeeChoice.EXPENSES_ONLY, 100)
 
     claim = _claim(claim.id)
     assert claim.fee_choice is FeeChoice.EXPENSES_ONLY
@@ -407,7 +348,7 @@ def test_set_fee_choice_expenses_only_pays_no_fee_and_forgets_an_amount(world):
 # Sending ---------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_sends_it_and_records_who(world):
     claim = _start(world)
     _add(world, claim)
@@ -428,7 +369,7 @@ def test_submit_claim_sends_it_and_records_who(world):
     ]
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_by_the_coordinator_is_on_behalf_of_the_person(world):
     claim = _start(world, actor=world.coordinator)
     _add(world, claim, actor=world.coordinator)
@@ -443,7 +384,7 @@ def test_submit_claim_by_the_coordinator_is_on_behalf_of_the_person(world):
     assert sent.on_behalf_of_id == world.expert.id
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_coordinator_cannot_change_a_claim_the_person_started(world):
     claim = _start(world)
 
@@ -460,7 +401,7 @@ def _refusal(world: World, claim: Claim, *, declared: bool = True) -> Submission
     return error.value
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_without_the_declaration_is_refused_on_that_field(world):
     claim = _start(world)
     _add(world, claim)
@@ -473,40 +414,42 @@ def test_submit_claim_without_the_declaration_is_refused_on_that_field(world):
     assert len(refusal.problems) == 1
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_with_no_lines_is_refused(world):
     refusal = _refusal(world, _start(world))
 
     assert refusal.for_field("lines") == ["Add at least one session or expense to the claim"]
 
 
-@pytest.mark.usefixtures("ctx")
-def test_submit_claim_without_a_verified_email_is_refused(make_world):
-    world = make_world(verified=False)
+@pytest.mark.usefixtures("app_ctx")
+@pytest.mark.parametrize(
+    ("lacking", "field", "message"),
+    [
+        pytest.param(
+            {"verified": False},
+            "email",
+            "Confirm your email address before sending the claim: follow the link we sent",
+            id="a_verified_email",
+        ),
+        pytest.param(
+            {"bank_details": False},
+            "bank_details",
+            "Add your bank details, or ask finance to record another way to pay you",
+            id="bank_details",
+        ),
+    ],
+)
+def test_submit_claim_without_what_sending_needs_is_refused(make_world, lacking, field, message):
+    world = make_world(**lacking)
     claim = _start(world)
     _add(world, claim)
 
     refusal = _refusal(world, claim)
 
-    assert refusal.for_field("email") == [
-        "Confirm your email address before sending the claim: follow the link we sent"
-    ]
+    assert refusal.for_field(field) == [message]
 
 
-@pytest.mark.usefixtures("ctx")
-def test_submit_claim_without_bank_details_is_refused(make_world):
-    world = make_world(bank_details=False)
-    claim = _start(world)
-    _add(world, claim)
-
-    refusal = _refusal(world, claim)
-
-    assert refusal.for_field("bank_details") == [
-        "Add your bank details, or ask finance to record another way to pay you"
-    ]
-
-
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_with_unconfirmed_bank_details_is_allowed(world):
     # Payments wait for finance to confirm new details; sending a claim does not.
     claim = _start(world)
@@ -517,7 +460,7 @@ def test_submit_claim_with_unconfirmed_bank_details_is_allowed(world):
     assert _claim(claim.id).status is ClaimStatus.SUBMITTED
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_with_a_future_session_is_refused_on_that_line(world):
     claim = _start(world)
     past = _add(world, claim, on=LAST_WEEK)
@@ -530,7 +473,7 @@ def test_submit_claim_with_a_future_session_is_refused_on_that_line(world):
     assert message.startswith("The session on 21 November 2026 is in the future")
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_for_a_session_on_another_live_claim_is_refused_naming_it(world):
     first = _start(world)
     _add(world, first, on=LAST_WEEK)
@@ -547,7 +490,7 @@ def test_submit_claim_for_a_session_on_another_live_claim_is_refused_naming_it(w
     assert "with your coordinator to confirm" in message
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_for_a_session_on_a_withdrawn_claim_is_allowed(world):
     first = _start(world)
     _add(world, first, on=LAST_WEEK)
@@ -561,7 +504,7 @@ def test_submit_claim_for_a_session_on_a_withdrawn_claim_is_allowed(world):
     assert _claim(second.id).status is ClaimStatus.SUBMITTED
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_with_the_same_date_twice_is_refused_on_the_second_line(world):
     claim = _start(world)
     first = _add(world, claim, on=LAST_WEEK)
@@ -573,7 +516,7 @@ def test_submit_claim_with_the_same_date_twice_is_refused_on_the_second_line(wor
     assert "twice" in refusal.for_field(f"line-{second.id}")[0]
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_older_than_the_time_limit_is_sent_and_flagged_late(app, world):
     claim = _start(world)
     _add(world, claim, on=add_months(TODAY, -3) - timedelta(days=1))
@@ -586,7 +529,7 @@ def test_submit_claim_older_than_the_time_limit_is_sent_and_flagged_late(app, wo
     assert "Late" in claim.events[-1].note
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_exactly_at_the_time_limit_is_not_late(app, world):
     app.config["CLAIM_TIME_LIMIT_MONTHS"] = 2
     claim = _start(world)
@@ -597,17 +540,12 @@ def test_submit_claim_exactly_at_the_time_limit_is_not_late(app, world):
     assert not _claim(claim.id).is_late
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_submit_claim_with_a_reduced_fee_no_longer_below_the_total_is_refused(world):
     claim = _start(world)
     line = _add(world, claim, units="3")
     _add(world, claim, units="1", on=LAST_WEEK - timedelta(days=1))
-    services.set_fee_choice(
-        _claim(claim.id),
-        actor=_user(world.expert),
-        choice=FeeChoice.REDUCED,
-        reduced_fee_pence=5000,
-    )
+    _choose_fee(world, claim.id, FeeChoice.REDUCED, 5000)
     claim = _claim(claim.id)
     services.remove_line(
         claim, next(x for x in claim.lines if x.id == line.id), actor=_user(world.expert)
@@ -649,7 +587,7 @@ def _force_status(claim_id: int, status: ClaimStatus) -> None:
     db.session.commit()
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize("status", list(ClaimStatus))
 def test_withdraw_claim_only_from_draft_submitted_or_returned(world, status):
     claim = _start(world)
@@ -666,7 +604,7 @@ def test_withdraw_claim_only_from_draft_submitted_or_returned(world, status):
         assert _claim(claim.id).status is status
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 @pytest.mark.parametrize("status", list(ClaimStatus))
 def test_lines_change_only_on_draft_or_returned_claims(world, status):
     claim = _start(world)
@@ -680,7 +618,7 @@ def test_lines_change_only_on_draft_or_returned_claims(world, status):
             _add(world, claim)
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_edit_after_return_is_recorded_in_the_history(world):
     claim = _start(world)
     _add(world, claim)
@@ -702,7 +640,7 @@ def test_edit_after_return_is_recorded_in_the_history(world):
     )
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_withdraw_by_the_coordinator_who_sent_it_is_allowed_by_another_is_not(world, make_user):
     claim = _start(world, actor=world.coordinator)
     _add(world, claim, actor=world.coordinator)
@@ -716,7 +654,7 @@ def test_withdraw_by_the_coordinator_who_sent_it_is_allowed_by_another_is_not(wo
     assert _claim(claim.id).status is ClaimStatus.WITHDRAWN
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_coordinator_changing_sending_and_withdrawing_for_the_person_is_on_their_behalf(world):
     claim = _start(world, actor=world.coordinator)
     _add(world, claim, actor=world.coordinator)
@@ -760,7 +698,7 @@ def test_older_staff_decision_naming_the_person_shows_no_on_behalf_of(app, from_
     assert event.acted_for is None
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_a_stale_version_is_refused_and_changes_nothing(world):
     claim = _start(world)
     _add(world, claim)
@@ -780,7 +718,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(world):
     assert len(fresh.events) == 1
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_an_expected_version_older_than_the_claim_is_refused(world):
     claim = _start(world)
     _add(world, claim)  # version 2
@@ -790,7 +728,7 @@ def test_an_expected_version_older_than_the_claim_is_refused(world):
     assert _claim(claim.id).status is ClaimStatus.DRAFT
 
 
-@pytest.mark.usefixtures("ctx")
+@pytest.mark.usefixtures("app_ctx")
 def test_claim_events_are_append_only_in_the_database(world):
     claim = _start(world)
     db.session.commit()
