@@ -1,4 +1,5 @@
-"""Browser fixtures: the app on a real port, Debian's Chromium through Playwright, and axe-core.
+"""Browser fixtures: the app on a real port, Debian's Chromium through Playwright, and axe-core;
+the steps (signing in, confirming, approving) and the people that journeys share.
 
 Every test here is marked ``e2e``; deselect them with ``-m "not e2e"``. Pages are checked with
 axe-core after every navigation; a test fails on any moderate, serious or critical violation, and at
@@ -26,9 +27,15 @@ from playwright.sync_api import (
     Page,
     Response,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from payclaims.auth.models import User
+from payclaims.costcentres.models import CostCentre
+from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from tests.conftest import PASSWORD
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent.parent
@@ -275,3 +282,61 @@ def press_button(page: Page, name: str) -> None:
 def follow_link(page: Page, name: str) -> None:
     """Follow the link called ``name`` and check the page it leads to."""
     click_through(page, page.get_by_role("link", name=name, exact=True))
+
+
+# Steps and people that journeys share -----------------------------------------------------
+
+
+def sign_in_as(page: Page, email: str) -> None:
+    """Sign in through the sign-in page (every test person has the same password)."""
+    visit(page, "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    press_button(page, "Sign in")
+
+
+def confirm_claim(page: Page, reference: str) -> None:
+    """As the role's coordinator, from a list of claims: say the work took place."""
+    follow_link(page, reference)
+    page.get_by_label("Yes, send it to finance").check()
+    press_button(page, "Save my decision")
+    expect(page.get_by_text(f"Claim {reference} confirmed")).to_be_visible()
+
+
+def approve_reduced(page: Page, reference: str, *, pounds: str, reason: str) -> None:
+    """As a finance approver, from a list of claims: approve the claim with its fee line cut to
+    ``pounds``, saying why."""
+    follow_link(page, reference)
+    press_button(page, "Approve")  # a link styled as a button
+    page.get_by_label("Amount to approve (leave empty to approve as claimed)").fill(pounds)
+    page.get_by_label("Why it is reduced (the person reads this)").fill(reason)
+    press_button(page, "Approve the claim")
+    expect(page.get_by_text(f"Claim {reference} approved.")).to_be_visible()
+
+
+@pytest.fixture
+def make_accepted_sign_up(
+    make_role: Callable[..., RoleDescription],
+    make_sign_up: Callable[..., SignUp],
+    make_cost_centre: Callable[..., CostCentre],
+    set_approvers: Callable[..., None],
+    give_bank_details: Callable[..., None],
+) -> Callable[..., SignUp]:
+    """Accept ``expert`` on an hourly role (£20 an hour) that ``coordinator`` coordinates, paid
+    from the Involvement cost centre (INV-001), whose claims ``approvers`` decide. The expert
+    gets bank details, confirmed by ``bank_confirmed_by`` when given. Once per test."""
+
+    def build(
+        expert: User,
+        *,
+        coordinator: User,
+        approvers: tuple[User, ...],
+        bank_confirmed_by: User | None = None,
+    ) -> SignUp:
+        give_bank_details(expert, confirmed_by=bank_confirmed_by)
+        centre = make_cost_centre(code="INV-001", name="Involvement")
+        set_approvers(centre, *approvers)
+        role = make_role(coordinator=coordinator, cost_centre=centre)
+        return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
+
+    return build

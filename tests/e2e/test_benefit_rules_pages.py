@@ -7,8 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import follow_link, press_button, visit
+from tests.e2e.conftest import follow_link, press_button, sign_in_as, visit
 
 
 def test_finance_admin_adds_corrects_and_confirms_a_figure(
@@ -16,10 +15,7 @@ def test_finance_admin_adds_corrects_and_confirms_a_figure(
 ) -> None:
     make_user(email="fin@example.org", roles=(Role.FINANCE_ADMIN,))
     page = make_page()
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill("fin@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+    sign_in_as(page, "fin@example.org")
 
     visit(page, "/finance/benefit-rules")
     expect(page.get_by_text("Figure awaiting confirmation").first).to_be_visible()

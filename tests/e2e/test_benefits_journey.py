@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 from payclaims.auth.models import Role, User
 from payclaims.dates import uk_today
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, follow_link, press_button, visit
+from tests.e2e.conftest import PHONE, follow_link, press_button, sign_in_as, visit
 
 
 def test_uc_profile_then_a_claim_over_the_allowance_then_a_reduced_fee_then_send(
@@ -32,10 +31,7 @@ def test_uc_profile_then_a_claim_over_the_allowance_then_a_reduced_fee_then_send
     session = uk_today() - timedelta(days=2)
 
     page = make_page(PHONE)
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill("sam@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+    sign_in_as(page, "sam@example.org")
 
     visit(page, "/account")
     follow_link(page, "View benefits profile")
@@ -102,10 +98,7 @@ def test_what_if_statement_and_delete_profile_pages_are_accessible(
     role = make_role(fee_pence=3000)
 
     page = make_page(PHONE)
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill("sam@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+    sign_in_as(page, "sam@example.org")
 
     visit(page, f"/opportunities/{role.id}")
     follow_link(page, "How might this affect my benefits?")

@@ -14,8 +14,7 @@ from playwright.sync_api import Page, expect
 from payclaims.auth.models import Role, User
 from payclaims.dates import uk_today
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, follow_link, press_button, visit
+from tests.e2e.conftest import PHONE, follow_link, press_button, sign_in_as, visit
 
 
 def _fill_date(page: Page, day: int, month: int, year: int) -> None:
@@ -44,10 +43,7 @@ def test_claim_a_fee_mileage_and_a_receipt_photo_then_send(
     session = uk_today() - timedelta(days=3)
 
     page = make_page(PHONE)
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill("sam@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+    sign_in_as(page, "sam@example.org")
     visit(page, "/my-claims")
     follow_link(page, "Start a claim for Interview panel member")
     press_button(page, "Start the claim")

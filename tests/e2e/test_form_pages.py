@@ -9,15 +9,7 @@ from playwright.sync_api import Page, expect
 from payclaims.auth.models import Role, User
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.training.models import TrainingCourse
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import follow_link, press_button, visit
-
-
-def _sign_in(page: Page, email: str) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+from tests.e2e.conftest import follow_link, press_button, sign_in_as, visit
 
 
 def test_training_forms_with_a_file_input_are_accessible(
@@ -30,12 +22,12 @@ def test_training_forms_with_a_file_input_are_accessible(
     make_course(name="Safeguarding level 1")
 
     expert = make_page()
-    _sign_in(expert, "eli@example.org")
+    sign_in_as(expert, "eli@example.org")
     visit(expert, "/my-training/new")
     expect(expert.locator("input[type=file]")).to_have_count(1)
 
     coordinator = make_page()
-    _sign_in(coordinator, "cora@example.org")
+    sign_in_as(coordinator, "cora@example.org")
     visit(coordinator, "/training/new")
     expect(coordinator.locator("input[type=file]")).to_have_count(1)
 
@@ -52,7 +44,7 @@ def test_fee_choice_page_is_accessible(
     )
 
     page = make_page()
-    _sign_in(page, "sam@example.org")
+    sign_in_as(page, "sam@example.org")
     visit(page, "/my-claims")
     follow_link(page, "Start a claim for Interview panel member")
     press_button(page, "Start the claim")

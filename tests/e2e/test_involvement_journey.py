@@ -16,18 +16,10 @@ from payclaims.auth.models import Role, User
 from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.training.models import TrainingCourse
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import click_through, follow_link, press_button, visit
+from tests.e2e.conftest import click_through, follow_link, press_button, sign_in_as, visit
 
 TITLE = "Recovery college co-trainer"
 ACCESS_NEED = "A quiet room to prepare, and the slides a week before."
-
-
-def _sign_in(page: Page, email: str) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
 
 
 def _menu_link(page: Page, name: str) -> None:
@@ -49,7 +41,7 @@ def test_publish_sign_up_accept_subject_to_training(
 
     # The coordinator writes the role, previews it and publishes it.
     coordinator = make_page()
-    _sign_in(coordinator, "priya@example.org")
+    sign_in_as(coordinator, "priya@example.org")
     _menu_link(coordinator, "Roles")
     press_button(coordinator, "Create a role")
     form = coordinator
@@ -83,7 +75,7 @@ def test_publish_sign_up_accept_subject_to_training(
 
     # The expert finds the role and signs up with an access need.
     expert = make_page()
-    _sign_in(expert, "sam@example.org")
+    sign_in_as(expert, "sam@example.org")
     _menu_link(expert, "Find roles")
     follow_link(expert, TITLE)
     expect(expert.get_by_text("How might this affect my benefits?")).to_be_visible()

@@ -14,18 +14,19 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from payclaims.auth.models import Role, User
-from payclaims.costcentres.models import CostCentre
 from payclaims.dates import format_date, uk_today
-from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import PASSWORD, ApprovedClaim
-from tests.e2e.conftest import PHONE, click_through, follow_link, press_button, visit
-
-
-def _sign_in(page: Page, email: str) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+from payclaims.roles.models import SignUp
+from tests.conftest import ApprovedClaim
+from tests.e2e.conftest import (
+    PHONE,
+    approve_reduced,
+    click_through,
+    confirm_claim,
+    follow_link,
+    press_button,
+    sign_in_as,
+    visit,
+)
 
 
 def _fill_date(page: Page, on: date) -> None:
@@ -45,7 +46,7 @@ def test_finance_admin_pays_a_run_and_the_person_finds_their_slip(
     pay_on = uk_today() + timedelta(days=3)
 
     page = make_page()
-    _sign_in(page, "grace@example.org")
+    sign_in_as(page, "grace@example.org")
     _follow_in_page(page, "Payment runs")
     press_button(page, "Start a payment run")
     _fill_date(page, pay_on)
@@ -56,7 +57,7 @@ def test_finance_admin_pays_a_run_and_the_person_finds_their_slip(
     expect(page.get_by_role("link", name="Download the bank file (CSV)")).to_be_visible()
 
     phone = make_page(PHONE)
-    _sign_in(phone, "sam@example.org")
+    sign_in_as(phone, "sam@example.org")
     visit(phone, "/my-payments")
     slip_link = phone.get_by_role(
         "link", name=f"Download your remittance slip for {format_date(pay_on)} (PDF)"
@@ -84,11 +85,7 @@ def _pdf_text(path: Path) -> str:
 def test_claim_sent_confirmed_reduced_paid_and_the_person_downloads_their_slip(
     make_page: Callable[..., Page],
     make_user: Callable[..., User],
-    make_role: Callable[..., RoleDescription],
-    make_sign_up: Callable[..., SignUp],
-    make_cost_centre: Callable[..., CostCentre],
-    set_approvers: Callable[..., None],
-    give_bank_details: Callable[..., None],
+    make_accepted_sign_up: Callable[..., SignUp],
 ) -> None:
     """Four different people act, each in their own browser: Sam sends a claim for a 3-hour
     panel (3 x £20), Priya (his role's coordinator) confirms the work took place, Tom (the
@@ -100,18 +97,14 @@ def test_claim_sent_confirmed_reduced_paid_and_the_person_downloads_their_slip(
     make_user(name="Grace Mensah", email="grace@example.org", roles=(Role.FINANCE_ADMIN,))
     fran = make_user(name="Fran Hughes", roles=(Role.FINANCE_ADMIN,))
     sam = make_user(name="Sam Okafor", email="sam@example.org")
-    give_bank_details(sam, confirmed_by=fran)
-    centre = make_cost_centre(code="INV-001", name="Involvement")
-    set_approvers(centre, tom)
-    role = make_role(coordinator=priya, cost_centre=centre)  # £20 an hour
-    make_sign_up(role, person=sam, status=SignUpStatus.ACCEPTED)
+    make_accepted_sign_up(sam, coordinator=priya, approvers=(tom,), bank_confirmed_by=fran)
     session_on = uk_today() - timedelta(days=3)
     pay_on = uk_today() + timedelta(days=3)
     reason = "The panel finished an hour early, so 2.5 hours are paid"
 
     # Sam sends the claim from his phone.
     expert = make_page(PHONE)
-    _sign_in(expert, "sam@example.org")
+    sign_in_as(expert, "sam@example.org")
     _follow_in_page(expert, "My claims")
     follow_link(expert, "Start a claim for Interview panel member")
     press_button(expert, "Start the claim")
@@ -130,27 +123,19 @@ def test_claim_sent_confirmed_reduced_paid_and_the_person_downloads_their_slip(
 
     # Priya, the role's coordinator, confirms the work took place.
     coordinator = make_page()
-    _sign_in(coordinator, "priya@example.org")
+    sign_in_as(coordinator, "priya@example.org")
     _follow_in_page(coordinator, "Claims to confirm")
-    follow_link(coordinator, reference)
-    coordinator.get_by_label("Yes, send it to finance").check()
-    press_button(coordinator, "Save my decision")
-    expect(coordinator.get_by_text(f"Claim {reference} confirmed")).to_be_visible()
+    confirm_claim(coordinator, reference)
 
     # Tom, the cost centre's approver (not the coordinator), approves it with the fee reduced.
     approver = make_page()
-    _sign_in(approver, "tom@example.org")
+    sign_in_as(approver, "tom@example.org")
     _follow_in_page(approver, "Claims to approve")
-    follow_link(approver, reference)
-    press_button(approver, "Approve")  # a link styled as a button
-    approver.get_by_label("Amount to approve (leave empty to approve as claimed)").fill("50")
-    approver.get_by_label("Why it is reduced (the person reads this)").fill(reason)
-    press_button(approver, "Approve the claim")
-    expect(approver.get_by_text(f"Claim {reference} approved.")).to_be_visible()
+    approve_reduced(approver, reference, pounds="50", reason=reason)
 
     # Grace, a finance admin, pays it in a run.
     admin = make_page()
-    _sign_in(admin, "grace@example.org")
+    sign_in_as(admin, "grace@example.org")
     _follow_in_page(admin, "Payment runs")
     press_button(admin, "Start a payment run")
     expect(admin.get_by_label(f"{reference}: Sam Okafor, £50.00")).to_be_checked()
@@ -166,7 +151,7 @@ def test_claim_sent_confirmed_reduced_paid_and_the_person_downloads_their_slip(
     # Sam signs in again later, sees the claim paid with the reason it is lower, and downloads
     # the slip.
     expert = make_page(PHONE)
-    _sign_in(expert, "sam@example.org")
+    sign_in_as(expert, "sam@example.org")
     _follow_in_page(expert, "My claims")
     expect(expert.get_by_text(f"Paid on {format_date(pay_on)}").first).to_be_visible()
     expect(

@@ -8,15 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import click_through, follow_link, press_button, visit
-
-
-def _sign_in(page: Page, email: str) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    press_button(page, "Sign in")
+from tests.e2e.conftest import click_through, follow_link, press_button, sign_in_as, visit
 
 
 def test_record_and_end_a_cheque_payment_method(
@@ -27,7 +19,7 @@ def test_record_and_end_a_cheque_payment_method(
     make_user(name="Tom Becker", email="tom@example.org", roles=(Role.FINANCE_APPROVER,))
 
     finance = make_page()
-    _sign_in(finance, "grace@example.org")
+    sign_in_as(finance, "grace@example.org")
     click_through(
         finance, finance.locator("#maincontent").get_by_role("link", name="People we pay")
     )
@@ -48,7 +40,7 @@ def test_record_and_end_a_cheque_payment_method(
     expect(finance.get_by_role("button", name="Confirm this payment method")).to_have_count(0)
 
     checker = make_page()
-    _sign_in(checker, "tom@example.org")
+    sign_in_as(checker, "tom@example.org")
     visit(checker, "/finance/bank-details")
     follow_link(checker, "Chris Walker")
     press_button(checker, "Confirm this payment method")
@@ -56,7 +48,7 @@ def test_record_and_end_a_cheque_payment_method(
     expect(checker.get_by_text("by Tom Becker")).to_be_visible()
 
     person = make_page()
-    _sign_in(person, "chris@example.org")
+    sign_in_as(person, "chris@example.org")
     visit(person, "/account/bank-details")
     expect(person.get_by_text("Finance pays you by cheque").first).to_be_visible()
 
