@@ -484,7 +484,8 @@ def write(
     )
     rows = [
         f"| One slip, warm process, shared FontConfiguration (median of {ROUNDS} after "
-        f"{WARM_UP} warm-up; first render {single['first_ms']:.0f} ms; "
+        f"{WARM_UP} warm-up; first render {single['first_ms']:.0f} ms, importing WeasyPrint "
+        "included; "
         f"{single['size_kb']:.0f} KB, tagged PDF) | wall median {single['median_ms']:.1f} ms, "
         f"p95 {single['p95_ms']:.1f} ms; CPU time median {single['cpu_median_ms']:.1f} ms "
         f"(load {single['load']:.1f}) | under 50 ms median | wall "
