@@ -1,6 +1,7 @@
 """Payments in a real browser, axe-checked on every page: the finance admin makes a run from an
-approved claim and confirms it, and the person finds their remittance slip; and the whole of a
-claim's way from the person sending it to the slip they download (issue 6's journey)."""
+approved claim, adds a claim approved after it was drafted, confirms it, and the person finds
+their remittance slip; and the whole of a claim's way from the person sending it to the slip
+they download (issue 6's journey)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,16 @@ def test_finance_admin_pays_a_run_and_the_person_finds_their_slip(
     _fill_date(page, pay_on)
     press_button(page, "Create the payment run")
     expect(page.get_by_role("heading", name="Sam Okafor: £63.40")).to_be_visible()
-    press_button(page, "Confirm and pay £63.40")
+
+    # Ada's claim is approved after the run was drafted: it is added, not a new run started.
+    ada = make_user(name="Ada Lovell", email="ada@example.org")
+    late = make_approved_claim(person=ada)
+    follow_link(page, "Add claims to this run")
+    page.get_by_role("checkbox", name=f"C-{late.id:06d}: Ada Lovell, £60.00").check()
+    press_button(page, "Add the ticked claims")
+    expect(page.get_by_role("heading", name="Ada Lovell: £60.00")).to_be_visible()
+
+    press_button(page, "Confirm and pay £123.40")
     expect(page.get_by_text("Confirmed: paid").first).to_be_visible()
     expect(page.get_by_role("link", name="Download the bank file (CSV)")).to_be_visible()
 
