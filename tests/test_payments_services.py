@@ -4,6 +4,7 @@ the remittance slip's content and the bank file (the PDF renderer itself: tests/
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 from datetime import date, timedelta
@@ -1117,3 +1118,13 @@ def test_confirm_run_when_an_email_fails_still_pays_emails_the_rest_and_logs_the
         assert "payee" not in logged.getMessage()
     assert "5678" not in caplog.text  # the account ending the email holds
     assert "12345678" not in caplog.text
+
+
+def test_fee_lines_are_paid_in_full_only_when_the_fee_paid_is_what_they_were_approved_for():
+    full = _hand_made_slip().claims[0]
+    reduced = _hand_made_slip(fee_note="A reduced fee").claims[0]
+    expenses_only = dataclasses.replace(full, fee_paid_pence=0)
+
+    assert full.fee_lines_paid_in_full
+    assert not reduced.fee_lines_paid_in_full
+    assert not expenses_only.fee_lines_paid_in_full

@@ -829,6 +829,12 @@ class SlipClaim:
         """What the claim paid."""
         return self.fee_paid_pence + self.expenses_paid_pence
 
+    @property
+    def fee_lines_paid_in_full(self) -> bool:
+        """Whether the fee paid is what the fee lines were approved for; not so when the
+        person chose a reduced fee or expenses only, so a line's amount is then 'approved'."""
+        return self.fee_paid_pence == sum(line.paid_pence for line in self.fee_lines)
+
 
 @dataclass(frozen=True)
 class SlipData:
