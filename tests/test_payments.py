@@ -116,6 +116,43 @@ def test_confirmed_run_pays_the_claim_and_shows_the_bank_file_and_slips(app, cli
         assert claim.paid_on == PAY_ON
 
 
+@pytest.mark.parametrize("refused", [(), ("bo@example.org",)], ids=["all emailed", "one refused"])
+def test_confirming_says_honestly_whether_everyone_was_emailed(
+    make_app, make_user, make_approved_claim, mail_server, refused
+):
+    """The payment is committed before the emails go: a refused address must not be reported
+    as emailed (nor undo anything)."""
+    smtp_app = make_app(MAIL_BACKEND="smtp")
+    client = smtp_app.test_client()
+    admin = make_user(name="Ada Admin", roles=(Role.FINANCE_ADMIN,))
+    claims = [
+        make_approved_claim(
+            person=make_user(name=f"{name} Payee", email=f"{name.lower()}@example.org")
+        )
+        for name in ("Al", "Bo", "Cy")
+    ]
+    mail_server.refused.update(refused)
+    sign_in(client, admin)
+    run_path = _make_run(smtp_app, client, [claim.id for claim in claims])
+
+    with smtp_app.app_context():
+        run = db.session.scalars(select(PaymentRun)).one()
+        run_id, version = run.id, run.version
+    response = client.post(
+        f"/finance/payment-runs/{run_id}/confirm", data={"version": version}, follow_redirects=True
+    )
+
+    page = " ".join(response.get_data(as_text=True).split())
+    assert run_path.endswith(f"/finance/payment-runs/{run_id}")
+    if refused:
+        assert "We could not email 1 of the 3 people paid" in page
+        assert "people emailed" not in page
+    else:
+        assert "its claims are paid, slips issued and people emailed" in page
+        assert "We could not email" not in page
+    assert "Confirmed: paid" in page
+
+
 def test_confirm_twice_through_the_page_pays_once(app, client, admin, paid):
     sign_in(client, admin)
 

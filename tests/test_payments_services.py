@@ -196,7 +196,7 @@ def test_confirm_run_pays_every_claim_once_with_a_slip_per_payee(
 
     with app.app_context():
         run = _create(admin)
-        confirmed = services.confirm_run(run, actor=_user(admin), expected_version=run.version)
+        confirmed = services.confirm_run(run, actor=_user(admin), expected_version=run.version).run
 
         assert confirmed.status is RunStatus.CONFIRMED
         for claim_id in (first.id, second.id, other.id):
@@ -1101,7 +1101,7 @@ def test_confirm_run_when_an_email_fails_still_pays_emails_the_rest_and_logs_the
 
     with smtp_app.app_context():
         run = _create(admin)
-        confirmed = services.confirm_run(run, actor=_user(admin))
+        confirmed = services.confirm_run(run, actor=_user(admin)).run
         statuses = set(db.session.scalars(select(Claim.status)))
 
     assert confirmed.status is RunStatus.CONFIRMED

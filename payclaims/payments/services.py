@@ -1098,6 +1098,21 @@ def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + ID_BATCH]
 
 
+@dataclass(frozen=True)
+class RunConfirmed:
+    """A run just confirmed, and how many of its payees the mail server took an email for
+    (the others are in the log; their slips are on their payments pages all the same)."""
+
+    run: PaymentRun
+    payees: int
+    emailed: int
+
+    @property
+    def not_emailed(self) -> int:
+        """Payees whose "we have paid you" email could not be sent."""
+        return self.payees - self.emailed
+
+
 def confirm_run(
     run: PaymentRun,
     *,
@@ -1105,7 +1120,7 @@ def confirm_run(
     expected_version: int | None = None,
     ip_address: str | None = None,
     benefits_acknowledged: str = "",
-) -> PaymentRun:
+) -> RunConfirmed:
     """Pay a draft run: its claims become paid on its date, one slip per payee, the bank file.
 
     The slips are rendered first, from a frozen snapshot and outside any transaction (a large
@@ -1172,10 +1187,10 @@ def confirm_run(
     except IntegrityError as error:  # a slip or claim paid by a confirmation racing this one
         db.session.rollback()
         raise RunChanged(ALREADY_CONFIRMED) from error
-    _email_payees(snapshot)
+    emailed = _email_payees(snapshot)
     confirmed = load_run(snapshot.run_id)
     assert confirmed is not None
-    return confirmed
+    return RunConfirmed(run=confirmed, payees=len(snapshot.slips), emailed=emailed)
 
 
 def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -> None:
@@ -1296,9 +1311,10 @@ def _check_bank_details_unchanged(snapshot: RunSnapshot) -> None:
         )
 
 
-def _email_payees(snapshot: RunSnapshot) -> None:
+def _email_payees(snapshot: RunSnapshot) -> int:
     """Tell each payee they were paid, over one connection to the mail server. The payment is
-    committed already: an address that fails is logged and the others are still emailed."""
+    committed already: an address that fails is logged and the others are still emailed.
+    Returns how many were sent."""
     slip_ids: dict[int, int] = {
         person_id: slip_id
         for person_id, slip_id in db.session.execute(
@@ -1314,7 +1330,7 @@ def _email_payees(snapshot: RunSnapshot) -> None:
         )
     }
     payments_url = external_url("payments.mine")
-    send_emails(
+    return send_emails(
         [
             email_message(
                 people[slip.person_id].email,

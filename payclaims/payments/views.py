@@ -219,7 +219,7 @@ def confirm(run_id: int) -> ResponseReturnValue:
             )
             return _run_page(payment_run, form)
         try:
-            services.confirm_run(
+            confirmed = services.confirm_run(
                 payment_run,
                 actor=current_user,
                 expected_version=form.seen_version,
@@ -229,12 +229,28 @@ def confirm(run_id: int) -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(
-                "The run is confirmed: its claims are paid, slips issued and people emailed. "
-                "Download the bank file to send to the bank.",
-                "success",
-            )
+            flash(_confirmed_message(confirmed), "success")
     return redirect(url_for("payments.run", run_id=run_id))
+
+
+def _confirmed_message(confirmed: services.RunConfirmed) -> str:
+    """What confirming did; honest about payees the mail server would not take an email for."""
+    if not confirmed.not_emailed:
+        return (
+            "The run is confirmed: its claims are paid, slips issued and people emailed. "
+            "Download the bank file to send to the bank."
+        )
+    if confirmed.payees == 1:
+        who = "the person paid (the server log says why): their slip is on their payments page"
+    else:
+        who = (
+            f"{confirmed.not_emailed} of the {confirmed.payees} people paid (the server log "
+            "names them): their slips are on their payments pages"
+        )
+    return (
+        f"The run is confirmed: its claims are paid and slips issued. We could not email {who}. "
+        "Download the bank file to send to the bank."
+    )
 
 
 @bp.route("/finance/payment-runs/<int:run_id>/bank-file.csv")
