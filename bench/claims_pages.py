@@ -18,8 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -30,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import Table, event, func, insert, select  # noqa: E402
+from sqlalchemy import Table, func, insert, select  # noqa: E402
 
 from bench.sections import replace_section  # noqa: E402
 from payclaims import create_app  # noqa: E402
@@ -56,6 +55,7 @@ from payclaims.roles.models import (  # noqa: E402
     SignUp,
     SignUpStatus,
 )
+from tests.helpers import count_queries  # noqa: E402
 
 PASSWORD = "kettle river purple socks"
 PEOPLE = 5_000
@@ -359,23 +359,6 @@ def _version(
     }
 
 
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements run meanwhile."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
-
-
 def timed(action: Callable[[], object]) -> tuple[float, float]:
     """Median and 95th percentile of ``action`` in milliseconds, after a warm-up."""
     for _ in range(WARM_UP):
@@ -478,7 +461,7 @@ def run(folder: Path) -> None:
             if path == "/my-claims":  # the whole list is there, not an empty page
                 shown = response.get_data(as_text=True).count('href="/claims/')
                 assert shown >= CLAIMS_EACH, shown
-            with counting(app) as statements:
+            with count_queries(app) as statements:
                 client.get(path)
             median, p95 = timed(partial(client.get, path))
             page = "My claims" if path == "/my-claims" else "Claim page"

@@ -46,13 +46,13 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.training.models import TrainingCourse, TrainingRecord
+from tests.settings import PASSWORD
 
 # Scenario fixtures that more than one test module shares (see each module's docstring).
 pytest_plugins = ["tests.approvals_fixtures", "tests.claims_fixtures"]
 
 POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
 FAST_HASH = "pbkdf2:sha256:1000"
-PASSWORD = "kettle river purple socks"
 # A fixed key for tests only (bank details are encrypted with it); never used anywhere else.
 TEST_BANK_DETAILS_KEY = "-NrB2XCmncW4XwW0tLlTO-CVuTE_jops7m-ksaGtX3s="
 # Hashing is slow on purpose; hash the test password once for every test.

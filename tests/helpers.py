@@ -1,19 +1,24 @@
-"""Reading back what a request or a service left behind: a page's parsed HTML, its visible text,
-the error next to a field and the values a form kept; the audit events of one kind and every
-stored row of a model."""
+"""Helpers every test module shares: reading back what a request or a service left behind (a
+page's parsed HTML, its visible text, the error next to a field and the values a form kept; the
+audit events of one kind and every stored row of a model), signing in with a password and
+counting the SQL statements a block runs (shared with bench/)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import tinyhtml5
 from flask import Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
 from werkzeug.test import TestResponse
 
 from payclaims.audit.models import AuditEvent
 from payclaims.extensions import db
+from tests.settings import PASSWORD
 
 # Pages -------------------------------------------------------------------------------------
 
@@ -41,16 +46,32 @@ def page_text(response: TestResponse) -> str:
 
 
 def field_error(response: TestResponse, field_id: str) -> str:
-    """The error shown in the form group holding the element with this id."""
+    """The error shown in the innermost form group in error around the element with this id,
+    without its hidden "Error:" prefix; screen readers must read it with the field (or with
+    the fieldset around a group of fields)."""
+    page = html(response)
     groups = [
         div
-        for div in html(response).iter("div")
+        for div in page.iter("div")
         if has_class(div, "nhsuk-form-group") and div.find(f".//*[@id='{field_id}']") is not None
     ]
     assert groups, f"no field {field_id}"
-    group = groups[0]  # the outermost: a date input's parts sit in groups of their own
-    assert has_class(group, "nhsuk-form-group--error"), text_of(group)
-    (error,) = [span for span in group.iter("span") if has_class(span, "nhsuk-error-message")]
+    # The innermost group in error that shows a message: a date input's parts sit in groups
+    # of their own, and a field revealed by a radio sits in a group inside the radios' group.
+    in_error = [
+        (group, [span for span in group.iter("span") if has_class(span, "nhsuk-error-message")])
+        for group in groups
+        if has_class(group, "nhsuk-form-group--error")
+    ]
+    shown = [(group, spans) for group, spans in in_error if spans]
+    assert shown, f"no error around {field_id}: {text_of(groups[0])}"
+    group, (error,) = shown[-1]
+    described = [
+        element
+        for element in group.iter()
+        if error.get("id") in element.get("aria-describedby", "").split()
+    ]
+    assert described, f"the error around {field_id} is not read with any field"
     return text_of(error).removeprefix("Error: ")
 
 
@@ -72,14 +93,15 @@ def input_value(response: TestResponse, field_id: str) -> str | None:
 # Stored rows -------------------------------------------------------------------------------
 
 
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    """Audit events of one kind, oldest first, detached."""
+def events(action: str, *, app: Flask | None = None) -> list[AuditEvent]:
+    """Audit events of one kind, oldest first. Service tests, inside an app context, read them
+    through its session; request tests, which hold no context open, pass ``app`` and get them
+    read in a context of their own and detached."""
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    if app is None:
+        return list(db.session.scalars(query))
     with app.app_context():
-        found = list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
+        found = list(db.session.scalars(query))
         db.session.expunge_all()
     return found
 
@@ -90,3 +112,43 @@ def rows_of(app: Flask, model: type[Any]) -> list[Any]:
         found = list(db.session.scalars(select(model).order_by(model.id)))
         db.session.expunge_all()
     return found
+
+
+# Signing in --------------------------------------------------------------------------------
+
+
+def sign_in_with_password(
+    client: FlaskClient, email: str, password: str = PASSWORD, next_url: str | None = None
+) -> TestResponse:
+    """Post the sign-in form, as a person does (``sign_in`` skips the form and the hash)."""
+    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data={"email": email, "password": password})
+
+
+# Counting queries --------------------------------------------------------------------------
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements ``app``'s engine runs while the block runs (the block may
+    hold an app context open or not)."""
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", collect)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", collect)
+
+
+def page_queries(app: Flask, client: FlaskClient, path: str) -> int:
+    """How many SQL statements showing the page at ``path`` runs (it must show)."""
+    with count_queries(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(statements)

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.auth.services import SIGN_IN_FAILED_MESSAGE
 from payclaims.extensions import db
-from tests.conftest import PASSWORD, link_in, sign_in
+from tests.conftest import link_in, sign_in
+from tests.helpers import events, field_error, sign_in_with_password
 
 NEW_PASSWORD = "lantern harbour velvet 42"
 NON_ADMINS: dict[str, tuple[Role, ...]] = {
@@ -54,28 +54,6 @@ def _text(element: Element) -> str:
 
 def _has_class(element: Element, name: str) -> bool:
     return name in element.get("class", "").split()
-
-
-def _field_error(response: TestResponse, field_id: str) -> str:
-    """The error message shown in the form group of the field with this id."""
-    page = _html(response)
-    (group,) = [
-        div
-        for div in page.iter("div")
-        if _has_class(div, "nhsuk-form-group")
-        and div.find(f".//input[@id='{field_id}']") is not None
-    ]
-    assert _has_class(group, "nhsuk-form-group--error")
-    (error,) = [span for span in group.iter("span") if _has_class(span, "nhsuk-error-message")]
-    # Screen readers read the error with the input, or with the fieldset around checkboxes.
-    described = [
-        element
-        for element in group.iter()
-        if error.get("id") in element.get("aria-describedby", "").split()
-    ]
-    assert described
-    assert described[0].tag in {"input", "fieldset"}
-    return _text(error)
 
 
 def _error_summary(response: TestResponse) -> dict[str, str]:
@@ -120,15 +98,6 @@ def _reload(app: Flask, user_id: int) -> User:
         return user
 
 
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-
-
 def _user_count(app: Flask) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(User)) or 0
@@ -144,10 +113,6 @@ def _invite(
     return client.post(
         "/admin/people/new", data={"name": name, "email": email, "roles": list(roles)}
     )
-
-
-def _sign_in_with_password(client: FlaskClient, email: str) -> TestResponse:
-    return client.post("/sign-in", data={"email": email, "password": PASSWORD})
 
 
 # Inviting staff ----------------------------------------------------------------------------
@@ -169,7 +134,7 @@ def test_invite_staff_creates_account_emails_link_and_audits(app, client, admin,
     assert message.to == ["sam@example.org"]
     assert link_in(message).startswith("/invitation/")
     assert "Ada Admin" in str(message.body)
-    (event,) = _events(app, "staff.invited")
+    (event,) = events("staff.invited", app=app)
     assert event.actor_id == admin.id
     assert event.subject_user_id == invited.id
     assert event.ip_address == "127.0.0.1"
@@ -196,7 +161,7 @@ def test_accept_invitation_sets_password_and_signs_in(app, client, admin, outbox
     assert invited is not None
     assert invited.has_password
     assert invited.email_verified_at is not None
-    (accepted,) = _events(app, "staff.invitation_accepted")
+    (accepted,) = events("staff.invitation_accepted", app=app)
     assert accepted.subject_user_id == invited.id
 
 
@@ -235,7 +200,7 @@ def test_resend_invitation_replaces_earlier_link(app, client, admin, outbox):
     accepted = newcomer.post(second_link, data={"password": NEW_PASSWORD})
     assert accepted.status_code == 302
     assert accepted.headers["Location"] == "/"
-    (resent,) = _events(app, "staff.invitation_resent")
+    (resent,) = events("staff.invitation_resent", app=app)
     assert resent.actor_id == admin.id
     assert resent.subject_user_id == invited.id
 
@@ -247,12 +212,12 @@ def test_invite_existing_email_shows_error_next_to_email(app, client, admin, mak
     response = _invite(client, name="Typed Name", email="  Existing@Example.ORG ")
 
     assert response.status_code == 200
-    error = _field_error(response, "email")
+    error = field_error(response, "email")
     assert "There is already an account with this email address" in error
     assert _error_summary(response) == {error.removeprefix("Error: "): "#email"}
     assert _input_value(response, "name") == "Typed Name"
     assert _user_count(app) == people_before
-    assert _events(app, "staff.invited") == []
+    assert events("staff.invited", app=app) == []
     assert outbox() == []
 
 
@@ -260,7 +225,7 @@ def test_invite_without_roles_shows_select_a_role(app, client, admin, outbox):
     response = _invite(client, roles=())
 
     assert response.status_code == 200
-    assert _field_error(response, "roles") == "Error: Select at least one role"
+    assert field_error(response, "roles") == "Select at least one role"
     assert _error_summary(response) == {"Select at least one role": "#roles"}
     assert _input_value(response, "email") == "sam@example.org"
     assert _user(app, "sam@example.org") is None
@@ -284,9 +249,9 @@ def test_invite_or_change_roles_as_non_admin_is_refused(app, client, make_user, 
     assert _user(app, "sam@example.org") is None
     assert _reload(app, target.id).roles == {Role.EXPERT}
     assert _reload(app, intruder.id).roles == set(NON_ADMINS[persona])
-    assert _events(app, "staff.invited") == []
-    assert _events(app, "staff.roles_changed") == []
-    assert len(_events(app, "access.denied")) == 4
+    assert events("staff.invited", app=app) == []
+    assert events("staff.roles_changed", app=app) == []
+    assert len(events("access.denied", app=app)) == 4
     assert outbox() == []
 
 
@@ -303,7 +268,7 @@ def test_change_roles_records_from_and_to(app, client, admin, make_user):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/people/{target.id}"
     assert _reload(app, target.id).roles == {Role.COORDINATOR, Role.FINANCE_ADMIN}
-    (event,) = _events(app, "staff.roles_changed")
+    (event,) = events("staff.roles_changed", app=app)
     assert event.actor_id == admin.id
     assert event.subject_user_id == target.id
     assert event.ip_address == "127.0.0.1"
@@ -318,7 +283,7 @@ def test_change_roles_to_the_same_roles_records_nothing(app, client, admin, make
     client.post(f"/admin/people/{target.id}/roles", data={"roles": ["coordinator", "expert"]})
 
     assert _reload(app, target.id).roles == {Role.EXPERT, Role.COORDINATOR}
-    assert _events(app, "staff.roles_changed") == []
+    assert events("staff.roles_changed", app=app) == []
 
 
 @pytest.mark.parametrize("other_admin", ["none", "deactivated"])
@@ -331,9 +296,9 @@ def test_remove_own_admin_role_as_last_active_admin_is_refused(
     response = client.post(f"/admin/people/{admin.id}/roles", data={"roles": ["coordinator"]})
 
     assert response.status_code == 200
-    assert "This is the only active admin" in _field_error(response, "roles")
+    assert "This is the only active admin" in field_error(response, "roles")
     assert _reload(app, admin.id).roles == {Role.ADMIN}
-    assert _events(app, "staff.roles_changed") == []
+    assert events("staff.roles_changed", app=app) == []
     assert client.get("/admin/people").status_code == 200
 
 
@@ -357,7 +322,7 @@ def test_deactivate_own_account_is_refused(app, client, admin, make_user):
 
     assert "You cannot deactivate your own account." in response.get_data(as_text=True)
     assert _reload(app, admin.id).is_active
-    assert _events(app, "account.deactivated") == []
+    assert events("account.deactivated", app=app) == []
     assert client.get("/admin/people").status_code == 200
 
 
@@ -373,17 +338,17 @@ def test_deactivate_person_signs_them_out_and_stops_sign_in(app, client, admin, 
     deactivated = _reload(app, person.id)
     assert not deactivated.is_active
     assert deactivated.deactivated_at is not None
-    (event,) = _events(app, "account.deactivated")
+    (event,) = events("account.deactivated", app=app)
     assert event.actor_id == admin.id
     assert event.subject_user_id == person.id
     kicked_out = their_client.get("/expert")
     assert kicked_out.status_code == 302
     assert kicked_out.headers["Location"] == "/sign-in?next=%2Fexpert"
-    attempt = _sign_in_with_password(app.test_client(), "dee@example.org")
+    attempt = sign_in_with_password(app.test_client(), "dee@example.org")
     assert attempt.status_code == 200
     assert SIGN_IN_FAILED_MESSAGE in attempt.get_data(as_text=True)
-    assert [e.detail for e in _events(app, "sign_in.failed")] == ["account deactivated"]
-    assert _events(app, "sign_in.succeeded") == []
+    assert [e.detail for e in events("sign_in.failed", app=app)] == ["account deactivated"]
+    assert events("sign_in.succeeded", app=app) == []
 
 
 def test_reactivate_person_lets_them_sign_in_again(app, client, admin, make_user):
@@ -393,11 +358,11 @@ def test_reactivate_person_lets_them_sign_in_again(app, client, admin, make_user
 
     assert response.status_code == 302
     assert _reload(app, person.id).is_active
-    (event,) = _events(app, "account.reactivated")
+    (event,) = events("account.reactivated", app=app)
     assert event.actor_id == admin.id
     assert event.subject_user_id == person.id
     their_client = app.test_client()
-    signed_in = _sign_in_with_password(their_client, "rae@example.org")
+    signed_in = sign_in_with_password(their_client, "rae@example.org")
     assert signed_in.status_code == 302
     assert signed_in.headers["Location"] == "/"
     assert their_client.get("/expert").status_code == 200

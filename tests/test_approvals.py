@@ -21,7 +21,8 @@ from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import SignUp
 from tests.conftest import sign_in
-from tests.test_claims import _count, _error_near, _text
+from tests.helpers import page_queries
+from tests.test_claims import _error_near, _text
 
 PDF = b"%PDF-1.4\n%receipt\n"
 TODAY = date.today()
@@ -175,13 +176,13 @@ def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
 ):
     make_sent_claim(sign_up, verified_by=coordinator)
     sign_in(client, approver_a)
-    few = _count(app, client, "/finance/claims?status=all")
+    few = page_queries(app, client, "/finance/claims?status=all")
 
     for _ in range(5):
         make_sent_claim(sign_up, verified_by=coordinator)
     make_sent_claim(sign_up)
 
-    assert _count(app, client, "/finance/claims?status=all") == few
+    assert page_queries(app, client, "/finance/claims?status=all") == few
 
 
 @pytest.mark.parametrize("level", ["", "reduces", "none"])
@@ -194,7 +195,7 @@ def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of
     give_profile(app, expert)
     sign_in(client, approver_a)
     path = f"/finance/claims?status=all&benefits_level={level}"
-    few = _count(app, client, path)
+    few = page_queries(app, client, path)
 
     # Sending with a profile asks the person to confirm the panel: send without one.
     with app.app_context():
@@ -204,7 +205,7 @@ def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of
         make_sent_claim(sign_up, verified_by=coordinator)
     give_profile(app, expert)
 
-    assert _count(app, client, path) == few
+    assert page_queries(app, client, path) == few
 
 
 def test_queue_pages_oldest_first(app, client, approver_a, coordinator, sign_up, make_sent_claim):

@@ -26,6 +26,7 @@ from payclaims.dates import UK, working_days_between
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from tests.helpers import count_queries
 
 TODAY = date.today()
 
@@ -849,7 +850,6 @@ def test_export_amounts_are_exact_pounds_from_integer_pence(pence: int, text: st
 def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
     app, make_sent_claim, sign_up, coordinator, approver_a, approver_b
 ):
-    from sqlalchemy import event
 
     old = make_sent_claim(sign_up, verified_by=coordinator)
     for _ in range(4):
@@ -862,16 +862,8 @@ def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
         )
         db.session.commit()
         user = _user(approver_b)
-        statements: list[str] = []
-
-        def count(*args: Any) -> None:
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with count_queries(app) as statements:
             summary = services.finance_summary(user, TODAY)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
     assert summary == services.FinanceSummary(
         waiting_for_me=6, waiting_for_second=1, waiting_long=1
     )

@@ -15,6 +15,7 @@ from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.extensions import db
 from tests.conftest import PASSWORD, link_in, sign_in
+from tests.helpers import events, sign_in_with_password
 
 NEW_PASSWORD = "orchard lantern quartz willow"
 SIGN_IN_ERROR = "Enter a correct email address and password"
@@ -28,11 +29,6 @@ def _user(app, email):
         return user
 
 
-def _events(app, action):
-    with app.app_context():
-        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
-
-
 def _comparable(response, *emails):
     """Page text without what legitimately differs: the CSP nonce, typed values, the address."""
     html = re.sub(r'nonce="[^"]*"|value="[^"]*"', "", response.get_data(as_text=True))
@@ -43,11 +39,6 @@ def _comparable(response, *emails):
 
 def _sign_up(client, *, name="Jo Bloggs", email="jo@example.org", password=NEW_PASSWORD):
     return client.post("/sign-up", data={"name": name, "email": email, "password": password})
-
-
-def _sign_in(client, email, password=PASSWORD, next_url=None):
-    url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": email, "password": password})
 
 
 # Sign-up and verification -------------------------------------------------------------------
@@ -63,7 +54,7 @@ def test_sign_up_creates_unverified_expert_and_emails_link(app, client, outbox):
     assert not user.is_email_verified
     assert [m.to for m in outbox()] == [["jo@example.org"]]
     assert "/verify-email/" in outbox()[0].body
-    assert len(_events(app, "account.signed_up")) == 1
+    assert len(events("account.signed_up", app=app)) == 1
 
 
 def test_sign_up_with_registered_email_gives_same_answer_and_tells_owner(
@@ -129,7 +120,7 @@ def test_verification_link_confirms_email_only_when_posted(app, client, outbox):
     response = client.post(path)
     assert response.status_code == 302
     assert _user(app, "jo@example.org").is_email_verified
-    assert len(_events(app, "account.email_verified")) == 1
+    assert len(events("account.email_verified", app=app)) == 1
 
 
 def test_tampered_verification_link_is_refused(app, client, outbox):
@@ -146,7 +137,7 @@ def test_tampered_verification_link_is_refused(app, client, outbox):
 def test_unverified_person_can_sign_in_and_is_asked_to_confirm(client, make_user):
     user = make_user(email="new@example.org", verified=False)
 
-    response = _sign_in(client, "new@example.org")
+    response = sign_in_with_password(client, "new@example.org")
     assert response.status_code == 302
 
     html = client.get("/expert").get_data(as_text=True)
@@ -171,35 +162,35 @@ def test_sign_in_succeeds_renews_session_and_audits(app, client, make_user):
     with client.session_transaction() as session:
         session["left_over"] = "from before sign-in"
 
-    response = _sign_in(client, "SAM@example.org ", next_url=None)
+    response = sign_in_with_password(client, "SAM@example.org ", next_url=None)
 
     assert response.status_code == 302 and response.headers["Location"] == "/"
     with client.session_transaction() as session:
         assert "left_over" not in session
         assert session["_user_id"] == user.session_token
-    events = _events(app, "sign_in.succeeded")
-    assert len(events) == 1
-    assert events[0].actor_id == user.id and events[0].ip_address == "127.0.0.1"
+    succeeded = events("sign_in.succeeded", app=app)
+    assert len(succeeded) == 1
+    assert succeeded[0].actor_id == user.id and succeeded[0].ip_address == "127.0.0.1"
 
 
 def test_sign_in_wrong_password_and_unknown_email_get_the_same_answer(app, client, make_user):
     make_user(email="sam@example.org")
 
-    wrong_password = _sign_in(client, "sam@example.org", "not the right password")
-    unknown_email = _sign_in(client, "nobody@example.org", "not the right password")
+    wrong_password = sign_in_with_password(client, "sam@example.org", "not the right password")
+    unknown_email = sign_in_with_password(client, "nobody@example.org", "not the right password")
 
     assert wrong_password.status_code == unknown_email.status_code == 200
     assert SIGN_IN_ERROR in wrong_password.get_data(as_text=True)
     assert _comparable(wrong_password) == _comparable(unknown_email)
-    assert len(_events(app, "sign_in.failed")) == 2
+    assert len(events("sign_in.failed", app=app)) == 2
 
 
 def test_password_never_appears_in_logs_or_audit(app, client, make_user, caplog):
     make_user(email="sam@example.org")
     secret = "my very secret wrong password"
 
-    _sign_in(client, "sam@example.org", secret)
-    _sign_in(client, "sam@example.org")
+    sign_in_with_password(client, "sam@example.org", secret)
+    sign_in_with_password(client, "sam@example.org")
 
     assert secret not in caplog.text and PASSWORD not in caplog.text
     with app.app_context():
@@ -212,18 +203,18 @@ def test_repeated_failures_lock_account_then_lift(app, client, make_user, outbox
     user = make_user(email="sam@example.org")
 
     for _ in range(3):
-        _sign_in(client, "sam@example.org", "wrong password here")
-    locked = _sign_in(client, "sam@example.org")
+        sign_in_with_password(client, "sam@example.org", "wrong password here")
+    locked = sign_in_with_password(client, "sam@example.org")
 
     assert locked.status_code == 200 and SIGN_IN_ERROR in locked.get_data(as_text=True)
-    assert len(_events(app, "sign_in.locked")) == 1
+    assert len(events("sign_in.locked", app=app)) == 1
     assert any("paused sign-in" in m.subject for m in outbox())
 
     with app.app_context():
         stored = db.session.get(User, user.id)
         stored.locked_until = utc_now() - timedelta(seconds=1)
         db.session.commit()
-    assert _sign_in(client, "sam@example.org").status_code == 302
+    assert sign_in_with_password(client, "sam@example.org").status_code == 302
 
 
 def test_lockout_is_per_account_not_global(app, client, make_user):
@@ -232,15 +223,15 @@ def test_lockout_is_per_account_not_global(app, client, make_user):
     make_user(email="other@example.org")
 
     for _ in range(3):
-        _sign_in(client, "target@example.org", "wrong password here")
+        sign_in_with_password(client, "target@example.org", "wrong password here")
 
-    assert _sign_in(app.test_client(), "other@example.org").status_code == 302
+    assert sign_in_with_password(app.test_client(), "other@example.org").status_code == 302
 
 
 def test_deactivated_person_cannot_sign_in(client, make_user):
     make_user(email="gone@example.org", active=False)
 
-    response = _sign_in(client, "gone@example.org")
+    response = sign_in_with_password(client, "gone@example.org")
 
     assert response.status_code == 200
     assert SIGN_IN_ERROR in response.get_data(as_text=True)
@@ -249,8 +240,10 @@ def test_deactivated_person_cannot_sign_in(client, make_user):
 def test_invited_person_without_password_cannot_sign_in(client, make_user):
     make_user(email="invited@example.org", password=False)
 
-    assert _sign_in(client, "invited@example.org", "").status_code == 200
-    assert _sign_in(client, "invited@example.org", "anything at all").status_code == 200
+    assert sign_in_with_password(client, "invited@example.org", "").status_code == 200
+    assert (
+        sign_in_with_password(client, "invited@example.org", "anything at all").status_code == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -286,7 +279,7 @@ def test_sign_out_is_post_only_and_clears_session(app, client, make_user):
     with client.session_transaction() as session:
         assert "_user_id" not in session and "signed_in_at" not in session
     assert client.get("/expert").status_code == 302
-    assert len(_events(app, "signed_out")) == 1
+    assert len(events("signed_out", app=app)) == 1
 
 
 def test_form_post_after_session_ended_asks_to_sign_in_without_coming_back(client, make_user):
@@ -295,7 +288,7 @@ def test_form_post_after_session_ended_asks_to_sign_in_without_coming_back(clien
     response = client.post("/sign-out")
 
     assert response.headers["Location"] == "/sign-in"
-    assert _sign_in(client, "sam@example.org").headers["Location"] == "/"
+    assert sign_in_with_password(client, "sam@example.org").headers["Location"] == "/"
 
 
 def test_idle_session_on_a_form_post_asks_to_sign_in_without_coming_back(app, client, make_user):
@@ -364,7 +357,7 @@ def test_session_older_than_maximum_is_signed_out(app, client, make_user):
 def test_session_cookie_is_httponly_lax_and_bounded(client, make_user):
     make_user(email="sam@example.org")
 
-    response = _sign_in(client, "sam@example.org")
+    response = sign_in_with_password(client, "sam@example.org")
 
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
@@ -413,13 +406,15 @@ def test_reset_link_sets_new_password_once(app, client, make_user, outbox):
     response = client.post(path, data={"password": NEW_PASSWORD})
 
     assert response.headers["Location"] == "/sign-in"
-    assert _sign_in(app.test_client(), "sam@example.org", NEW_PASSWORD).status_code == 302
-    assert _sign_in(app.test_client(), "sam@example.org", PASSWORD).status_code == 200
+    assert (
+        sign_in_with_password(app.test_client(), "sam@example.org", NEW_PASSWORD).status_code == 302
+    )
+    assert sign_in_with_password(app.test_client(), "sam@example.org", PASSWORD).status_code == 200
     reused = client.post(path, data={"password": "another fine passphrase here"})
     assert reused.status_code == 400
     assert "already been used" in reused.get_data(as_text=True)
     assert _user(app, "sam@example.org").session_token != user.session_token
-    assert len(_events(app, "account.password_reset")) == 1
+    assert len(events("account.password_reset", app=app)) == 1
 
 
 def test_reset_link_expires_after_an_hour(app, client, make_user, outbox, monkeypatch):
@@ -469,7 +464,7 @@ def test_change_password_needs_current_one(app, client, make_user):
     )
 
     assert "Your current password is not right" in response.get_data(as_text=True)
-    assert _sign_in(app.test_client(), "sam@example.org").status_code == 302
+    assert sign_in_with_password(app.test_client(), "sam@example.org").status_code == 302
 
 
 def test_change_password_keeps_this_session_and_ends_others(app, client, make_user, outbox):
@@ -485,7 +480,7 @@ def test_change_password_keeps_this_session_and_ends_others(app, client, make_us
     assert response.headers["Location"] == "/account"
     assert client.get("/account").status_code == 200
     assert other_device.get("/account").status_code == 302
-    assert len(_events(app, "account.password_changed")) == 1
+    assert len(events("account.password_changed", app=app)) == 1
     assert any("password has been changed" in m.subject for m in outbox())
 
 
@@ -503,7 +498,7 @@ def test_change_email_sends_link_and_changes_only_when_confirmed(app, client, ma
     changed = _user(app, "new@example.org")
     assert changed is not None and changed.id == user.id and changed.is_email_verified
     assert client.post(path).status_code == 400
-    assert len(_events(app, "account.email_changed")) == 1
+    assert len(events("account.email_changed", app=app)) == 1
 
 
 def test_change_email_to_taken_address_changes_nothing(app, client, make_user, outbox):
@@ -538,10 +533,15 @@ def test_sign_in_rate_limit_triggers(make_app, make_user):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGN_IN="3 per minute")
     client = app.test_client()
 
-    codes = [_sign_in(client, "x@example.org", "wrong password").status_code for _ in range(4)]
+    codes = [
+        sign_in_with_password(client, "x@example.org", "wrong password").status_code
+        for _ in range(4)
+    ]
 
     assert codes == [200, 200, 200, 429]
-    assert "Too many attempts" in _sign_in(client, "x@example.org").get_data(as_text=True)
+    assert "Too many attempts" in sign_in_with_password(client, "x@example.org").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -574,8 +574,8 @@ def test_rate_limits_can_be_stored_in_redis(make_app):
     )
     first, second = app.test_client(), make_app_second(make_app, url)
 
-    codes = [_sign_in(first, "x@example.org", "wrong").status_code for _ in range(2)]
-    codes.append(_sign_in(second, "x@example.org", "wrong").status_code)
+    codes = [sign_in_with_password(first, "x@example.org", "wrong").status_code for _ in range(2)]
+    codes.append(sign_in_with_password(second, "x@example.org", "wrong").status_code)
 
     assert codes == [200, 200, 429]
     redis.Redis.from_url(url).flushdb()
@@ -593,7 +593,7 @@ def test_post_without_csrf_token_is_refused(make_app, make_user):
     make_user(email="sam@example.org")
     client = app.test_client()
 
-    response = _sign_in(client, "sam@example.org")
+    response = sign_in_with_password(client, "sam@example.org")
 
     assert response.status_code == 400
     assert "The form had expired" in response.get_data(as_text=True)
@@ -686,7 +686,12 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, make_user, outbox
     app.config["SIGN_IN_LOCKOUT_THRESHOLD"] = 5
     user = make_user(email="sam@example.org")
 
-    _race(8, lambda _: _sign_in(app.test_client(), "sam@example.org", "wrong password here"))
+    _race(
+        8,
+        lambda _: sign_in_with_password(
+            app.test_client(), "sam@example.org", "wrong password here"
+        ),
+    )
 
     with app.app_context():
         stored = db.session.get(User, user.id)
@@ -694,8 +699,8 @@ def test_parallel_wrong_passwords_all_count_and_lock_once(app, make_user, outbox
         # before it (a read-then-write counter used to end at 2 with no lock).
         assert 5 <= stored.failed_sign_in_count <= 8
         assert stored.locked_until is not None
-    assert len(_events(app, "sign_in.failed")) == 8
-    assert len(_events(app, "sign_in.locked")) == 1
+    assert len(events("sign_in.failed", app=app)) == 8
+    assert len(events("sign_in.locked", app=app)) == 1
     assert len([m for m in outbox() if "paused sign-in" in m.subject]) == 1
 
 
@@ -708,7 +713,7 @@ def test_reset_link_used_twice_at_once_works_once(app, client, make_user, outbox
     codes = _race(2, lambda i: app.test_client().post(path, data={"password": passwords[i]}))
 
     assert sorted(response.status_code for response in codes) == [302, 400]
-    assert len(_events(app, "account.password_reset")) == 1
+    assert len(events("account.password_reset", app=app)) == 1
 
 
 def test_reset_link_dies_when_the_email_address_changes(app, client, make_user, outbox):

@@ -182,7 +182,7 @@ def test_change_with_wrong_format_shows_message_and_saves_nothing(
     assert field_error(response, field) == message
     assert rows_of(app, BankDetails) == []
     assert outbox() == []
-    assert events(app, "bank_details.changed") == []
+    assert events("bank_details.changed", app=app) == []
 
 
 def test_change_with_an_error_keeps_what_was_typed_but_never_the_password(app, client, expert):
@@ -210,7 +210,7 @@ def test_change_with_wrong_password_is_refused_and_saves_nothing(app, client, ex
     assert "not my password at all" not in response.get_data(as_text=True)
     assert rows_of(app, BankDetails) == []
     assert outbox() == []
-    assert events(app, "bank_details.changed") == []
+    assert events("bank_details.changed", app=app) == []
 
 
 def test_change_is_emailed_to_the_address_on_file_masked(app, client, expert, outbox):
@@ -233,7 +233,7 @@ def test_change_is_audited_with_masked_values_only(app, client, expert):
 
     change(client)
 
-    (event,) = events(app, "bank_details.changed")
+    (event,) = events("bank_details.changed", app=app)
     assert event.actor_id == expert.id
     assert event.subject_user_id == expert.id
     assert event.ip_address == "127.0.0.1"
@@ -262,7 +262,7 @@ def test_second_change_supersedes_the_first_and_waits_for_finance(
     text = page_text(client.get("/account/bank-details"))
     assert "ending 4321" in text
     assert "Waiting for our finance team to check them" in text
-    (event,) = events(app, "bank_details.changed")
+    (event,) = events("bank_details.changed", app=app)
     assert event.detail.startswith("changed ")
 
 
@@ -411,7 +411,7 @@ def test_finance_confirms_details_and_it_is_audited(
     (row,) = rows_of(app, BankDetails)
     assert row.confirmed_by_id == finance.id
     assert row.confirmed_at is not None
-    (event,) = events(app, "bank_details.confirmed")
+    (event,) = events("bank_details.confirmed", app=app)
     assert event.actor_id == finance.id
     assert event.subject_user_id == expert.id
     assert "****5678" in event.detail
@@ -454,7 +454,7 @@ def test_finance_cannot_confirm_their_own_details(app, client, make_user, store_
     assert "You cannot confirm your own bank details" in page_text(response)
     (row,) = rows_of(app, BankDetails)
     assert row.confirmed_at is None
-    assert events(app, "bank_details.confirmed") == []
+    assert events("bank_details.confirmed", app=app) == []
 
 
 def test_finance_cannot_confirm_details_they_entered_for_someone(
@@ -486,7 +486,7 @@ def test_confirm_twice_gives_one_confirmation(
     assert "already been confirmed" in page_text(response)
     (row,) = rows_of(app, BankDetails)
     assert row.confirmed_by_id == finance.id
-    assert len(events(app, "bank_details.confirmed")) == 1
+    assert len(events("bank_details.confirmed", app=app)) == 1
 
 
 def test_confirm_replaced_details_is_refused(app, expert, finance, store_details):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from payclaims.auth.models import User
 from payclaims.benefits import checks, engine
@@ -23,6 +23,7 @@ from payclaims.demo import seed_demo
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import PASSWORD
+from tests.helpers import count_queries
 
 PAID_ON = date(2026, 11, 27)
 SESSION_ON = date(2026, 11, 20)
@@ -329,16 +330,8 @@ def test_check_claims_runs_the_same_queries_for_one_claim_or_many(app, expert, s
                     select(Claim).where(Claim.id.in_(claim_ids)).options(*checks.CHECK_LOAD_OPTIONS)
                 )
             )
-            statements: list[str] = []
-
-            def count(*args: object) -> None:
-                statements.append(str(args[2]))
-
-            event.listen(db.engine, "before_cursor_execute", count)
-            try:
+            with count_queries(app) as statements:
                 checks.check_claims(claims, PAID_ON)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", count)
             return len(statements)
 
     assert queries_for(ids[:1]) == queries_for(ids)

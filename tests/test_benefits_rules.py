@@ -215,7 +215,7 @@ def test_add_figure_closes_the_previous_figure_and_is_audited(app, admin):
         20400,
         date(2027, 4, 11),
     )
-    (event,) = events(app, "benefit_rule.added")
+    (event,) = events("benefit_rule.added", app=app)
     assert event.actor_id == admin.id
     assert event.ip_address == IP
     assert event.detail == (
@@ -260,7 +260,7 @@ def test_correct_figure_keeps_the_old_row_and_the_engine_uses_the_new(app, admin
     rows = _rows(app, "uc.work_allowance.lower")
     assert rows[2] == (42700, APRIL_2026, None, "S2", False)
     assert rows[3] == (42900, APRIL_2026, None, "S", True)
-    (event,) = events(app, "benefit_rule.corrected")
+    (event,) = events("benefit_rule.corrected", app=app)
     assert event.detail == (
         "uc.work_allowance.lower: £427 a month from 6 April 2026 (S2) corrected to £429 a month "
         "(S). Note: Final rates published"
@@ -295,7 +295,7 @@ def test_confirm_figure_records_who_and_when(app, admin):
         )
         with pytest.raises(DomainError, match="already confirmed"):
             services.confirm_figure(rule, actor=_actor(admin), source=PRIMARY)
-    (event,) = events(app, "benefit_rule.confirmed")
+    (event,) = events("benefit_rule.confirmed", app=app)
     assert event.detail == (
         "esa.permitted_work.higher: £203.50 a week from 6 April 2026 (I) confirmed (S). "
         f"Primary source: {PRIMARY}. Source before: gov.uk 'Permitted work factsheet'; "
@@ -315,7 +315,7 @@ def test_confirm_figure_without_primary_source_is_refused(app, admin, source, me
             services.confirm_figure(rule, actor=_actor(admin), source=source)
     assert caught.value.field == "source"
     assert _rows(app, "ca.earnings_limit")[-1] == (20400, APRIL_2026, None, "S2", True)
-    assert events(app, "benefit_rule.confirmed") == []
+    assert events("benefit_rule.confirmed", app=app) == []
 
 
 def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, admin):
@@ -330,7 +330,7 @@ def test_correct_figure_closed_by_a_new_figure_meanwhile_is_refused(app, admin):
     rows = _rows(app, "ca.earnings_limit")
     assert rows[-1] == (20400, APRIL_2026, date(2027, 4, 11), "S2", True)
     assert [row for row in rows if row[2] is None] == []
-    assert events(app, "benefit_rule.corrected") == []
+    assert events("benefit_rule.corrected", app=app) == []
 
 
 @pytest.mark.parametrize(
@@ -547,7 +547,7 @@ def test_correct_figure_page_shows_current_value_and_needs_a_reason(app, client,
     history = page_text(client.get("/finance/benefit-rules/ca.earnings_limit"))
     assert "£204 a week (corrected)" in history
     assert "Final" in history
-    assert len(events(app, "benefit_rule.corrected")) == 1
+    assert len(events("benefit_rule.corrected", app=app)) == 1
 
 
 def test_correct_figure_page_for_corrected_figure_shows_error(app, client, finance_admin):
@@ -583,7 +583,7 @@ def test_confirm_figure_page_needs_primary_source_then_confirms(app, client, fin
 
     assert response.status_code == 302
     assert _rows(app, "hmrc.mileage.car")[-1] == (55, APRIL_2026, None, "S", True)
-    (event,) = events(app, "benefit_rule.confirmed")
+    (event,) = events("benefit_rule.confirmed", app=app)
     assert f"Primary source: {PRIMARY}." in event.detail
     page = page_text(client.get(response.headers["Location"]))
     assert "confirmed" in page

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 from xml.etree.ElementTree import Element
 
 import pytest
 import tinyhtml5
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
@@ -22,6 +18,7 @@ from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import sign_in
+from tests.helpers import page_queries
 
 LAST_WEEK = date.today() - timedelta(days=7)
 
@@ -130,23 +127,6 @@ def _date_fields(on: date, prefix: str = "session_on") -> dict[str, str]:
         f"{prefix}-month": str(on.month),
         f"{prefix}-year": str(on.year),
     }
-
-
-@contextmanager
-def _queries(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements run meanwhile."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
 
 
 # The person's journey ----------------------------------------------------------------------
@@ -523,24 +503,17 @@ def test_expert_guessing_a_line_of_another_claim_gets_not_found(
 # Queries ---------------------------------------------------------------------------------
 
 
-def _count(app: Flask, client: FlaskClient, path: str) -> int:
-    with _queries(app) as statements:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(statements)
-
-
 def test_my_claims_runs_the_same_queries_whatever_the_number_of_claims(
     app, client, expert, sign_up, make_claim
 ):
     make_claim(sign_up, dates=(LAST_WEEK,))
     sign_in(client, expert)
-    few = _count(app, client, "/my-claims")
+    few = page_queries(app, client, "/my-claims")
 
     for days in range(8, 14):
         make_claim(sign_up, dates=(date.today() - timedelta(days=days), LAST_WEEK))
 
-    assert _count(app, client, "/my-claims") == few
+    assert page_queries(app, client, "/my-claims") == few
 
 
 def test_claim_page_runs_the_same_queries_whatever_the_number_of_lines(
@@ -550,4 +523,6 @@ def test_claim_page_runs_the_same_queries_whatever_the_number_of_lines(
     long = make_claim(sign_up, dates=tuple(date.today() - timedelta(days=d) for d in range(2, 12)))
     sign_in(client, expert)
 
-    assert _count(app, client, f"/claims/{long}") == _count(app, client, f"/claims/{short}")
+    assert page_queries(app, client, f"/claims/{long}") == page_queries(
+        app, client, f"/claims/{short}"
+    )

@@ -23,7 +23,8 @@ from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.conftest import sign_in
-from tests.test_claims import _count, _date_fields, _error_near, _load, _page, _text
+from tests.helpers import page_queries
+from tests.test_claims import _date_fields, _error_near, _load, _page, _text
 from tests.test_claims_expenses import png_bytes
 
 LAST_WEEK = date.today() - timedelta(days=7)
@@ -429,18 +430,20 @@ def test_claim_page_runs_the_same_queries_whatever_the_expenses_and_receipts(
     long, _line, _receipt = expense_claim(lines=8)
     sign_in(client, expert)
 
-    assert _count(app, client, f"/claims/{long}") == _count(app, client, f"/claims/{short}")
+    assert page_queries(app, client, f"/claims/{long}") == page_queries(
+        app, client, f"/claims/{short}"
+    )
 
 
 def test_my_claims_runs_the_same_queries_with_expense_claims(app, client, expert, expense_claim):
     expense_claim(lines=1)
     sign_in(client, expert)
-    few = _count(app, client, "/my-claims")
+    few = page_queries(app, client, "/my-claims")
 
     for _ in range(4):
         expense_claim(lines=3)
 
-    assert _count(app, client, "/my-claims") == few
+    assert page_queries(app, client, "/my-claims") == few
 
 
 def test_send_page_runs_the_same_queries_whatever_the_expenses(app, client, expert, expense_claim):
@@ -448,7 +451,7 @@ def test_send_page_runs_the_same_queries_whatever_the_expenses(app, client, expe
     long, _line, _receipt = expense_claim(lines=6)
     sign_in(client, expert)
 
-    assert _count(app, client, f"/claims/{long}/send") == _count(
+    assert page_queries(app, client, f"/claims/{long}/send") == page_queries(
         app, client, f"/claims/{short}/send"
     )
 

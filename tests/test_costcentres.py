@@ -63,7 +63,7 @@ def test_create_cost_centre_stores_code_upper_case_and_audits(app, app_ctx, make
         "Community mental health",
         True,
     )
-    (event,) = events(app, "cost_centre.created")
+    (event,) = events("cost_centre.created", app=app)
     assert event.actor_id == admin.id
     assert (event.object_type, event.object_id) == ("cost_centre", created.id)
     assert event.detail == "Community mental health (MH-COMM-01)"
@@ -132,7 +132,7 @@ def test_edit_cost_centre_records_changes_and_may_keep_its_own_code(
     )
 
     assert _cost_centres(app) == [("MH-02", "New", False)]
-    (event,) = events(app, "cost_centre.edited")
+    (event,) = events("cost_centre.edited", app=app)
     assert event.detail == "code from MH-01 to MH-02; name from 'Old' to 'New'; closed"
 
 
@@ -211,7 +211,7 @@ def test_add_cost_centre_page(app, client, finance_admin):
     assert response.headers["Location"] == "/finance/cost-centres/"
     assert _cost_centres(app) == [("MH-COMM-01", "Community", True)]
     assert "Community (MH-COMM-01) added." in page_text(client.get("/finance/cost-centres/"))
-    assert len(events(app, "cost_centre.created")) == 1
+    assert len(events("cost_centre.created", app=app)) == 1
 
 
 def test_add_cost_centre_with_code_in_use_shows_error_and_keeps_typing(
@@ -259,7 +259,7 @@ def test_edit_cost_centre_page_shows_values_and_closes_it(
     assert response.status_code == 302
     assert _cost_centres(app) == [("MH-01", "Community", False)]
     assert table_rows(client.get("/finance/cost-centres/"))[0][4] == "Closed"
-    (event,) = events(app, "cost_centre.edited")
+    (event,) = events("cost_centre.edited", app=app)
     assert event.detail == "closed"
 
 

@@ -84,7 +84,7 @@ def test_record_method_as_finance_admin_stores_audits_and_emails(
     assert row.details == "Mary Jones (appointee)"
     assert row.recorded_by_id == finance_admin.id
     assert row.is_current
-    (event,) = events(app, "payment_method.recorded")
+    (event,) = events("payment_method.recorded", app=app)
     assert event.actor_id == finance_admin.id
     assert event.subject_user_id == expert.id
     assert event.object_type == "other_payment_method"
@@ -226,7 +226,7 @@ def test_end_method_keeps_history_audits_emails_and_allows_a_new_one(
     assert first.end_reason == "Has a bank account now"
     assert second.is_current
     assert [m.id for m in services.payment_method_history(_user(expert))] == [second.id, first.id]
-    (event,) = events(app, "payment_method.ended")
+    (event,) = events("payment_method.ended", app=app)
     assert event.subject_user_id == expert.id
     assert "Has a bank account now" in event.detail
     subjects = [message.subject for message in outbox()]
@@ -382,7 +382,7 @@ def test_record_method_through_the_form_saves_it_and_the_person_page_shows_it(
     assert "End this payment method" in page
     (row,) = rows_of(app, OtherPaymentMethod)
     assert row.method is PaymentMethod.CHEQUE
-    assert len(events(app, "payment_method.recorded")) == 1
+    assert len(events("payment_method.recorded", app=app)) == 1
     assert len(outbox()) == 1
 
 
@@ -475,7 +475,7 @@ def test_end_method_through_the_form_ends_it_and_keeps_it_in_the_history(
     assert "Record another way to pay them" in page
     (row,) = rows_of(app, OtherPaymentMethod)
     assert row.ended_at is not None
-    assert len(events(app, "payment_method.ended")) == 1
+    assert len(events("payment_method.ended", app=app)) == 1
     assert len(outbox()) == 2
 
 
@@ -681,7 +681,7 @@ def test_record_method_racing_another_finance_admin_is_refused_cleanly(
     assert raised.value.field == "method"
     (row,) = rows_of(app, OtherPaymentMethod)
     assert row.recorded_by_id == other_admin.id
-    assert len(events(app, "payment_method.recorded")) == 1
+    assert len(events("payment_method.recorded", app=app)) == 1
     assert len(outbox()) == 1
 
 
@@ -715,7 +715,7 @@ def test_confirm_method_by_another_finance_person_lets_it_be_paid_and_audits(
     (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is not None and stored.confirmed_by_id == approver.id
     assert services.payment_setup(_user(expert)).can_be_paid
-    (event,) = events(app, "payment_method.confirmed")
+    (event,) = events("payment_method.confirmed", app=app)
     assert event.actor_id == approver.id and event.subject_user_id == expert.id
     assert "Cheque" in event.detail
 
@@ -759,7 +759,7 @@ def test_confirm_method_you_recorded_is_refused_even_holding_both_finance_roles(
     (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is None
     assert not services.payment_setup(_user(expert)).can_be_paid
-    assert events(app, "payment_method.confirmed") == []
+    assert events("payment_method.confirmed", app=app) == []
 
 
 @pytest.mark.usefixtures("ctx")
@@ -792,7 +792,7 @@ def test_confirm_method_twice_is_refused_and_audited_once(app, expert, finance_a
     with pytest.raises(DomainError, match="already been checked"):
         _confirm(stale, approver)
 
-    assert len(events(app, "payment_method.confirmed")) == 1
+    assert len(events("payment_method.confirmed", app=app)) == 1
 
 
 @pytest.mark.usefixtures("ctx")

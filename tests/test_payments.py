@@ -19,6 +19,7 @@ from payclaims.extensions import db
 from payclaims.payments import views
 from payclaims.payments.models import PaymentRun, RemittanceSlip
 from tests.conftest import sign_in
+from tests.helpers import page_queries
 
 PAY_ON = date.today() + timedelta(days=2)
 
@@ -365,8 +366,6 @@ def test_run_page_lists_a_cheque_payee_to_pay_outside_the_bank_file(
 def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
     app, client, admin, make_user, make_approved_claim
 ):
-    from tests.test_claims import _count as count_queries
-
     checker = make_user(name="Cleo Checker", roles=(Role.FINANCE_APPROVER,))
     chris = make_user(name="Chris Walker")
     few = [make_approved_claim().id, make_approved_claim(person=chris, bank="none").id]
@@ -381,7 +380,7 @@ def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
         _pay_by_cheque(app, person, recorder=admin, checker=checker)
     many_path = _make_run(app, client, many)
 
-    assert count_queries(app, client, many_path) == count_queries(app, client, few_path)
+    assert page_queries(app, client, many_path) == page_queries(app, client, few_path)
 
 
 # The runs pages with many approved claims: counted in SQL, listed a page at a time ----------
@@ -425,14 +424,12 @@ def _claims_loaded() -> Iterator[list[int]]:
 def test_runs_pages_run_the_same_queries_and_read_one_page_of_claims_whatever_the_number(
     app, client, admin, make_user, make_approved_claim, monkeypatch, path
 ):
-    from tests.test_claims import _count as count_queries
-
     monkeypatch.setattr(views, "CLAIMS_PER_PAGE", 2)
     make_approved_claim()
     make_approved_claim(bank="unconfirmed")
     path = path.format(run=_run_of(app, admin, [make_approved_claim().id]))
     sign_in(client, admin)
-    few = count_queries(app, client, path)
+    few = page_queries(app, client, path)
 
     for _ in range(3):
         make_approved_claim()
@@ -443,7 +440,7 @@ def test_runs_pages_run_the_same_queries_and_read_one_page_of_claims_whatever_th
         response = client.get(path)
 
     assert response.status_code == 200
-    assert count_queries(app, client, path) == few
+    assert page_queries(app, client, path) == few
     # A page of claims that can be paid (new run) and a page of those left out: no more.
     assert len(loaded) <= 2 * 2, loaded
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -13,10 +12,9 @@ import pytest
 import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.costcentres.models import CostCentre
 from payclaims.dates import format_date, uk_today
@@ -32,6 +30,7 @@ from payclaims.roles.models import (
 )
 from payclaims.roles.views import closes, format_duration, pay_worked_out, session_pay
 from tests.conftest import load_role, sign_in
+from tests.helpers import count_queries, events, field_error
 
 TODAY = uk_today()
 
@@ -74,20 +73,6 @@ def _field(page: Element, field_id: str) -> Element:
     found = [e for e in page.iter() if e.tag in {"input", "textarea", "select"}]
     (field,) = [e for e in found if e.get("id") == field_id]
     return field
-
-
-def _field_error(response: TestResponse, field_id: str) -> str:
-    """The error shown in the innermost form group around the field with this id."""
-    page = _html(response)
-    field = _field(page, field_id)
-    errors = [
-        next((span for span in div.iter("span") if _has_class(span, "nhsuk-error-message")), None)
-        for div in page.iter("div")
-        if _has_class(div, "nhsuk-form-group--error") and any(e is field for e in div.iter())
-    ]
-    shown = [error for error in errors if error is not None]
-    assert shown, f"no error around {field_id}"
-    return _text(shown[-1]).removeprefix("Error: ")
 
 
 def _error_summary(response: TestResponse) -> dict[str, str]:
@@ -161,31 +146,6 @@ def _roles(app: Flask) -> list[RoleDescription]:
     return [load_role(app, role_id) for role_id in ids]
 
 
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-
-
-@contextmanager
-def _counting_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 # Creating a role ---------------------------------------------------------------------------
 
 
@@ -202,7 +162,7 @@ def test_create_role_saves_a_draft_version_1_and_shows_it(app, client, coordinat
     assert (version.fee_pence, version.fee_unit) == (2000, FeeUnit.HOUR)
     assert version.expense_categories == ["public_transport", "mileage"]
     assert version.closing_on == TODAY + timedelta(days=20)
-    assert [e.object_id for e in _events(app, "role.created")] == [role.id]
+    assert [e.object_id for e in events("role.created", app=app)] == [role.id]
     page = client.get(response.headers["Location"])
     text = _page_text(page)
     assert "Role saved as a draft" in text
@@ -266,7 +226,7 @@ def test_create_role_without_a_required_answer_says_so_and_keeps_the_rest(
     )
 
     assert response.status_code == 200
-    assert _field_error(response, error_id) == message
+    assert field_error(response, error_id) == message
     assert _error_summary(response) == {message: f"#{error_id}"}
     assert _roles(app) == []
     if field != "title":
@@ -335,7 +295,7 @@ def test_create_role_with_a_wrong_answer_shows_why_next_to_it_and_keeps_what_was
     )
 
     assert response.status_code == 200
-    assert _field_error(response, error_id) == message
+    assert field_error(response, error_id) == message
     assert _error_summary(response) == {message: f"#{error_id}"}
     if kept is not None:
         assert _value(response, error_id) == kept
@@ -398,7 +358,7 @@ def test_edit_before_publishing_changes_version_1_in_place(
     assert response.status_code == 302
     (version,) = load_role(app, role.id).versions
     assert (version.number, version.title, version.published_at) == (1, "Better title", None)
-    assert [e.detail for e in _events(app, "role.edited")] == ["version 1"]
+    assert [e.detail for e in events("role.edited", app=app)] == ["version 1"]
 
 
 def test_edit_after_publishing_makes_version_2_and_version_1_stays_as_published(
@@ -447,9 +407,9 @@ def test_publish_close_and_reopen_through_the_buttons(
     reopened = client.post(f"/roles/{role.id}/reopen", follow_redirects=True)
     assert load_role(app, role.id).status is RoleStatus.OPEN
     assert "Reopened." in _page_text(reopened)
-    actions = [e.action for e in _events(app, "role.published")]
-    actions += [e.action for e in _events(app, "role.closed")]
-    actions += [e.action for e in _events(app, "role.reopened")]
+    actions = [e.action for e in events("role.published", app=app)]
+    actions += [e.action for e in events("role.closed", app=app)]
+    actions += [e.action for e in events("role.reopened", app=app)]
     assert actions == ["role.published", "role.closed", "role.reopened"]
 
 
@@ -513,7 +473,7 @@ def test_coordinator_of_another_role_reads_it_but_cannot_change_it(
         RoleStatus.CLOSED,
     ]
     assert load_role(app, draft.id).latest_version.title == "Interview panel member"
-    assert len(_events(app, "access.denied")) == 5
+    assert len(events("access.denied", app=app)) == 5
 
 
 def test_admin_can_change_any_role_and_sees_its_sign_ups(app, client, make_user, make_role):
@@ -595,11 +555,11 @@ def test_role_list_starts_with_the_coordinators_own_roles_and_filters(
 
 def test_role_list_loads_in_a_fixed_number_of_queries(app, client, coordinator, make_role):
     make_role(coordinator=coordinator)
-    with _counting_queries(app) as few:
+    with count_queries(app) as few:
         client.get("/roles")
     for _ in range(5):
         make_role(coordinator=coordinator)
-    with _counting_queries(app) as many:
+    with count_queries(app) as many:
         client.get("/roles")
 
     assert len(many) == len(few)
@@ -686,11 +646,11 @@ def test_opportunities_say_where_the_person_has_signed_up_in_few_queries(
     withdrawn = make_role(title="Withdrawn")
     make_sign_up(withdrawn, person=expert, status=SignUpStatus.WITHDRAWN)
 
-    with _counting_queries(app) as few:
+    with count_queries(app) as few:
         response = client.get("/opportunities")
     for _ in range(5):
         make_role()
-    with _counting_queries(app) as many:
+    with count_queries(app) as many:
         client.get("/opportunities")
 
     cards = [_text(div) for div in _html(response).iter("div") if _has_class(div, "nhsuk-card")]
@@ -923,7 +883,7 @@ def test_create_role_with_a_line_break_in_a_one_line_field_says_so_next_to_it(
 
     assert response.status_code == 200
     message = f"{field.capitalize()} must be on one line, without tabs or other special characters"
-    assert _field_error(response, field) == message
+    assert field_error(response, field) == message
     assert _error_summary(response) == {message: f"#{field}"}
     assert _roles(app) == []
 
@@ -941,7 +901,7 @@ def test_create_role_with_an_unknown_choice_asks_to_pick_from_the_list(
     response = client.post("/roles/new", data=_form(coordinator, cost_centre, **{field: "99999"}))
 
     assert response.status_code == 200
-    assert _field_error(response, field) == message
+    assert field_error(response, field) == message
     assert _error_summary(response) == {message: f"#{field}"}
     assert "Not a valid choice" not in response.get_data(as_text=True)
     assert _roles(app) == []

@@ -31,6 +31,7 @@ from payclaims.roles.models import (
 )
 from payclaims.roles.services import RoleContent
 from payclaims.training.models import TrainingCourse
+from tests.helpers import events
 
 TODAY = uk_today()
 IP = "192.0.2.7"
@@ -59,14 +60,6 @@ def _role(role_id: int) -> RoleDescription:
     role = services.load_role(role_id)
     assert role is not None
     return role
-
-
-def _events(action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
 
 
 def _content(coordinator: User, cost_centre: CostCentre, **changes: Any) -> RoleContent:
@@ -135,7 +128,7 @@ def test_create_role_makes_a_draft_with_unpublished_version_1(
     # Stored in the usual order, whatever order they came in.
     assert version.expense_categories == ["public_transport", "mileage"]
     assert [c.name for c in version.required_courses] == ["Safeguarding"]
-    (event,) = _events("role.created")
+    (event,) = events("role.created")
     assert (event.actor_id, event.ip_address) == (coordinator.id, IP)
     assert (event.object_type, event.object_id) == ("role", role.id)
     assert not role.takes_sign_ups(TODAY)
@@ -248,7 +241,7 @@ def test_save_changes_before_publishing_changes_version_1_in_place(
     (version,) = role.versions
     assert saved.id == version.id
     assert (version.number, version.title, version.published_at) == (1, "Panel member", None)
-    (event,) = _events("role.edited")
+    (event,) = events("role.edited")
     assert event.detail == "version 1"
     assert (event.object_type, event.object_id) == ("role", role.id)
 
@@ -265,7 +258,7 @@ def test_publish_opens_a_draft_role_and_stamps_the_version(app_ctx, coordinator,
     assert role.versions[0].published_by_id == coordinator.id
     assert role.draft_version is None
     assert role.takes_sign_ups(TODAY)
-    (event,) = _events("role.published")
+    (event,) = events("role.published")
     assert (event.detail, event.object_id) == ("version 1", role.id)
 
 
@@ -325,7 +318,7 @@ def test_save_unchanged_content_after_publishing_makes_no_new_version(
     assert unchanged.number == moved.number == 1
     assert len(role.versions) == 1
     assert (role.coordinator_id, role.cost_centre_id) == (other.id, other_centre.id)
-    (event,) = _events("role.edited")
+    (event,) = events("role.edited")
     assert event.detail == "coordinator: Olu Other; cost centre: RES02"
 
 
@@ -374,7 +367,7 @@ def test_save_changes_when_someone_else_started_the_next_version_is_refused(
 
     role = _role(role.id)
     assert [v.title for v in role.versions] == ["Interview panel member"] * 2
-    assert _events("role.edited") == []
+    assert events("role.edited") == []
 
 
 def test_save_changes_after_someone_published_the_loaded_draft_is_refused(
@@ -400,7 +393,7 @@ def test_save_changes_after_someone_published_the_loaded_draft_is_refused(
     (version,) = role.versions
     assert version.published_at is not None
     assert version.title == "Interview panel member"
-    assert _events("role.edited") == []
+    assert events("role.edited") == []
 
 
 # Publishing, closing, reopening ------------------------------------------------------------
@@ -418,7 +411,7 @@ def test_publish_with_a_past_closing_date_is_refused(app_ctx, coordinator, make_
     role = _role(draft.id)
     assert role.status is RoleStatus.DRAFT
     assert role.versions[0].published_at is None
-    assert _events("role.published") == []
+    assert events("role.published") == []
 
 
 def test_publish_without_unpublished_changes_is_refused(app_ctx, coordinator, make_role):
@@ -455,8 +448,8 @@ def test_close_open_role_stops_sign_ups_and_reopen_starts_them(app_ctx, coordina
 
     assert reopened.status is RoleStatus.OPEN
     assert reopened.takes_sign_ups(TODAY)
-    assert [e.object_id for e in _events("role.closed")] == [role.id]
-    assert [e.object_id for e in _events("role.reopened")] == [role.id]
+    assert [e.object_id for e in events("role.closed")] == [role.id]
+    assert [e.object_id for e in events("role.reopened")] == [role.id]
 
 
 @pytest.mark.parametrize("status", [RoleStatus.DRAFT, RoleStatus.CLOSED])

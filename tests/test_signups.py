@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -11,16 +10,16 @@ from xml.etree.ElementTree import Element
 import pytest
 import tinyhtml5
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, RoleStatus, RoleVersion, SignUp, SignUpStatus
 from payclaims.signups import services
 from tests.conftest import ROLE_DEFAULTS, load_role, sign_in
+from tests.helpers import count_queries, events, field_error
 
 TODAY = date.today()
 HOSTILE = '<script>alert("hi")</script><b>bold</b>'
@@ -64,25 +63,6 @@ def _page_text(response: TestResponse) -> str:
 
 def _has_class(element: Element, name: str) -> bool:
     return name in element.get("class", "").split()
-
-
-def _field_error(response: TestResponse, field_id: str) -> str:
-    """The error shown in the form group holding the element with this id, read with it."""
-    groups = [
-        div
-        for div in _page(response).iter("div")
-        if _has_class(div, "nhsuk-form-group") and div.find(f".//*[@id='{field_id}']") is not None
-    ]
-    group = groups[-1]  # the innermost
-    assert _has_class(group, "nhsuk-form-group--error")
-    (error,) = [span for span in group.iter("span") if _has_class(span, "nhsuk-error-message")]
-    described = [
-        element
-        for element in group.iter()
-        if error.get("id") in element.get("aria-describedby", "").split()
-    ]
-    assert described
-    return _text(error).removeprefix("Error: ")
 
 
 def _error_summary(response: TestResponse) -> dict[str, str]:
@@ -132,15 +112,6 @@ def _sign_ups(app: Flask) -> list[SignUp]:
         return rows
 
 
-def _events(app: Flask, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-            )
-        )
-
-
 def _publish_new_version(app: Flask, role: RoleDescription, **fields: Any) -> None:
     """Publish version 2 of ``role`` straight into the database."""
     with app.app_context():
@@ -164,23 +135,6 @@ def _set_role_status(app: Flask, role: RoleDescription, status: RoleStatus) -> N
         assert loaded is not None
         loaded.status = status
         db.session.commit()
-
-
-@contextmanager
-def _queries(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements run meanwhile."""
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def collect(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", collect)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", collect)
 
 
 # Signing up ---------------------------------------------------------------------------------
@@ -223,7 +177,7 @@ def test_sign_up_creates_it_and_shows_it_to_the_person(app, client, role, expert
     assert sign_up.version_id == role.published_version.id
     assert sign_up.access_needs == "Step-free access"
     assert [m.to for m in outbox()] == [["eli@example.org"], ["cora@example.org"]]
-    (created,) = _events(app, "sign_up.created")
+    (created,) = events("sign_up.created", app=app)
     assert created.ip_address == "127.0.0.1"
     page = client.get(response.headers["Location"])
     text = _page_text(page)
@@ -245,7 +199,7 @@ def test_sign_up_with_too_long_message_shows_error_and_keeps_what_was_typed(
 
     assert response.status_code == 200
     message = "Your message must be 2,000 characters or fewer"
-    assert _field_error(response, "message") == message
+    assert field_error(response, "message") == message
     assert _error_summary(response) == {message: "#message"}
     assert _textarea(response, "access_needs") == "Large print, please"
     assert _textarea(response, "message") == "x" * 2001
@@ -319,7 +273,7 @@ def test_sign_up_double_submit_answers_as_already_signed_up(
     assert "You have already signed up to this role." in _page_text(response)
     assert _links(response)["See your sign-up"] == f"/my-roles/{sign_up.id}"
     assert sign_up.message == "First click"
-    assert len(_events(app, "sign_up.created")) == 1
+    assert len(events("sign_up.created", app=app)) == 1
     assert len(outbox()) == 2
 
 
@@ -419,10 +373,10 @@ def test_my_roles_loads_in_a_fixed_number_of_queries(
 
     sign_in(client, expert)
     add_sign_ups(1)
-    with _queries(app) as few:
+    with count_queries(app) as few:
         assert client.get("/my-roles").status_code == 200
     add_sign_ups(3)
-    with _queries(app) as many:
+    with count_queries(app) as many:
         assert client.get("/my-roles").status_code == 200
 
     assert len(many) == len(few)
@@ -559,7 +513,7 @@ def test_withdraw_asks_first_then_withdraws_and_tells_everyone(
     assert response.headers["Location"] == "/my-roles"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.WITHDRAWN
     assert [m.to for m in outbox()] == [["eli@example.org"], ["cora@example.org"]]
-    (withdrawn,) = _events(app, "sign_up.withdrawn")
+    (withdrawn,) = events("sign_up.withdrawn", app=app)
     assert withdrawn.object_id == sign_up.id
     after = client.get("/my-roles")
     assert "You have withdrawn from Interview panel member." in _page_text(after)
@@ -619,11 +573,11 @@ def test_for_role_as_admin_shows_it(client, role, make_user, make_sign_up):
 def test_for_role_loads_in_a_fixed_number_of_queries(app, client, role, coordinator, make_sign_up):
     sign_in(client, coordinator)
     make_sign_up(role)
-    with _queries(app) as few:
+    with count_queries(app) as few:
         assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
     for status in (SignUpStatus.ACCEPTED, SignUpStatus.WAITLISTED, SignUpStatus.DECLINED):
         make_sign_up(role, status=status)
-    with _queries(app) as many:
+    with count_queries(app) as many:
         assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
 
     assert len(many) == len(few)
@@ -721,7 +675,7 @@ def test_review_without_a_decision_asks_for_one_and_keeps_the_message(
     response = client.post(f"/sign-ups/{sign_up.id}", data={"message": "Typed words"})
 
     assert response.status_code == 200
-    assert _field_error(response, "decision") == "Select what you have decided"
+    assert field_error(response, "decision") == "Select what you have decided"
     assert _error_summary(response) == {"Select what you have decided": "#decision"}
     assert _textarea(response, "message") == "Typed words"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.INTERESTED
@@ -743,7 +697,7 @@ def test_review_accept_when_places_full_needs_a_reason_next_to_the_field(
     assert "1 of 1 place filled. No places are left." in _page_text(shown)
     assert _page(shown).find(".//textarea[@id='override_reason']") is not None
     assert refused.status_code == 200
-    error = _field_error(refused, "override_reason")
+    error = field_error(refused, "override_reason")
     assert error == "The 1 place is filled. To accept one more person, say why"
     assert _error_summary(refused) == {error: "#override_reason"}
     assert _textarea(refused, "message") == "Kept message"
@@ -765,7 +719,7 @@ def test_review_accept_when_places_full_needs_a_reason_next_to_the_field(
     stored = _sign_up_row(app, sign_up.id)
     assert stored.status is SignUpStatus.ACCEPTED
     assert stored.places_override_reason == "Job share with Ann"
-    (event,) = _events(app, "sign_up.accepted")
+    (event,) = events("sign_up.accepted", app=app)
     assert "Job share with Ann" in event.detail
 
 
@@ -779,7 +733,7 @@ def test_review_accept_with_missing_training_needs_the_tick_naming_the_courses(
     refused = client.post(f"/sign-ups/{sign_up.id}", data={"decision": "accepted"})
 
     assert refused.status_code == 200
-    error = _field_error(refused, "subject_to_training")
+    error = field_error(refused, "subject_to_training")
     assert error == (
         'Eli Expert still needs First aid. To accept them now, tick "Accept subject to training"'
     )
@@ -821,7 +775,7 @@ def test_review_decision_not_on_offer_is_refused(app, client, role, coordinator,
     for decision in ("waitlisted", "withdrawn", "nonsense"):
         response = client.post(f"/sign-ups/{sign_up.id}", data={"decision": decision})
         assert response.status_code == 200
-        assert _field_error(response, "decision") == "Select what you have decided"
+        assert field_error(response, "decision") == "Select what you have decided"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.WAITLISTED
 
 
@@ -855,7 +809,7 @@ def test_review_after_someone_else_decided_says_check_again(
     assert "On the waiting list" in _page_text(response)
     assert _textarea(response, "message") == "Sorry"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.WAITLISTED
-    assert _events(app, "sign_up.declined") == []
+    assert events("sign_up.declined", app=app) == []
     assert outbox() == []
 
 
@@ -998,10 +952,10 @@ def test_for_role_with_training_to_check_loads_in_a_fixed_number_of_queries(
 
     sign_in(client, coordinator)
     add_sign_ups(1)
-    with _queries(app) as few:
+    with count_queries(app) as few:
         assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
     add_sign_ups(3)
-    with _queries(app) as many:
+    with count_queries(app) as many:
         assert client.get(f"/roles/{role.id}/sign-ups").status_code == 200
 
     assert len(many) == len(few)

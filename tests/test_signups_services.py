@@ -13,7 +13,6 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
@@ -29,6 +28,7 @@ from payclaims.roles.models import (
 from payclaims.signups import services
 from payclaims.signups.services import AlreadySignedUp, DecisionRefused, StaleSignUp
 from payclaims.training.models import TrainingCourse
+from tests.helpers import events
 
 TODAY = date.today()
 DECISIONS = (SignUpStatus.ACCEPTED, SignUpStatus.WAITLISTED, SignUpStatus.DECLINED)
@@ -99,14 +99,6 @@ def _status(sign_up_id: int) -> SignUpStatus:
     return _sign_up(sign_up_id).status
 
 
-def _events(action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
-
-
 def _sign_up_count() -> int:
     return db.session.scalar(select(func.count()).select_from(SignUp)) or 0
 
@@ -130,7 +122,7 @@ def test_sign_up_keeps_published_version_audits_and_emails_both(
     assert stored.person_id == expert.id
     assert stored.message == "I co-taught before."
     assert stored.access_needs == "A quiet room, please."
-    (event,) = _events("sign_up.created")
+    (event,) = events("sign_up.created")
     assert (event.actor_id, event.subject_user_id) == (expert.id, expert.id)
     assert (event.object_type, event.object_id) == ("sign_up", sign_up.id)
     assert event.detail == "Recovery college tutor (version 1)"
@@ -163,7 +155,7 @@ def test_sign_up_to_closed_role_is_refused(
         _sign_up_to(role, expert)
 
     assert _sign_up_count() == 0
-    assert _events("sign_up.created") == []
+    assert events("sign_up.created") == []
     assert outbox() == []
 
 
@@ -224,7 +216,7 @@ def test_sign_up_double_submit_caught_by_index_answers_already_signed_up(
 
     assert refused.value.sign_up.id == existing.id
     assert _sign_up_count() == 1
-    assert _events("sign_up.created") == []
+    assert events("sign_up.created") == []
     assert outbox() == []
 
 
@@ -393,7 +385,7 @@ def test_decide_by_someone_not_running_the_role_is_refused(
         _decide(sign_up.id, SignUpStatus.ACCEPTED, make_user(roles=roles[who]))
 
     assert _status(sign_up.id) is SignUpStatus.INTERESTED
-    assert _events("sign_up.accepted") == []
+    assert events("sign_up.accepted") == []
     assert outbox() == []
 
 
@@ -443,7 +435,7 @@ def test_accept_when_places_are_full_without_reason_is_refused(
     assert problem.message.startswith("All 2 places are filled")
     assert _status(sign_up.id) is start
     assert services.accepted_count(role.id) == 2
-    assert _events("sign_up.accepted") == []
+    assert events("sign_up.accepted") == []
     assert outbox() == []
 
 
@@ -463,7 +455,7 @@ def test_accept_when_places_are_full_with_reason_stores_and_audits_it(
     assert stored.status is SignUpStatus.ACCEPTED
     assert stored.places_override_reason == "Two people job-share"
     assert services.accepted_count(role.id) == 2
-    (event,) = _events("sign_up.accepted")
+    (event,) = events("sign_up.accepted")
     assert event.detail == "over the 1 places: Two people job-share"
 
 
@@ -478,7 +470,7 @@ def test_accept_with_a_free_place_ignores_an_override_reason(make_role, make_sig
     stored = _sign_up(sign_up.id)
     assert stored.status is SignUpStatus.ACCEPTED
     assert stored.places_override_reason == ""
-    assert _events("sign_up.accepted")[0].detail == ""
+    assert events("sign_up.accepted")[0].detail == ""
 
 
 @pytest.mark.usefixtures("ctx")
@@ -626,7 +618,7 @@ def test_take_a_place_back_declines_audits_and_emails_kindly(
     assert stored.decided_by_id == coordinator.id
     assert stored.decision_message == "The panel was cancelled."
     assert services.accepted_count(role.id) == 0
-    (event,) = _events("sign_up.declined")
+    (event,) = events("sign_up.declined")
     assert (event.object_id, event.actor_id, event.subject_user_id) == (
         sign_up.id,
         coordinator.id,
@@ -724,7 +716,7 @@ def test_accept_subject_to_training_records_emails_and_audits_the_gap(
     assert stored.decision_message == "Welcome aboard."
     assert stored.decided_by_id == coordinator.id
     assert stored.decided_at is not None
-    (event,) = _events("sign_up.accepted")
+    (event,) = events("sign_up.accepted")
     assert event.detail.startswith("subject to training: Safeguarding adults: ")
     assert reason in event.detail
     assert (event.object_type, event.object_id) == ("sign_up", sign_up.id)
@@ -817,7 +809,7 @@ def test_decide_after_someone_else_changed_the_status_is_refused(
         )
 
     assert _status(sign_up.id) is SignUpStatus.DECLINED
-    assert _events(f"sign_up.{decision.value}") == []
+    assert events(f"sign_up.{decision.value}") == []
     assert outbox() == []
 
 
@@ -845,8 +837,8 @@ def test_second_decision_from_an_old_page_is_refused(
         )
 
     assert _status(sign_up.id) is SignUpStatus.WAITLISTED
-    assert len(_events("sign_up.waitlisted")) == 1
-    assert _events("sign_up.declined") == []
+    assert len(events("sign_up.waitlisted")) == 1
+    assert events("sign_up.declined") == []
     assert len(outbox()) == 1
 
 
@@ -867,7 +859,7 @@ def test_withdraw_after_someone_else_changed_the_status_is_refused(
         services.withdraw_sign_up(loaded, actor=_user(expert), ip_address=None)
 
     assert _status(sign_up.id) is SignUpStatus.DECLINED
-    assert _events("sign_up.withdrawn") == []
+    assert events("sign_up.withdrawn") == []
     assert outbox() == []
 
 
@@ -882,7 +874,7 @@ def test_waitlist_emails_the_person_and_audits(
 
     _decide(sign_up.id, SignUpStatus.WAITLISTED, coordinator, message="One of 12 for 3 places.")
 
-    (event,) = _events("sign_up.waitlisted")
+    (event,) = events("sign_up.waitlisted")
     assert (event.actor_id, event.subject_user_id, event.object_id) == (
         coordinator.id,
         expert.id,
@@ -906,7 +898,7 @@ def test_decline_emails_kind_words_and_the_coordinators_message(
 
     stored = _sign_up(sign_up.id)
     assert stored.decision_message == "We needed a local carer."
-    (event,) = _events("sign_up.declined")
+    (event,) = events("sign_up.declined")
     assert event.object_id == sign_up.id
     (email,) = outbox()
     assert email.subject.endswith("About your sign-up to Panel member")
@@ -928,7 +920,7 @@ def test_withdraw_audits_and_tells_the_person_and_the_coordinator(
 
     stored = _sign_up(sign_up.id)
     assert stored.status is SignUpStatus.WITHDRAWN
-    (event,) = _events("sign_up.withdrawn")
+    (event,) = events("sign_up.withdrawn")
     # A withdrawal is not a decision: its date comes from the audit trail.
     assert stored.decided_at is None
     assert services.status_dates([stored]) == {stored.id: event.occurred_at}

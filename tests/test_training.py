@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,7 +13,7 @@ from xml.etree.ElementTree import Element
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
@@ -31,6 +30,7 @@ from tests.helpers import (
     has_class,
     html,
     input_value,
+    page_queries,
     page_text,
     text_of,
 )
@@ -113,23 +113,6 @@ def reload_record(app: Flask, record_id: int) -> TrainingRecord:
         return record
 
 
-@contextmanager
-def counting_queries(app: Flask) -> Iterator[list[str]]:
-    """Collect the SQL statements run while the block runs."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def date_parts(value: date, name: str = "completed_on") -> dict[str, str]:
     """A date as the three boxes of the NHS.UK date input post it."""
     return {
@@ -189,7 +172,7 @@ def test_add_course_saves_and_audits(app, client, coordinator):
             12,
             True,
         )
-    (created,) = events(app, "training.course_created")
+    (created,) = events("training.course_created", app=app)
     assert created.actor_id == coordinator.id
     assert "Boundaries added." in page_text(client.get("/training/courses"))
 
@@ -218,7 +201,7 @@ def test_add_course_with_taken_name_shows_error_next_to_name_and_keeps_typing(
     assert input_value(response, "name") == "boundaries"
     assert input_value(response, "validity_months") == "6"
     assert "Typed text" in response.get_data(as_text=True)
-    assert events(app, "training.course_created") == []
+    assert events("training.course_created", app=app) == []
 
 
 @pytest.mark.parametrize(
@@ -268,7 +251,7 @@ def test_edit_course_shows_current_values_then_retires_it(
     assert input_value(form, "validity_months") == "36"
     assert html(form).find(".//input[@id='is_active']").get("checked") is not None
     assert response.status_code == 302
-    (edited,) = events(app, "training.course_edited")
+    (edited,) = events("training.course_edited", app=app)
     assert edited.detail == "retired"
     assert (edited.object_type, edited.object_id) == ("training_course", course.id)
     assert "Boundaries" not in options(client.get("/training/new"), "course")
@@ -416,15 +399,13 @@ def test_records_page_loads_in_the_same_number_of_queries_whatever_the_rows(
         for _ in range(count):
             make_record(make_user(), course, recorded_by=coordinator)
 
-    def count_queries(path: str) -> int:
-        with counting_queries(app) as statements:
-            assert client.get(path).status_code == 200
-        return len(statements)
-
     add(2)
-    few = count_queries("/training"), count_queries("/training/records.csv")
+    few = page_queries(app, client, "/training"), page_queries(app, client, "/training/records.csv")
     add(20)
-    many = count_queries("/training"), count_queries("/training/records.csv")
+    many = (
+        page_queries(app, client, "/training"),
+        page_queries(app, client, "/training/records.csv"),
+    )
 
     assert many == few
 
@@ -477,7 +458,7 @@ def test_export_downloads_csv_with_the_filters_and_audits(app, client, coordinat
             "No",
         ],
     ]
-    (exported,) = events(app, "training.exported")
+    (exported,) = events("training.exported", app=app)
     assert exported.actor_id == coordinator.id
     assert exported.detail == "1 records; person matching 'bob', awaiting verification"
 
@@ -556,7 +537,7 @@ def test_record_training_with_evidence_is_verified_and_shown(
     assert record.expires_on == add_months(completed, 12)
     assert record.evidence is not None
     assert record.evidence.filename == "My Certificate.jpg"
-    (recorded,) = events(app, "training.recorded")
+    (recorded,) = events("training.recorded", app=app)
     assert (recorded.object_type, recorded.object_id) == ("training_record", record.id)
     page = client.get(response.headers["Location"])
     text = page_text(page)
@@ -755,7 +736,7 @@ def test_declare_training_awaits_verification(app, client, expert, make_course):
     assert record.recorded_by_id == expert.id
     assert record.expires_on == date(2028, 5, 3)
     assert record.evidence is not None and record.evidence.content_type == "image/png"
-    (declared,) = events(app, "training.declared")
+    (declared,) = events("training.declared", app=app)
     assert declared.actor_id == expert.id
     page = client.get("/my-training")
     assert "Peer support added. A coordinator will check it" in page_text(page)
@@ -848,7 +829,7 @@ def test_another_experts_record_is_not_found(
 
     assert guessed.status_code == unknown.status_code == 404
     assert "secret.pdf" not in guessed.get_data(as_text=True)
-    assert events(app, "training.evidence_downloaded") == []
+    assert events("training.evidence_downloaded", app=app) == []
 
 
 def test_finance_staff_cannot_see_training_records(
@@ -882,7 +863,7 @@ def test_verify_declared_training_as_coordinator(
     assert response.headers["Location"] == f"/training/records/{record.id}"
     saved = reload_record(app, record.id)
     assert saved.is_verified and saved.verified_by_id == coordinator.id
-    (verified,) = events(app, "training.verified")
+    (verified,) = events("training.verified", app=app)
     assert verified.actor_id == coordinator.id
     assert verified.subject_user_id == expert.id
     after = page_text(client.get(response.headers["Location"]))
@@ -905,7 +886,7 @@ def test_verify_own_training_is_refused_with_a_message(
     assert html(page).find(".//main//form[@action]") is None
     assert "You cannot verify your own training." in page_text(response)
     assert not reload_record(app, record.id).is_verified
-    assert events(app, "training.verified") == []
+    assert events("training.verified", app=app) == []
 
 
 def test_verify_as_expert_is_forbidden(app, client, expert, make_course, make_record):
@@ -941,7 +922,7 @@ def test_evidence_download_headers_for_the_owner(app, client, coordinator, exper
     assert response.headers["Content-Disposition"] == 'attachment; filename="My cert.png"'
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == "sandbox"
-    assert events(app, "training.evidence_downloaded") == []
+    assert events("training.evidence_downloaded", app=app) == []
 
 
 def test_evidence_download_by_coordinator_is_audited(app, client, coordinator, expert, make_course):
@@ -962,7 +943,7 @@ def test_evidence_download_by_coordinator_is_audited(app, client, coordinator, e
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == "attachment; filename=certificate.pdf"
-    (downloaded,) = events(app, "training.evidence_downloaded")
+    (downloaded,) = events("training.evidence_downloaded", app=app)
     assert downloaded.actor_id == coordinator.id
     assert downloaded.subject_user_id == expert.id
     assert (downloaded.object_type, downloaded.object_id) == ("training_record", record.id)

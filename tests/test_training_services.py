@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.dates import add_months, uk_today
 from payclaims.downloads import csv_safe
@@ -26,6 +25,7 @@ from payclaims.training.services import (
     RecordStatus,
     record_status,
 )
+from tests.helpers import events
 from tests.test_units_money_uploads import TINY_PDF, image_bytes
 
 TODAY = uk_today()
@@ -48,14 +48,6 @@ def _load(model: type[Any], object_id: int) -> Any:
     loaded = db.session.get(model, object_id)
     assert loaded is not None
     return loaded
-
-
-def _events(action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        )
-    )
 
 
 def _count(model: type[Any]) -> int:
@@ -106,7 +98,7 @@ def test_create_course_saves_and_audits(app_ctx, coordinator):
         24,
     )
     assert saved.is_active
-    (event,) = _events("training.course_created")
+    (event,) = events("training.course_created")
     assert event.actor_id == coordinator.id
     assert (event.object_type, event.object_id) == ("training_course", course.id)
     assert event.detail == "Safeguarding adults (valid for 2 years)"
@@ -175,7 +167,7 @@ def test_edit_course_records_what_changed(app_ctx, make_user, make_course):
 
     saved = _load(TrainingCourse, course.id)
     assert (saved.name, saved.validity_months, saved.is_active) == ("New name", None, False)
-    (event,) = _events("training.course_edited")
+    (event,) = events("training.course_edited")
     assert event.detail == (
         "name from 'Old name' to 'New name'; validity from valid for 1 year to does not expire; "
         "retired"
@@ -197,7 +189,7 @@ def test_edit_course_with_no_change_records_nothing(app_ctx, coordinator, make_c
         ip_address=IP,
     )
 
-    assert _events("training.course_edited") == []
+    assert events("training.course_edited") == []
 
 
 def test_edit_course_to_another_courses_name_is_refused(app_ctx, coordinator, make_course):
@@ -239,7 +231,7 @@ def test_record_training_is_verified_and_expires_after_the_courses_validity(
     assert saved.recorded_by_id == coordinator.id
     assert saved.expires_on == add_months(completed, 1) == date(2026, 2, 28)
     assert saved.evidence is None
-    (event,) = _events("training.recorded")
+    (event,) = events("training.recorded")
     assert event.actor_id == coordinator.id
     assert event.subject_user_id == expert.id
     assert (event.object_type, event.object_id) == ("training_record", record.id)
@@ -289,7 +281,7 @@ def test_record_training_with_evidence_stores_the_checked_file(
     assert evidence.size_bytes == len(content)
     assert evidence.content == content
     assert len(evidence.sha256) == 64
-    assert evidence.sha256[:12] in _events("training.recorded")[0].detail
+    assert evidence.sha256[:12] in events("training.recorded")[0].detail
 
 
 @pytest.mark.parametrize(
@@ -310,7 +302,7 @@ def test_record_training_with_bad_evidence_is_refused_and_saves_nothing(
     db.session.rollback()
     assert _count(TrainingRecord) == 0
     assert _count(TrainingEvidence) == 0
-    assert _events("training.recorded") == []
+    assert events("training.recorded") == []
 
 
 def test_record_training_for_retired_course_is_refused(app_ctx, coordinator, expert, make_course):
@@ -385,7 +377,7 @@ def test_declare_training_awaits_verification(app_ctx, expert, make_course):
     assert saved.expires_on == add_months(saved.completed_on, 12)
     assert saved.evidence is not None and saved.evidence.content_type == "application/pdf"
     assert record_status(saved, TODAY) is RecordStatus.AWAITING_VERIFICATION
-    (event,) = _events("training.declared")
+    (event,) = events("training.declared")
     assert event.actor_id == event.subject_user_id == expert.id
     assert (event.object_type, event.object_id) == ("training_record", record.id)
 
@@ -420,7 +412,7 @@ def test_verify_record_marks_it_verified_and_audits(
     assert saved.is_verified
     assert saved.verified_by_id == coordinator.id
     assert saved.verified_at is not None
-    (event,) = _events("training.verified")
+    (event,) = events("training.verified")
     assert event.actor_id == coordinator.id
     assert event.subject_user_id == expert.id
     assert (event.object_type, event.object_id) == ("training_record", record.id)
@@ -437,7 +429,7 @@ def test_verify_own_record_is_refused(app_ctx, make_user, make_course, make_reco
 
     assert "cannot verify your own training" in refused.value.message
     assert not _load(TrainingRecord, record.id).is_verified
-    assert _events("training.verified") == []
+    assert events("training.verified") == []
 
 
 def test_verify_record_already_verified_is_refused_and_keeps_first_verifier(
@@ -452,7 +444,7 @@ def test_verify_record_already_verified_is_refused_and_keeps_first_verifier(
         )
 
     assert _load(TrainingRecord, record.id).verified_by_id == first.id
-    assert _events("training.verified") == []
+    assert events("training.verified") == []
 
 
 def test_verify_record_as_expert_is_refused(app_ctx, expert, make_user, make_course, make_record):
@@ -483,13 +475,13 @@ def test_evidence_for_download_by_staff_is_audited_by_owner_is_not(
         _load(TrainingRecord, record_id), actor=_load(User, expert.id), ip_address=IP
     )
     assert by_owner.content == TINY_PDF
-    assert _events("training.evidence_downloaded") == []
+    assert events("training.evidence_downloaded") == []
 
     by_staff = services.evidence_for_download(
         _load(TrainingRecord, record_id), actor=_load(User, coordinator.id), ip_address=IP
     )
     assert by_staff.content == TINY_PDF
-    (event,) = _events("training.evidence_downloaded")
+    (event,) = events("training.evidence_downloaded")
     assert event.actor_id == coordinator.id
     assert event.subject_user_id == expert.id
     assert (event.object_type, event.object_id) == ("training_record", record_id)
@@ -508,7 +500,7 @@ def test_evidence_for_download_by_someone_else_is_refused(
         services.evidence_for_download(
             _load(TrainingRecord, record_id), actor=_load(User, stranger.id), ip_address=IP
         )
-    assert _events("training.evidence_downloaded") == []
+    assert events("training.evidence_downloaded") == []
 
 
 def test_evidence_for_download_of_record_without_file_is_refused(
@@ -701,7 +693,7 @@ def test_export_records_gives_every_column_and_escapes_formulas(
             "No",
         ],
     ]
-    (event,) = _events("training.exported")
+    (event,) = events("training.exported")
     assert event.actor_id == coordinator.id
     assert event.detail == "2 records; no filters"
 
@@ -718,7 +710,7 @@ def test_export_records_applies_the_filters(app_ctx, coordinator, listed):
     assert [row[:3] for row in rows[1:]] == [
         ["Bob 100% Baker", "bob_b@example.org", "Safeguarding"]
     ]
-    assert _events("training.exported")[0].detail == (
+    assert events("training.exported")[0].detail == (
         "1 records; person matching 'bob', awaiting verification"
     )
 
@@ -728,7 +720,7 @@ def test_export_records_as_expert_is_refused(app_ctx, expert):
         services.export_records(
             RecordFilters(), actor=_load(User, expert.id), ip_address=IP, today=TODAY
         )
-    assert _events("training.exported") == []
+    assert events("training.exported") == []
 
 
 # Who training can be recorded for ---------------------------------------------------------
