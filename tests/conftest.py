@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,20 +24,15 @@ from flask.testing import FlaskClient
 from flask_mailman import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import selectinload
 
 from payclaims import create_app
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.passwords import hash_password
-from payclaims.benefits.rules import restore_seed_rules
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import add_months
 from payclaims.extensions import db
 from payclaims.roles.models import (
-    FeeUnit,
-    InvolvementLevel,
-    LocationType,
     RoleDescription,
     RoleStatus,
     RoleVersion,
@@ -46,81 +40,20 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.training.models import TrainingCourse, TrainingRecord
-from tests.settings import PASSWORD
+from tests.helpers import ROLE_DEFAULTS, ApprovedClaim, load_role
+from tests.settings import (
+    FAST_HASH,
+    PASSWORD,
+    POSTGRES_URL_VARIABLE,
+    TestDatabase,
+    base_test_config,
+)
 
 # Scenario fixtures that more than one test module shares (see each module's docstring).
 pytest_plugins = ["tests.approvals_fixtures", "tests.claims_fixtures"]
 
-POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"
-FAST_HASH = "pbkdf2:sha256:1000"
-# A fixed key for tests only (bank details are encrypted with it); never used anywhere else.
-TEST_BANK_DETAILS_KEY = "-NrB2XCmncW4XwW0tLlTO-CVuTE_jops7m-ksaGtX3s="
 # Hashing is slow on purpose; hash the test password once for every test.
 PASSWORD_HASH = hash_password(PASSWORD, FAST_HASH)
-
-
-# Tables whose triggers refuse UPDATE and DELETE (migrations 0001 and 0004).
-APPEND_ONLY_TABLES = ("audit_events", "claim_events")
-
-
-def base_test_config(database_url: str) -> dict[str, Any]:
-    """Settings every test app uses; tests override single keys."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "DATABASE_URL": database_url,
-        "BASE_URL": "http://localhost",
-        "WTF_CSRF_ENABLED": False,
-        "MAIL_BACKEND": "locmem",
-        "RATELIMIT_ENABLED": False,
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-        "ORGANISATION_NAME": "Riverside Recovery College",
-        "BANK_DETAILS_KEYS": [TEST_BANK_DETAILS_KEY],
-    }
-
-
-@dataclass
-class TestDatabase:
-    """Where the migrated schema lives for this session, and how to give each test a clean one."""
-
-    __test__ = False  # not a test class, though its name starts with Test
-
-    url: str
-    dialect: str
-    template: Path | None = None
-
-    def url_for_test(self, tmp_path: Path) -> str:
-        """A database for one test: a copy of the migrated file (SQLite) or the shared one."""
-        if self.template is None:
-            return self.url
-        target = tmp_path / "payclaims.sqlite"
-        shutil.copyfile(self.template, target)
-        return f"sqlite:///{target}"
-
-    def clean(self, app: Flask) -> None:
-        """Empty every table after a test, restart every sequence at its start value, then
-        re-seed the benefit rules (PostgreSQL; SQLite tests get a fresh copy of the migrated
-        file).
-
-        DELETE, not TRUNCATE, where it can: a test leaves a handful of rows, and TRUNCATE's
-        fixed cost per table (new files on disk) made cleaning ~20 times slower here (~0.5 s
-        against ~30 ms a test). The append-only tables refuse DELETE (a trigger), so they
-        alone are truncated.
-        """
-        if self.template is not None:
-            return
-        with app.app_context(), db.engine.begin() as connection:
-            append_only = ", ".join(APPEND_ONLY_TABLES)
-            connection.exec_driver_sql(f"TRUNCATE {append_only} RESTART IDENTITY CASCADE")
-            for table in reversed(db.metadata.sorted_tables):  # children before parents
-                if table.name not in APPEND_ONLY_TABLES:
-                    connection.execute(table.delete())
-            connection.exec_driver_sql(
-                "SELECT setval(format('%%I.%%I', schemaname, sequencename)::regclass, "
-                "start_value, false) FROM pg_sequences WHERE schemaname = current_schema()"
-            )
-            # The benefit rule figures are reference data the migration seeds: put them back.
-            restore_seed_rules(connection)
 
 
 def _migrate(url: str, instance: Path) -> None:
@@ -239,17 +172,6 @@ def make_user(app: Flask) -> Callable[..., User]:
     return build
 
 
-def sign_in(client: FlaskClient, user: User) -> None:
-    """Put ``user`` in the client's session, as a real sign-in does (without the slow hash)."""
-    now = utc_now().timestamp()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-        session["signed_in_at"] = now
-        session["seen_at"] = now
-        session.permanent = True
-
-
 @pytest.fixture
 def outbox(app: Flask) -> Callable[[], list[EmailMessage]]:
     """Return the emails sent so far by ``app``."""
@@ -311,13 +233,6 @@ def mail_server(monkeypatch: pytest.MonkeyPatch) -> FakeMailServer:
 
     monkeypatch.setattr(smtplib, "SMTP", Connection)
     return server
-
-
-def link_in(message: EmailMessage) -> str:
-    """The path of the first link to this site in an email."""
-    match = re.search(r"http://localhost(/\S+)", str(message.body))
-    assert match, f"no link in: {message.body}"
-    return match.group(1)
 
 
 # Factories for roles, training and cost centres -------------------------------------------
@@ -405,24 +320,6 @@ def make_record(app: Flask) -> Callable[..., TrainingRecord]:
     return build
 
 
-ROLE_DEFAULTS: dict[str, Any] = {
-    "title": "Interview panel member",
-    "purpose": "Help choose new staff for the community mental health team.",
-    "activities": "Read applications, sit on the interview panel and score answers.",
-    "level": InvolvementLevel.CO_PRODUCTION,
-    "location_type": LocationType.IN_PERSON,
-    "venue": "Riverside House, 1 Mill Lane",
-    "venue_accessibility": "Step-free entrance, accessible toilet, hearing loop.",
-    "time_commitment": "One day, 14 January 2027",
-    "session_minutes": 180,
-    "fee_pence": 2000,
-    "fee_unit": FeeUnit.HOUR,
-    "expense_categories": ["public_transport", "mileage"],
-    "support_offered": "A named contact, and a debrief after each session.",
-    "places": 3,
-}
-
-
 @pytest.fixture
 def make_role(
     app: Flask, make_user: Callable[..., User], make_cost_centre: Callable[..., CostCentre]
@@ -468,21 +365,6 @@ def make_role(
         return load_role(app, role_id)
 
     return build
-
-
-def load_role(app: Flask, role_id: int) -> RoleDescription:
-    """Read a role with its versions and their courses, detached for use outside the app."""
-    with app.app_context():
-        role = db.session.scalar(
-            select(RoleDescription)
-            .where(RoleDescription.id == role_id)
-            .options(
-                selectinload(RoleDescription.versions).selectinload(RoleVersion.required_courses)
-            )
-        )
-        assert role is not None
-        db.session.expunge_all()
-    return role
 
 
 @pytest.fixture
@@ -613,14 +495,6 @@ def set_approvers(app: Flask) -> Callable[..., None]:
             db.session.commit()
 
     return build
-
-
-@dataclass
-class ApprovedClaim:
-    """An approved claim made by ``make_approved_claim``: its id and whose it is."""
-
-    id: int
-    person: User
 
 
 @pytest.fixture

@@ -1,23 +1,37 @@
 """Helpers every test module shares: reading back what a request or a service left behind (a
 page's parsed HTML, its visible text, the error next to a field and the values a form kept; the
 audit events of one kind and every stored row of a model), signing in with a password and
-counting the SQL statements a block runs (shared with bench/)."""
+counting the SQL statements a block runs (shared with bench/); signing in without the form,
+the link in an email, the role a factory makes and what an approved-claim factory returns."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_mailman import EmailMessage
 from sqlalchemy import event, select
+from sqlalchemy.orm import selectinload
 from werkzeug.test import TestResponse
 
 from payclaims.audit.models import AuditEvent
+from payclaims.auth.models import User
+from payclaims.database import utc_now
 from payclaims.extensions import db
+from payclaims.roles.models import (
+    FeeUnit,
+    InvolvementLevel,
+    LocationType,
+    RoleDescription,
+    RoleVersion,
+)
 from tests.settings import PASSWORD
 
 # Pages -------------------------------------------------------------------------------------
@@ -152,3 +166,68 @@ def page_queries(app: Flask, client: FlaskClient, path: str) -> int:
         response = client.get(path)
     assert response.status_code == 200
     return len(statements)
+
+
+# Signed in without the form -----------------------------------------------------------------
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Put ``user`` in the client's session, as a real sign-in does (without the slow hash)."""
+    now = utc_now().timestamp()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+        session["signed_in_at"] = now
+        session["seen_at"] = now
+        session.permanent = True
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the first link to this site in an email."""
+    match = re.search(r"http://localhost(/\S+)", str(message.body))
+    assert match, f"no link in: {message.body}"
+    return match.group(1)
+
+
+# Roles and claims the factories make -------------------------------------------------------
+
+
+ROLE_DEFAULTS: dict[str, Any] = {
+    "title": "Interview panel member",
+    "purpose": "Help choose new staff for the community mental health team.",
+    "activities": "Read applications, sit on the interview panel and score answers.",
+    "level": InvolvementLevel.CO_PRODUCTION,
+    "location_type": LocationType.IN_PERSON,
+    "venue": "Riverside House, 1 Mill Lane",
+    "venue_accessibility": "Step-free entrance, accessible toilet, hearing loop.",
+    "time_commitment": "One day, 14 January 2027",
+    "session_minutes": 180,
+    "fee_pence": 2000,
+    "fee_unit": FeeUnit.HOUR,
+    "expense_categories": ["public_transport", "mileage"],
+    "support_offered": "A named contact, and a debrief after each session.",
+    "places": 3,
+}
+
+
+def load_role(app: Flask, role_id: int) -> RoleDescription:
+    """Read a role with its versions and their courses, detached for use outside the app."""
+    with app.app_context():
+        role = db.session.scalar(
+            select(RoleDescription)
+            .where(RoleDescription.id == role_id)
+            .options(
+                selectinload(RoleDescription.versions).selectinload(RoleVersion.required_courses)
+            )
+        )
+        assert role is not None
+        db.session.expunge_all()
+    return role
+
+
+@dataclass
+class ApprovedClaim:
+    """An approved claim made by ``make_approved_claim``: its id and whose it is."""
+
+    id: int
+    person: User

@@ -19,7 +19,7 @@ from payclaims.audit.models import AuditEvent
 from payclaims.auth.access import ACCESS_ATTRIBUTE, Access, access_for
 from payclaims.auth.models import Role, User
 from payclaims.extensions import db
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"

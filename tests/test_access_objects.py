@@ -11,7 +11,7 @@ import pytest
 from payclaims.auth.models import Role
 from payclaims.extensions import db
 from payclaims.roles.models import SignUp, SignUpStatus
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 # (path template, what it needs) for pages about one person's own things.
 PERSONAL_PAGES = [

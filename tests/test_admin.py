@@ -15,8 +15,7 @@ from werkzeug.test import TestResponse
 from payclaims.auth.models import Role, User
 from payclaims.auth.services import SIGN_IN_FAILED_MESSAGE
 from payclaims.extensions import db
-from tests.conftest import link_in, sign_in
-from tests.helpers import events, field_error, sign_in_with_password
+from tests.helpers import events, field_error, link_in, sign_in, sign_in_with_password
 
 NEW_PASSWORD = "lantern harbour velvet 42"
 NON_ADMINS: dict[str, tuple[Role, ...]] = {

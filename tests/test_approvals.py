@@ -20,8 +20,7 @@ from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import SignUp
-from tests.conftest import sign_in
-from tests.helpers import page_queries
+from tests.helpers import page_queries, sign_in
 from tests.test_claims import _error_near, _text
 
 PDF = b"%PDF-1.4\n%receipt\n"

@@ -14,8 +14,8 @@ from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.extensions import db
-from tests.conftest import PASSWORD, link_in, sign_in
-from tests.helpers import events, sign_in_with_password
+from tests.helpers import events, link_in, sign_in, sign_in_with_password
+from tests.settings import PASSWORD
 
 NEW_PASSWORD = "orchard lantern quartz willow"
 SIGN_IN_ERROR = "Enter a correct email address and password"

@@ -23,8 +23,8 @@ from payclaims.extensions import db
 from payclaims.people import crypto, services
 from payclaims.people.models import BankDetails
 from payclaims.people.services import NewBankDetails
-from tests.conftest import PASSWORD, TEST_BANK_DETAILS_KEY, sign_in
-from tests.helpers import events, field_error, input_value, page_text, rows_of
+from tests.helpers import events, field_error, input_value, page_text, rows_of, sign_in
+from tests.settings import PASSWORD, TEST_BANK_DETAILS_KEY
 
 NAME = "Eli J Expert"
 SORT_CODE = "123456"

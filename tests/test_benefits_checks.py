@@ -22,8 +22,8 @@ from payclaims.claims.rates import Vehicle
 from payclaims.demo import seed_demo
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import PASSWORD
 from tests.helpers import count_queries
+from tests.settings import PASSWORD
 
 PAID_ON = date(2026, 11, 27)
 SESSION_ON = date(2026, 11, 20)

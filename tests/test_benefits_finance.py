@@ -19,7 +19,7 @@ from payclaims.extensions import db
 from payclaims.payments import services as payments
 from payclaims.payments.models import PaymentRun
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 from tests.test_benefits_checks import give_profile
 
 PAY_ON = date.today() + timedelta(days=2)

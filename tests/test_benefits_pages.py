@@ -26,7 +26,7 @@ from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 UC_ANSWERS = {
     "benefits": ["universal_credit"],

@@ -29,7 +29,6 @@ from payclaims.benefits.rules import (
 )
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from tests.conftest import sign_in
 from tests.helpers import (
     error_summary,
     events,
@@ -37,6 +36,7 @@ from tests.helpers import (
     html,
     input_value,
     page_text,
+    sign_in,
     text_of,
 )
 from tests.test_training import EVIL

@@ -17,8 +17,7 @@ from payclaims.claims import services
 from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import sign_in
-from tests.helpers import page_queries
+from tests.helpers import page_queries, sign_in
 
 LAST_WEEK = date.today() - timedelta(days=7)
 

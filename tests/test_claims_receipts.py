@@ -22,8 +22,7 @@ from payclaims.claims.models import CapPeriod, OverCap
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
-from tests.conftest import sign_in
-from tests.helpers import page_queries
+from tests.helpers import page_queries, sign_in
 from tests.test_claims import _date_fields, _error_near, _load, _page, _text
 from tests.test_claims_expenses import png_bytes
 

@@ -13,7 +13,7 @@ from payclaims.auth.models import Role, User
 from payclaims.auth.passwords import password_matches
 from payclaims.demo import DEMO_DOMAIN, DEMO_PEOPLE
 from payclaims.extensions import db
-from tests.conftest import FAST_HASH, PASSWORD
+from tests.settings import FAST_HASH, PASSWORD
 
 NEW_PASSWORD = "lantern meadow copper finch"
 # The five sign-ins the foundation promises, and the people added so roles have sign-ups.

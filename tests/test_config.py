@@ -20,7 +20,7 @@ from payclaims import PROJECT_ROOT, create_app
 from payclaims.auth.access import public
 from payclaims.config import DEFAULT_SECRET_KEY, defaults
 from payclaims.extensions import db
-from tests.conftest import POSTGRES_URL_VARIABLE, TEST_BANK_DETAILS_KEY
+from tests.settings import POSTGRES_URL_VARIABLE, TEST_BANK_DETAILS_KEY
 
 REAL_SECRET = "a-real-secret-for-this-test"
 

@@ -14,8 +14,7 @@ from payclaims.costcentres import services
 from payclaims.costcentres.models import CostCentre
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from tests.conftest import sign_in
-from tests.helpers import error_summary, events, field_error, html, input_value, page_text
+from tests.helpers import error_summary, events, field_error, html, input_value, page_text, sign_in
 from tests.test_training import EVIL, table_rows
 
 IP = "192.0.2.9"

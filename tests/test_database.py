@@ -17,7 +17,7 @@ from payclaims.auth.models import User
 from payclaims.extensions import db
 
 if TYPE_CHECKING:  # imported by name, pytest would try to collect the dataclass as tests
-    from tests.conftest import TestDatabase
+    from tests.settings import TestDatabase
 
 UserFactory = Callable[..., User]
 

@@ -15,7 +15,7 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.training.models import TrainingCourse, TrainingRecord
-from tests.conftest import PASSWORD
+from tests.settings import PASSWORD
 
 EXPECTED_TITLES = {
     "Interview panel member",

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from payclaims import PROJECT_ROOT, create_app
 from payclaims.extensions import db
-from tests.conftest import POSTGRES_URL_VARIABLE, base_test_config
+from tests.settings import POSTGRES_URL_VARIABLE, base_test_config
 
 APP_TABLES = frozenset(db.metadata.tables)
 

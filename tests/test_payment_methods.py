@@ -21,8 +21,7 @@ from payclaims.people import services
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
 from payclaims.people.services import NewPaymentMethod, PaidBy
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import sign_in
-from tests.helpers import events, field_error, html, page_text, rows_of
+from tests.helpers import events, field_error, html, page_text, rows_of, sign_in
 
 LAST_WEEK = date.today() - timedelta(days=7)
 CHEQUE = NewPaymentMethod(PaymentMethod.CHEQUE, "", "No bank account; agreed by phone")

@@ -18,8 +18,7 @@ from payclaims.dates import format_date
 from payclaims.extensions import db
 from payclaims.payments import views
 from payclaims.payments.models import PaymentRun, RemittanceSlip
-from tests.conftest import sign_in
-from tests.helpers import page_queries
+from tests.helpers import page_queries, sign_in
 
 PAY_ON = date.today() + timedelta(days=2)
 
@@ -287,7 +286,7 @@ def test_demo_expert_has_a_slip_and_the_demo_finance_admin_a_bank_file(app, clie
     from payclaims.demo import seed_demo
     from payclaims.demo.people import DEMO_DOMAIN, demo_person
     from payclaims.payments.models import RunStatus
-    from tests.conftest import PASSWORD
+    from tests.settings import PASSWORD
 
     with app.app_context():
         seed_demo(PASSWORD)

@@ -29,8 +29,7 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.roles.views import closes, format_duration, pay_worked_out, session_pay
-from tests.conftest import load_role, sign_in
-from tests.helpers import count_queries, events, field_error
+from tests.helpers import count_queries, events, field_error, load_role, sign_in
 
 TODAY = uk_today()
 

@@ -8,7 +8,7 @@ import pytest
 
 from payclaims.auth.access import public
 from payclaims.auth.models import Role
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 BASELINE_HEADERS = {
     "X-Content-Type-Options": "nosniff",

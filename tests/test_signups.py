@@ -18,8 +18,7 @@ from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, RoleStatus, RoleVersion, SignUp, SignUpStatus
 from payclaims.signups import services
-from tests.conftest import ROLE_DEFAULTS, load_role, sign_in
-from tests.helpers import count_queries, events, field_error
+from tests.helpers import ROLE_DEFAULTS, count_queries, events, field_error, load_role, sign_in
 
 TODAY = date.today()
 HOSTILE = '<script>alert("hi")</script><b>bold</b>'

@@ -1,5 +1,5 @@
 from payclaims.auth.models import Role
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def test_sign_in_page_renders(client):

@@ -22,7 +22,6 @@ from payclaims.dates import add_months, uk_today
 from payclaims.extensions import db
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 from payclaims.uploads import MAX_UPLOAD_BYTES
-from tests.conftest import sign_in
 from tests.helpers import (
     error_summary,
     events,
@@ -32,6 +31,7 @@ from tests.helpers import (
     input_value,
     page_queries,
     page_text,
+    sign_in,
     text_of,
 )
 from tests.test_units_money_uploads import TINY_PDF, image_bytes

@@ -13,7 +13,7 @@ from payclaims.extensions import db
 from payclaims.home.services import coordinator_summary, expert_summary
 from payclaims.training.models import TrainingRecord
 from payclaims.training.services import RecordFilters, records_query
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def _record_ids(app):

@@ -35,7 +35,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from payclaims.auth.models import User
 from payclaims.costcentres.models import CostCentre
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.conftest import PASSWORD
+from tests.settings import PASSWORD
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent.parent

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import LiveServer, click_through, follow_link, press_button, visit
+from tests.settings import PASSWORD
 
 
 def in_error_summary(page: Page) -> bool:

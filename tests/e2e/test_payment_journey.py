@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from payclaims.auth.models import Role, User
 from payclaims.dates import format_date, uk_today
 from payclaims.roles.models import SignUp
-from tests.conftest import ApprovedClaim
 from tests.e2e.conftest import (
     PHONE,
     approve_reduced,
@@ -28,6 +27,7 @@ from tests.e2e.conftest import (
     sign_in_as,
     visit,
 )
+from tests.helpers import ApprovedClaim
 
 
 def _fill_date(page: Page, on: date) -> None:
