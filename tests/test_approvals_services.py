@@ -21,6 +21,7 @@ from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import UK, working_days_between
 from payclaims.errors import DomainError, PermissionDenied
@@ -609,9 +610,7 @@ def test_approved_total_in_sql_matches_the_claims_own(
         )
         db.session.commit()
         claim = _claim(claim_id)
-        in_sql = db.session.scalar(
-            select(services.approved_total_sql()).where(Claim.id == claim_id)
-        )
+        in_sql = db.session.scalar(select(approved_total_sql()).where(Claim.id == claim_id))
         assert in_sql == claim.approved_total_pence == 5000
 
 

@@ -33,10 +33,9 @@ from payclaims.claims.models import (
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
-    LineKind,
 )
 from payclaims.claims.services import is_role_staff
+from payclaims.claims.totals import approved_total_sql
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
 from payclaims.dates import UK, format_date, working_days_between
@@ -684,42 +683,6 @@ def end_delegation(delegation: ApprovalDelegation, *, actor: User, ip_address: s
 
 
 # Lists ------------------------------------------------------------------------------------
-
-
-def approved_total_sql() -> ColumnElement[int]:
-    """A claim's approved total in SQL, as Claim.approved_total_pence computes it."""
-
-    # ClaimLine.payable_pence: the approved amount when set and lower, else the amount.
-    payable = case(
-        (ClaimLine.approved_pence < ClaimLine.amount_pence, ClaimLine.approved_pence),
-        else_=ClaimLine.amount_pence,
-    )
-
-    def lines_sum(kind: LineKind) -> Any:
-        return (
-            select(func.coalesce(func.sum(payable), 0))
-            .where(ClaimLine.claim_id == Claim.id, ClaimLine.kind == kind)
-            .correlate(Claim)
-            .scalar_subquery()
-        )
-
-    fees = lines_sum(LineKind.FEE)
-    fee = case(
-        (Claim.fee_choice == FeeChoice.EXPENSES_ONLY, 0),
-        (
-            Claim.fee_choice == FeeChoice.REDUCED,
-            case(
-                (
-                    func.coalesce(Claim.reduced_fee_pence, 0) < fees,
-                    func.coalesce(Claim.reduced_fee_pence, 0),
-                ),
-                else_=fees,
-            ),
-        ),
-        else_=fees,
-    )
-    total: ColumnElement[int] = fee + lines_sum(LineKind.EXPENSE)
-    return total
 
 
 WAITING = "waiting"

@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
-from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
@@ -50,6 +49,7 @@ from payclaims.claims.models import (
     FeeChoice,
 )
 from payclaims.claims.services import unit_name
+from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import format_date, tax_year_of
 from payclaims.downloads import csv_safe
