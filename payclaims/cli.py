@@ -113,7 +113,7 @@ def rotate_bank_keys_command() -> None:
 @with_appcontext
 def send_digests_command() -> None:
     """Email each finance approver the claims waiting for them (run daily, from cron)."""
-    from payclaims.approvals.services import send_digests
+    from payclaims.approvals.digests import send_digests
     from payclaims.dates import uk_today
 
     count = send_digests(uk_today())

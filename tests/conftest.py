@@ -552,7 +552,7 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
     """
     from decimal import Decimal
 
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import decisions
     from payclaims.claims import services as claims
 
     # Each claim is for a different day unless told, so none is refused as a duplicate.
@@ -587,7 +587,7 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
                 claim = claims.load_claim(claim_id)
                 coordinator = db.session.get(User, verified_by.id)
                 assert claim is not None and coordinator is not None
-                approvals.verify_claim(claim, actor=coordinator, ip_address=None)
+                decisions.verify_claim(claim, actor=coordinator, ip_address=None)
         return claim_id
 
     return build

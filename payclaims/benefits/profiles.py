@@ -236,7 +236,7 @@ def finance_works_on(claim: Claim, user: User) -> bool:
     """Finance staff working a sent claim see its benefits details: finance admins, and the
     approvers it is routed to (or their delegates); never for their own claim."""
     # Imported here: the approvals area imports the benefits checks for its queue.
-    from payclaims.approvals.services import can_see_as_finance
+    from payclaims.approvals.routing import can_see_as_finance
     from payclaims.dates import uk_today
 
     return (

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from payclaims.approvals.services import finance_summary, to_confirm_count
+from payclaims.approvals.queue import finance_summary, to_confirm_count
 from payclaims.auth.access import public, roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.dates import uk_today
