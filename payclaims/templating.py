@@ -12,10 +12,13 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from jinja2.bccache import Bucket, BytecodeCache
 
 from payclaims import presenting
+from payclaims.admin import presenters as admin_presenters
 from payclaims.approvals import presenters as approvals_presenters
+from payclaims.auth import presenters as auth_presenters
 from payclaims.auth.models import FINANCE_ROLES, ROLE_DESCRIPTIONS, Role
 from payclaims.benefits import presenters as benefits_presenters
 from payclaims.claims import presenters as claims_presenters
+from payclaims.costcentres import presenters as costcentres_presenters
 from payclaims.dates import describe_hours, format_date, format_datetime
 from payclaims.forms import PostForm, error_list
 from payclaims.money import format_pence
@@ -180,6 +183,9 @@ PRESENTERS: dict[str, Callable[..., Any]] = {
     "date_items": presenting.date_items,
     "page_link_args": presenting.page_link_args,
     "banner": presenting.banner,
+    "person_status_tag": admin_presenters.person_status_tag,
+    "email_tag": auth_presenters.email_tag,
+    "cost_centre_status_tag": costcentres_presenters.status_tag,
     "claim_status_tag": claims_presenters.status_tag,
     "fee_choice_text": claims_presenters.fee_choice_text,
     "finance_status_tag": approvals_presenters.finance_status_tag,
@@ -190,13 +196,16 @@ PRESENTERS: dict[str, Callable[..., Any]] = {
     "where_text": roles_presenters.where_text,
     "payment_setup_tag": people_presenters.setup_tag,
     "payment_setup_explanation": people_presenters.setup_explanation,
+    "bank_details_status_tag": people_presenters.bank_details_status_tag,
     "bank_details_rows": people_presenters.bank_details_rows,
     "benefits_profile_rows": benefits_presenters.profile_rows,
     "benefits_result_rows": benefits_presenters.result_rows,
     "benefits_level_words": benefits_presenters.level_words,
+    "figure_confidence_tag": benefits_presenters.confidence_tag,
     "confidence_note": benefits_presenters.confidence_note,
     "what_if_fee_hint": benefits_presenters.what_if_fee_hint,
     "training_status_tag": training_presenters.status_tag,
+    "course_tag": training_presenters.course_tag,
     "training_record_rows": training_presenters.record_rows,
 }
 

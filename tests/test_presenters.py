@@ -17,8 +17,10 @@ from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from payclaims import presenting
+from payclaims.admin import presenters as admin
 from payclaims.approvals import presenters as approvals
 from payclaims.approvals.models import ClaimApproval
+from payclaims.auth import presenters as auth
 from payclaims.auth.models import User
 from payclaims.benefits import presenters as benefits
 from payclaims.benefits.engine import (
@@ -34,6 +36,8 @@ from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims import presenters as claims
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice
+from payclaims.costcentres import presenters as costcentres
+from payclaims.costcentres.models import CostCentre
 from payclaims.forms import DateField
 from payclaims.people import presenters as people
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
@@ -71,6 +75,23 @@ def texts(rows: list[presenting.SummaryRow]) -> list[tuple[str, str]]:
         (row["key"]["text"], str(row["value"].get("text", row["value"].get("html"))))
         for row in rows
     ]
+
+
+# --- people's accounts and cost centres -------------------------------------------------------
+
+
+def test_account_tags() -> None:
+    assert admin.person_status_tag(User(is_active=False)) == {
+        "text": "Deactivated",
+        "colour": "grey",
+    }
+    assert admin.person_status_tag(User(is_active=True, password_hash=None))["text"] == "Invited"
+    active = User(is_active=True, password_hash="hash")
+    assert admin.person_status_tag(active) == {"text": "Active", "colour": "green"}
+    assert auth.email_tag(User(email_verified_at=WHEN)) == {"text": "Confirmed", "colour": "green"}
+    assert auth.email_tag(User(email_verified_at=None))["colour"] == "orange"
+    assert costcentres.status_tag(CostCentre(is_active=True)) == {"text": "Open", "colour": "green"}
+    assert costcentres.status_tag(CostCentre(is_active=False))["text"] == "Closed"
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -245,6 +266,7 @@ def test_bank_details_rows_show_a_roll_number_only_when_there_is_one() -> None:
         ("Added on", "4 May 2026"),
         ("Status", "<strong>Checked</strong>"),
     ]
+    assert people.bank_details_status_tag(details)["text"] == "Waiting to be checked"
     with_roll = ShownBankDetails(**{**details.__dict__, "roll_number": "****4567"})
     keys = [key for key, _ in texts(people.bank_details_rows(with_roll, status_html=status))]
     assert keys[3] == "Building society roll number"
@@ -306,7 +328,10 @@ def test_result_rows_show_only_the_figures_a_result_has() -> None:
 def test_level_words_figure_notes_and_the_what_if_hint() -> None:
     assert benefits.level_words(Level.REDUCES) == "likely to be reduced"
     assert [benefits.level_words(level) for level in Level]  # every level has words
+    confirmed = BenefitRule(confidence=Confidence.S)
+    assert benefits.confidence_tag(confirmed) == {"text": "Confirmed", "colour": "green"}
     s2 = BenefitRule(confidence=Confidence.S2)
+    assert benefits.confidence_tag(s2)["text"] == "Figure awaiting confirmation"
     assert benefits.confidence_note(s2) == "stated only by secondary sources"
     inferred = BenefitRule(confidence=Confidence.I)
     assert benefits.confidence_note(inferred) == "inferred from a published formula"
@@ -328,6 +353,8 @@ def test_training_status_tag_and_record_rows() -> None:
         "orange",
         "red",
     }
+    assert training.course_tag(TrainingCourse(is_active=True))["text"] == "Offered"
+    assert training.course_tag(TrainingCourse(is_active=False))["colour"] == "grey"
     person = User(name="Ada", email="ada@example.org")
     record = TrainingRecord(
         person=person,

@@ -9,7 +9,7 @@ from payclaims.benefits.models import BenefitRule
 from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.dates import format_date
 from payclaims.money import format_pence
-from payclaims.presenting import SummaryRow, row
+from payclaims.presenting import SummaryRow, Tag, row, tag
 from payclaims.roles.models import FeeUnit, RoleDescription
 
 WORK_ALLOWANCE_TEXTS = {
@@ -114,6 +114,13 @@ def result_rows(result: BenefitResult) -> list[SummaryRow]:
 def level_words(level: Level) -> str:
     """What ``level`` means for one benefit, in a few words ('likely to be reduced')."""
     return LEVEL_WORDS[level]
+
+
+def confidence_tag(figure: BenefitRule) -> Tag:
+    """How sure a figure is: "Confirmed" (green) or "Figure awaiting confirmation" (orange)."""
+    if figure.awaiting_confirmation:
+        return tag("Figure awaiting confirmation", "orange")
+    return tag("Confirmed", "green")
 
 
 def confidence_note(figure: BenefitRule) -> str:

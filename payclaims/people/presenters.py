@@ -50,6 +50,13 @@ def setup_explanation(setup: PaymentSetup) -> Markup:
     )
 
 
+def bank_details_status_tag(details: ShownBankDetails) -> Tag:
+    """Whether finance has checked a person's bank details, as a tag."""
+    if details.is_confirmed:
+        return tag("Checked", "green")
+    return tag("Waiting to be checked", "orange")
+
+
 def bank_details_rows(details: ShownBankDetails, *, status_html: Markup) -> list[SummaryRow]:
     """A person's own bank details, masked, as summary-list rows (the roll number only when
     there is one); the status (a tag and a line) comes rendered, as HTML."""

@@ -6,7 +6,7 @@ from markupsafe import Markup
 
 from payclaims.dates import format_date
 from payclaims.presenting import SummaryRow, Tag, html_row, row, tag
-from payclaims.training.models import TrainingRecord
+from payclaims.training.models import TrainingCourse, TrainingRecord
 from payclaims.training.services import RecordStatus
 
 STATUS_COLOURS = {
@@ -20,6 +20,11 @@ STATUS_COLOURS = {
 def status_tag(status: RecordStatus) -> Tag:
     """A record's status on the day, in plain words and coloured."""
     return tag(status.label, STATUS_COLOURS[status])
+
+
+def course_tag(course: TrainingCourse) -> Tag:
+    """Whether a course is offered (green) or retired (grey)."""
+    return tag("Offered", "green") if course.is_active else tag("Retired", "grey")
 
 
 def record_rows(
