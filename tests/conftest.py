@@ -638,8 +638,8 @@ def make_approved_claim(
     decisions belong to the approvals area; this sets the status directly, with its event.
     """
     from payclaims.claims import services as claim_services
-    from payclaims.claims.categories import ExpenseCategory
     from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
+    from payclaims.roles.expenses import ExpenseCategory
 
     finance = make_user(name="Fran Finance", roles=(Role.FINANCE_APPROVER,))
     role = make_role()

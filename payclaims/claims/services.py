@@ -25,7 +25,6 @@ from payclaims.auth.models import Role, User
 from payclaims.benefits.checks import sending_warning
 from payclaims.benefits.engine import Level
 from payclaims.benefits.profiles import default_fee_choice
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import (
     HUNDREDTHS,
     LIVE_STATUSES,
@@ -47,6 +46,7 @@ from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence, multiply
 from payclaims.people.services import payment_setup
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
 from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload
