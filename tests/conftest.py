@@ -518,7 +518,7 @@ def make_sign_up(app: Flask, make_user: Callable[..., User]) -> Callable[..., Si
 @pytest.fixture
 def give_bank_details(app: Flask) -> Callable[..., None]:
     """Give ``person`` current bank details (unconfirmed unless ``confirmed_by`` is given)."""
-    from payclaims.people import crypto
+    from payclaims import crypto
     from payclaims.people.models import BankDetails
 
     def build(person: User, *, confirmed_by: User | None = None) -> None:

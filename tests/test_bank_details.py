@@ -15,12 +15,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from payclaims import crypto
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.people import crypto, services
+from payclaims.people import services
 from payclaims.people.models import BankDetails
 from payclaims.people.services import NewBankDetails
 from tests.conftest import PASSWORD, TEST_BANK_DETAILS_KEY, sign_in

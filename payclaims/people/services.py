@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, CursorResult, Select, exists, func, or_, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from payclaims import crypto
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User, UserRole
@@ -29,7 +30,6 @@ from payclaims.database import escape_like, utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import external_url, send_email
-from payclaims.people import crypto
 from payclaims.people.models import (
     PAYMENT_DETAILS_MAX,
     PAYMENT_REASON_MAX,
