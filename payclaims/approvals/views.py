@@ -34,7 +34,7 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.people.services import current_details
+from payclaims.people.bank_details import current_details
 
 bp = Blueprint("approvals", __name__)
 

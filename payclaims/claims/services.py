@@ -45,7 +45,7 @@ from payclaims.dates import UK, add_months, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence, multiply
-from payclaims.people.services import payment_setup
+from payclaims.people.payment_setup import payment_setup
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change

@@ -60,7 +60,7 @@ from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.pdf import render_many, static_root
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
+from payclaims.people.payment_setup import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
 from payclaims.training.services import csv_safe
 
