@@ -1,9 +1,9 @@
 """Approval use cases: coordinators confirm work took place; finance approvers of a claim's
 cost centre (or their delegates) approve it, reduce a line, return it or reject it.
 
-Every decision is a conditional UPDATE on the claim's (id, status, version) through the claims
-area's ``_bump``: of two people deciding at once exactly one changes the row, and the other is
-told what happened. The claim_approvals table's unique constraints back four eyes in the
+Every decision is a conditional UPDATE on the claim's (id, status, version) through
+``claims/lifecycle.py``: of two people deciding at once exactly one changes the row, and the
+other is told what happened. The claim_approvals table's unique constraints back four eyes in the
 database: one approval per approver per round, one first and one second approval per round.
 """
 
@@ -27,6 +27,7 @@ from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims, next_payment_date
 from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.claims.lifecycle import StaleClaim, move_claim
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -35,16 +36,16 @@ from payclaims.claims.models import (
     FeeChoice,
     LineKind,
 )
-from payclaims.claims.services import StaleClaim, _bump, _event, is_role_staff
+from payclaims.claims.services import is_role_staff
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
-from payclaims.dates import UK, bank_holidays, format_date
+from payclaims.dates import UK, format_date, working_days_between
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import email_message, external_url, send_email, send_emails
 from payclaims.money import format_pence
 from payclaims.roles.models import RoleDescription, SignUp
-from payclaims.training.services import csv_safe
 
 REASON_MAX = 2000
 NOTE_MAX = 500
@@ -328,15 +329,15 @@ def verify_claim(
             f"This claim is not waiting to be confirmed: it is {claim.status.label.lower()}."
         )
     _check_version(claim, expected_version)
-    _bump(
+    move_claim(
         claim,
         to=ClaimStatus.VERIFIED,
+        actor=actor,
         verified_by_id=actor.id,
         verified_at=utc_now(),
         approval_round=Claim.approval_round + 1,
         return_reason="",
     )
-    _event(claim, actor=actor, from_status=ClaimStatus.SUBMITTED, to_status=ClaimStatus.VERIFIED)
     _audit(
         AuditAction.CLAIM_VERIFIED,
         claim,
@@ -373,9 +374,7 @@ def return_claim(
         reason, field="reason", missing="Say what the person needs to tell you or change"
     )
     _check_version(claim, expected_version)
-    from_status = claim.status
-    _bump(claim, to=ClaimStatus.RETURNED, return_reason=reason)
-    _event(claim, actor=actor, from_status=from_status, to_status=ClaimStatus.RETURNED, note=reason)
+    move_claim(claim, to=ClaimStatus.RETURNED, actor=actor, note=reason, return_reason=reason)
     _audit(
         AuditAction.CLAIM_RETURNED,
         claim,
@@ -492,12 +491,6 @@ def approve_claim(
         )
     stage = ApprovalStage.SECOND if earlier else ApprovalStage.FIRST
     final = stage is ApprovalStage.SECOND or not claim.role.cost_centre.needs_two_approvers(total)
-    from_status = claim.status
-    to_status = ClaimStatus.APPROVED if final else ClaimStatus.VERIFIED
-    # The claim's row first: the conditional UPDATE decides the race (and on PostgreSQL takes
-    # the row lock) before any reduced line is written.
-    with db.session.no_autoflush:
-        _bump(claim, to=to_status)
     notes = [
         f"Reduced the {_line_words(line)} from {format_pence(line.amount_pence)} to "
         f"{format_pence(approved)}: {note}"
@@ -514,7 +507,16 @@ def approve_claim(
         notes.insert(0, f"Second approval of {format_pence(total)}")
     if routing.on_behalf_of is not None:
         notes.append(f"As delegate for {routing.on_behalf_of.name}")
-    _event(claim, actor=actor, from_status=from_status, to_status=to_status, note=". ".join(notes))
+    # The claim's row first: the conditional UPDATE decides the race (and on PostgreSQL takes
+    # the row lock) before any reduced line is written. A first approval of two keeps the
+    # claim with finance.
+    with db.session.no_autoflush:
+        move_claim(
+            claim,
+            to=ClaimStatus.APPROVED if final else ClaimStatus.VERIFIED,
+            actor=actor,
+            note=". ".join(notes),
+        )
     db.session.add(
         ClaimApproval(
             claim_id=claim.id,
@@ -561,17 +563,10 @@ def reject_claim(
     routing = _require_decision(claim, actor, today)
     reason = _reason(reason, field="reason", missing="Say why the claim cannot be paid")
     _check_version(claim, expected_version)
-    _bump(claim, to=ClaimStatus.REJECTED, rejection_reason=reason)
     note = reason
     if routing.on_behalf_of is not None:
         note = f"{reason}. As delegate for {routing.on_behalf_of.name}"
-    _event(
-        claim,
-        actor=actor,
-        from_status=ClaimStatus.VERIFIED,
-        to_status=ClaimStatus.REJECTED,
-        note=note,
-    )
+    move_claim(claim, to=ClaimStatus.REJECTED, actor=actor, note=note, rejection_reason=reason)
     _audit(
         AuditAction.CLAIM_REJECTED,
         claim,
@@ -837,44 +832,6 @@ def claims_at_level(
     return matching, {claim.id: checks[claim.id] for claim in matching}
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list already in memory, shaped like Flask-SQLAlchemy's pagination (what
-    ``templates/_macros/paging.html`` reads)."""
-
-    items: list[Claim]
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, rows: Sequence[Claim], *, page: int, per_page: int) -> ListPage:
-        """Page ``page`` (from 1; past the end gives an empty page) of ``rows``."""
-        page = max(page, 1)
-        start = (page - 1) * per_page
-        return cls(list(rows[start : start + per_page]), page, per_page, len(rows))
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-
 def approvals_for(claims: Iterable[Claim]) -> dict[int, list[ClaimApproval]]:
     """Each claim's approvals this round, in one query."""
     rounds = {claim.id: claim.approval_round for claim in claims}
@@ -961,25 +918,6 @@ def _waiting_for(user: User, today: date) -> Select[Claim]:
             ~mine_already,
         )
     )
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end``: Monday to Friday, less
-    England and Wales bank holidays."""
-    if end <= start:
-        return 0
-    weeks, extra = divmod((end - start).days, 7)
-    days = weeks * 5
-    for offset in range(1, extra + 1):
-        if (start + timedelta(days=offset)).weekday() < 5:
-            days += 1
-    days_off = sum(
-        1
-        for year in range(start.year, end.year + 1)
-        for holiday in bank_holidays(year)
-        if start < holiday <= end and holiday.weekday() < 5
-    )
-    return days - days_off
 
 
 @dataclass(frozen=True)

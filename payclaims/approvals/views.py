@@ -28,12 +28,14 @@ from payclaims.benefits.checks import (
 )
 from payclaims.claims import services as claim_services
 from payclaims.claims.forms import VersionedForm
+from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
+from payclaims.paging import ListPage
 from payclaims.people.bank_details import current_details
 
 bp = Blueprint("approvals", __name__)
@@ -118,7 +120,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
                     expected_version=form.seen_version,
                 )
                 flash(f"Claim {claim.reference} returned to {claim.person.name}.", "success")
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             if error.field == "reason":
@@ -175,11 +177,11 @@ def queue() -> ResponseReturnValue:
     today = uk_today()
     paid_on = next_payment_date(today)
     query = services.queue_query(current_user, filters, today)
-    page: services.ListPage | Pagination
+    page: ListPage[Claim] | Pagination
     if filters.benefits_level:
         # The level is computed: check every matching claim (one batch), then page.
         matching, checks = services.claims_at_level(query, filters.benefits_level, paid_on)
-        page = services.ListPage.of(
+        page = ListPage.of(
             matching, page=request.args.get("page", 1, type=int), per_page=CLAIMS_PER_PAGE
         )
     else:
@@ -300,7 +302,7 @@ def approve(claim_id: int) -> ResponseReturnValue:
                 reductions=reductions,
                 expected_version=form.seen_version,
             )
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             db.session.rollback()
@@ -357,7 +359,7 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
                     ip_address=request.remote_addr,
                     expected_version=form.seen_version,
                 )
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             add_error(form, error)

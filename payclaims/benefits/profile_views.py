@@ -155,7 +155,7 @@ def _statement_range(form: StatementForm) -> tuple[date, date] | None:
     """The range asked for, the current tax year if none; None when the form has problems."""
     if request.args and not form.validate():
         return None
-    default_start, default_end = statements.tax_year_of(uk_today())
+    default_start, default_end = statements.tax_year_dates(uk_today())
     return form.start_on.data or default_start, form.end_on.data or default_end
 
 

@@ -39,20 +39,21 @@ from payclaims import crypto
 from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
 from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
-    ClaimEvent,
     ClaimLine,
     ClaimStatus,
     FeeChoice,
 )
-from payclaims.claims.rates import tax_year_start
 from payclaims.claims.services import unit_name
 from payclaims.database import utc_now
-from payclaims.dates import format_date
+from payclaims.dates import format_date, tax_year_of
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import email_message, external_url, send_emails
@@ -62,8 +63,8 @@ from payclaims.pdf import render_many, static_root
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
 from payclaims.people.payment_setup import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
-from payclaims.training.services import csv_safe
 
+RUN_PAYMENTS = "Only finance admins can run payments."
 RUN_CHANGED = (
     "Someone else changed this payment run a moment ago, so nothing was paid. "
     "Check the run again, then confirm it."
@@ -101,11 +102,6 @@ class RunChanged(DomainError):
 def is_finance_admin(user: User) -> bool:
     """Whether ``user`` runs payments."""
     return user.is_active and user.has_role(Role.FINANCE_ADMIN)
-
-
-def _require_finance_admin(actor: User) -> None:
-    if not is_finance_admin(actor):
-        raise PermissionDenied("Only finance admins can run payments.")
 
 
 def can_download_slip(slip: RemittanceSlip, user: User) -> bool:
@@ -280,26 +276,6 @@ def _payable(claim_ids: Sequence[int] | None) -> list[_Payable]:
 # Creating a run, adding claims and taking claims out --------------------------------------
 
 
-def _claim_event(
-    claim_id: int,
-    *,
-    actor: User,
-    from_status: ClaimStatus,
-    to: ClaimStatus,
-    note: str,
-) -> dict[str, Any]:
-    """A ClaimEvent row for a bulk insert. Payment steps are finance's own: on behalf of nobody."""
-    return {
-        "claim_id": claim_id,
-        "actor_id": actor.id,
-        "on_behalf_of_id": None,
-        "from_status": from_status,
-        "to_status": to,
-        "note": note,
-        "occurred_at": utc_now(),
-    }
-
-
 def create_run(
     *,
     actor: User,
@@ -313,7 +289,7 @@ def create_run(
     Each claim becomes scheduled by a conditional update, so a claim another admin put in a
     run a moment ago is simply not added; the unique claim_id backs that in the database.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if payment_on < today:
         raise DomainError("The payment date must be today or later", field="payment_on")
     payable = _payable(claim_ids)
@@ -350,38 +326,21 @@ def create_run(
 def _schedule(
     run_id: int, payment_on: date, claims: Sequence[_Payable], *, actor: User
 ) -> list[int]:
-    """Put claims in a run: approved -> scheduled, each by a conditional update and with its
-    ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone else
-    since it was read is left out (the unique claim_id backs that in the database)."""
-    note = f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}"
-    scheduled: list[int] = []
-    for claim in claims:
-        result = db.session.execute(
-            update(Claim)
-            .where(
-                Claim.id == claim.id,
-                Claim.status == ClaimStatus.APPROVED,
-                Claim.version == claim.version,
-            )
-            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount != 1:
-            continue  # changed or scheduled by someone else meanwhile: leave it out
-        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
-        db.session.execute(
-            insert(ClaimEvent),
-            [
-                _claim_event(
-                    claim.id,
-                    actor=actor,
-                    from_status=ClaimStatus.APPROVED,
-                    to=ClaimStatus.SCHEDULED,
-                    note=note,
-                )
-            ],
-        )
-        scheduled.append(claim.id)
+    """Put claims in a run: approved -> scheduled, each only if unchanged since it was read,
+    with its ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone
+    else since it was read is left out (the unique claim_id backs that in the database)."""
+    scheduled = move_claims(
+        [claim.id for claim in claims],
+        from_status=ClaimStatus.APPROVED,
+        to=ClaimStatus.SCHEDULED,
+        actor=actor,
+        note=f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}",
+        versions={claim.id: claim.version for claim in claims},
+        whole=False,
+    )
+    db.session.add_all(
+        RunClaim(run_id=run_id, claim_id=claim_id, added_by_id=actor.id) for claim_id in scheduled
+    )
     return scheduled
 
 
@@ -453,7 +412,7 @@ def add_claims(
     a chosen claim was put in another run a moment ago, or can no longer be paid, none is
     added. Returns how many were added.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     if claim_ids is not None and not claim_ids:
@@ -517,7 +476,7 @@ def remove_claim(
     ip_address: str | None = None,
 ) -> None:
     """Take a claim out of a draft run: it is approved again, ready for another run."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     item = db.session.scalar(
@@ -526,28 +485,17 @@ def remove_claim(
     if item is None:
         raise DomainError("That claim is not in this run.")
     _bump_run(run.id, run.version if expected_version is None else expected_version)
-    result = db.session.execute(
-        update(Claim)
-        .where(Claim.id == claim.id, Claim.status == ClaimStatus.SCHEDULED)
-        .values(status=ClaimStatus.APPROVED, version=Claim.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], result).rowcount != 1:
-        db.session.rollback()
-        raise RunChanged(RUN_CHANGED)
+    try:
+        move_claims(
+            [claim.id],
+            from_status=ClaimStatus.SCHEDULED,
+            to=ClaimStatus.APPROVED,
+            actor=actor,
+            note=f"Taken out of payment run {run.reference}",
+        )
+    except ClaimsChanged as changed:
+        raise RunChanged(RUN_CHANGED) from changed
     db.session.execute(delete(RunClaim).where(RunClaim.id == item.id))
-    db.session.execute(
-        insert(ClaimEvent),
-        [
-            _claim_event(
-                claim.id,
-                actor=actor,
-                from_status=ClaimStatus.SCHEDULED,
-                to=ClaimStatus.APPROVED,
-                note=f"Taken out of payment run {run.reference}",
-            )
-        ],
-    )
     record_event(
         AuditAction.PAYMENT_RUN_CLAIM_REMOVED,
         actor=actor,
@@ -1128,7 +1076,7 @@ def confirm_run(
     only if its version is still the snapshot's (so nothing changed since), every claim goes
     scheduled -> paid, each with a ClaimEvent and an AuditEvent, and the slips are stored.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if expected_version is not None and expected_version != run.version:
         raise RunChanged(RUN_CHANGED if run.is_draft else ALREADY_CONFIRMED)
     snapshot = snapshot_run(run)
@@ -1195,37 +1143,24 @@ def confirm_run(
 
 def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -> None:
     """Scheduled -> paid for every claim of the snapshot, or nothing at all."""
-    paid = 0
-    for batch in _batches(snapshot.claim_ids):
-        result = db.session.execute(
-            update(Claim)
-            .where(Claim.id.in_(batch), Claim.status == ClaimStatus.SCHEDULED)
-            .values(
-                status=ClaimStatus.PAID,
-                paid_on=snapshot.payment_on,
-                version=Claim.version + 1,
-            )
-            .execution_options(synchronize_session=False)
+    try:
+        move_claims(
+            snapshot.claim_ids,
+            from_status=ClaimStatus.SCHEDULED,
+            to=ClaimStatus.PAID,
+            actor=actor,
+            note=(
+                f"Paid on {format_date(snapshot.payment_on)} in payment run "
+                f"RUN{snapshot.run_id:05d}"
+            ),
+            paid_on=snapshot.payment_on,
         )
-        paid += cast(CursorResult[Any], result).rowcount
-    if paid != len(snapshot.claim_ids):
-        db.session.rollback()
-        raise RunChanged(RUN_CHANGED)
-    note = f"Paid on {format_date(snapshot.payment_on)} in payment run RUN{snapshot.run_id:05d}"
-    events = []
+    except ClaimsChanged as changed:
+        raise RunChanged(RUN_CHANGED) from changed
     audits = []
     now = utc_now()
     for slip in snapshot.slips:
         for claim, claim_id in zip(slip.claims, slip.claim_ids, strict=True):
-            events.append(
-                _claim_event(
-                    claim_id,
-                    actor=actor,
-                    from_status=ClaimStatus.SCHEDULED,
-                    to=ClaimStatus.PAID,
-                    note=note,
-                )
-            )
             audits.append(
                 {
                     "occurred_at": now,
@@ -1241,7 +1176,6 @@ def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -
                     "object_id": claim_id,
                 }
             )
-    db.session.execute(insert(ClaimEvent), events)
     db.session.execute(insert(AuditEvent), audits)
 
 
@@ -1376,7 +1310,7 @@ def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | No
     """The confirmed run's bank file, made again from the bank details of the slips paid by
     bank transfer (payees paid another way are not in it) and checked against the hash taken
     at confirming; every download audited."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if run.is_draft or run.bank_file_sha256 is None:
         raise DomainError("The bank file is made when the run is confirmed.")
     fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
@@ -1456,16 +1390,6 @@ class PayeeYearTotal:
         return self.fee_pence + self.expenses_pence
 
 
-def tax_year_label(start: date) -> str:
-    """'2026 to 2027', as HMRC names tax years."""
-    return f"{start.year} to {start.year + 1}"
-
-
-def tax_year_of(on: date) -> date:
-    """The 6 April starting the tax year ``on`` falls in."""
-    return tax_year_start(on)
-
-
 def tax_year_totals(start: date) -> list[PayeeYearTotal]:
     """Per-payee totals of slips paid in the tax year starting ``start``, by name."""
     end = date(start.year + 1, start.month, start.day)
@@ -1505,7 +1429,7 @@ def export_tax_year_totals(start: date, *, actor: User, ip_address: str | None) 
                 for value in (
                     total.person.name,
                     total.person.email,
-                    tax_year_label(start),
+                    tax_year_of(start).label,
                     str(total.payments),
                     pounds(total.fee_pence),
                     pounds(total.expenses_pence),
@@ -1517,7 +1441,7 @@ def export_tax_year_totals(start: date, *, actor: User, ip_address: str | None) 
         AuditAction.TAX_YEAR_TOTALS_EXPORTED,
         actor=actor,
         ip_address=ip_address,
-        detail=f"Tax year {tax_year_label(start)}: {len(totals)} payees",
+        detail=f"Tax year {tax_year_of(start).label}: {len(totals)} payees",
     )
     db.session.commit()
     return buffer.getvalue()
