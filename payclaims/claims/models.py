@@ -10,10 +10,10 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.rates import TENTHS, Vehicle
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 
 HUNDREDTHS = 100
