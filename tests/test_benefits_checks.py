@@ -16,11 +16,11 @@ from payclaims.benefits import checks, engine
 from payclaims.benefits.engine import Benefit, Level
 from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
 from payclaims.claims.rates import Vehicle
 from payclaims.demo import seed_demo
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import PASSWORD
 

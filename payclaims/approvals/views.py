@@ -45,7 +45,7 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.paging import ListPage
-from payclaims.people.services import current_details
+from payclaims.people.bank_details import current_details
 
 bp = Blueprint("approvals", __name__)
 

@@ -28,12 +28,12 @@ from payclaims.benefits.engine import Benefit, BenefitCheck, BenefitResult, Leve
 from payclaims.benefits.profile_models import BENEFIT_SHORT_LABELS, BenefitProfile
 from payclaims.benefits.profiles import engine_profile
 from payclaims.benefits.rules import RULE_KEYS_BY_KEY, RulePeriod, RuleUnit, load_rule_set
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import HUNDREDTHS, Claim, ClaimLine, ClaimStatus, FeeChoice, LineKind
 from payclaims.claims.rates import TENTHS, RateKey, rate_on
 from payclaims.dates import format_date
 from payclaims.extensions import db
 from payclaims.money import format_pence
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit
 
 # Claims counted as other payments: paid (on their date) and those approved to be paid.

@@ -22,7 +22,6 @@ from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
 from payclaims.benefits.checks import claim_panel
 from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.forms import (
     CategoryRulesForm,
     ClaimActionForm,
@@ -41,7 +40,9 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.payments.services import slip_for_claim
-from payclaims.people.services import current_details, current_payment_method
+from payclaims.people.bank_details import current_details
+from payclaims.people.payment_methods import current_payment_method
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
 

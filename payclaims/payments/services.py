@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
+from payclaims import crypto
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
@@ -59,9 +60,8 @@ from payclaims.mail import email_message, external_url, send_emails
 from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.pdf import render_many, static_root
-from payclaims.people import crypto
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
+from payclaims.people.payment_setup import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
 
 RUN_PAYMENTS = "Only finance admins can run payments."
