@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from payclaims.auth.models import Role, User
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
 from payclaims.claims.models import (
     CLAIM_TRANSITIONS,
@@ -17,7 +18,6 @@ from payclaims.claims.models import (
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
 )
 from payclaims.claims.services import InvalidTransition, StaleClaim, SubmissionRefused
 from payclaims.dates import add_months
