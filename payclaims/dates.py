@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import functools
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 
 UK = ZoneInfo("Europe/London")
+TAX_YEAR_START = (4, 6)
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -58,3 +60,45 @@ def describe_hours(hours: int) -> str:
         days = hours // 24
         return f"{days} day{'s' if days != 1 else ''}"
     return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class TaxYear:
+    """A UK tax year: 6 April to the next 5 April."""
+
+    start: date
+
+    @property
+    def end(self) -> date:
+        """The 5 April that ends it."""
+        return date(self.start.year + 1, 4, 5)
+
+    @property
+    def label(self) -> str:
+        """'2026 to 2027', as HMRC names tax years."""
+        return f"{self.start.year} to {self.start.year + 1}"
+
+
+def tax_year_of(on: date) -> TaxYear:
+    """The UK tax year holding ``on``: from the 6 April on or before it."""
+    start = date(on.year, *TAX_YEAR_START)
+    return TaxYear(start if on >= start else date(on.year - 1, *TAX_YEAR_START))
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end``: Monday to Friday, less
+    England and Wales bank holidays."""
+    if end <= start:
+        return 0
+    weeks, extra = divmod((end - start).days, 7)
+    days = weeks * 5
+    for offset in range(1, extra + 1):
+        if (start + timedelta(days=offset)).weekday() < 5:
+            days += 1
+    days_off = sum(
+        1
+        for year in range(start.year, end.year + 1)
+        for holiday in bank_holidays(year)
+        if start < holiday <= end and holiday.weekday() < 5
+    )
+    return days - days_off

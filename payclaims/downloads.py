@@ -1,4 +1,5 @@
-"""Sending a file people uploaded back to them: always as a download, never run or shown."""
+"""Files people download: uploads sent back (always as a download, never run or shown), and
+CSV cells a spreadsheet cannot run."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import io
 
 from flask import send_file
 from werkzeug.wrappers import Response
+
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def stored_file_response(content: bytes, *, content_type: str, filename: str) -> Response:
@@ -22,3 +26,8 @@ def stored_file_response(content: bytes, *, content_type: str, filename: str) ->
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value

@@ -21,7 +21,7 @@ from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.database import utc_now
-from payclaims.dates import UK
+from payclaims.dates import UK, working_days_between
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
@@ -496,7 +496,7 @@ def test_delegation_with_bad_details_is_refused(
     ],
 )
 def test_working_days_between_counts_monday_to_friday_but_not_bank_holidays(start, end, days):
-    assert services.working_days_between(start, end) == days
+    assert working_days_between(start, end) == days
 
 
 @pytest.mark.parametrize(

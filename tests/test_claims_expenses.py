@@ -18,8 +18,9 @@ from payclaims.auth.models import Role, User
 from payclaims.claims import services
 from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import CapPeriod, Claim, ClaimLine, OverCap
-from payclaims.claims.rates import RateKey, Vehicle, mileage_amount, rate_on, tax_year_start
+from payclaims.claims.rates import RateKey, Vehicle, mileage_amount, rate_on
 from payclaims.claims.services import SubmissionRefused
+from payclaims.dates import tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import SignUp, SignUpStatus
@@ -171,9 +172,9 @@ def test_rate_before_any_dated_row_is_refused():
 
 
 def test_tax_year_starts_on_6_april():
-    assert tax_year_start(date(2026, 4, 5)) == date(2025, 4, 6)
-    assert tax_year_start(date(2026, 4, 6)) == date(2026, 4, 6)
-    assert tax_year_start(date(2027, 1, 31)) == date(2026, 4, 6)
+    assert tax_year_of(date(2026, 4, 5)).start == date(2025, 4, 6)
+    assert tax_year_of(date(2026, 4, 6)).start == date(2026, 4, 6)
+    assert tax_year_of(date(2027, 1, 31)).start == date(2026, 4, 6)
 
 
 def test_mileage_amount_uses_the_rate_on_the_date_and_adds_passengers():

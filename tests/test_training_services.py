@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.dates import add_months, uk_today
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.training import services
@@ -23,7 +24,6 @@ from payclaims.training.services import (
     EvidenceFile,
     RecordFilters,
     RecordStatus,
-    csv_safe,
     record_status,
 )
 from tests.test_units_money_uploads import TINY_PDF, image_bytes

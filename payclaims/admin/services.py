@@ -9,10 +9,11 @@ from sqlalchemy import Select, func, or_, select
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User, UserRole, new_session_token
 from payclaims.auth.services import find_user_by_email, invitation_link, normalise_email
 from payclaims.database import escape_like, utc_now
-from payclaims.errors import DomainError, PermissionDenied
+from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.mail import send_email
 
@@ -40,11 +41,6 @@ def people_query(
     return query
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only an admin can do this.")
-
-
 def _active_admin_count() -> int:
     return (
         db.session.scalar(
@@ -65,7 +61,7 @@ def invite_staff(
     *, actor: User, name: str, email: str, roles: Iterable[Role], ip_address: str | None
 ) -> User:
     """Create a staff account with ``roles`` and email an invitation to set a password."""
-    _require_admin(actor)
+    require_role(actor, Role.ADMIN)
     roles = set(roles)
     if not roles:
         raise DomainError("Select at least one role", field="roles")
@@ -94,7 +90,7 @@ def invite_staff(
 
 def resend_invitation(user: User, *, actor: User, ip_address: str | None) -> None:
     """Send a new invitation; earlier invitation links stop working."""
-    _require_admin(actor)
+    require_role(actor, Role.ADMIN)
     if user.has_password:
         raise DomainError("This person has already set a password.")
     if not user.is_active:
@@ -119,7 +115,7 @@ def _send_invitation(user: User, actor: User) -> None:
 
 def set_roles(user: User, roles: Iterable[Role], *, actor: User, ip_address: str | None) -> None:
     """Replace a person's roles. The last active admin keeps the admin role."""
-    _require_admin(actor)
+    require_role(actor, Role.ADMIN)
     new_roles = set(roles)
     if not new_roles:
         raise DomainError("Select at least one role", field="roles")
@@ -145,7 +141,7 @@ def set_roles(user: User, roles: Iterable[Role], *, actor: User, ip_address: str
 
 def deactivate_account(user: User, *, actor: User, ip_address: str | None) -> None:
     """Stop a person signing in and end their sessions. Their history is kept."""
-    _require_admin(actor)
+    require_role(actor, Role.ADMIN)
     if user.id == actor.id:
         raise DomainError("You cannot deactivate your own account.")
     if not user.is_active:
@@ -161,7 +157,7 @@ def deactivate_account(user: User, *, actor: User, ip_address: str | None) -> No
 
 def reactivate_account(user: User, *, actor: User, ip_address: str | None) -> None:
     """Let a deactivated person sign in again."""
-    _require_admin(actor)
+    require_role(actor, Role.ADMIN)
     if user.is_active:
         return
     user.is_active = True

@@ -39,13 +39,13 @@ from payclaims.claims.models import (
 from payclaims.claims.services import StaleClaim, _bump, _event, is_role_staff
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
-from payclaims.dates import UK, bank_holidays, format_date
+from payclaims.dates import UK, format_date, working_days_between
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import email_message, external_url, send_email, send_emails
 from payclaims.money import format_pence
 from payclaims.roles.models import RoleDescription, SignUp
-from payclaims.training.services import csv_safe
 
 REASON_MAX = 2000
 NOTE_MAX = 500
@@ -838,44 +838,6 @@ def claims_at_level(
     return matching, {claim.id: checks[claim.id] for claim in matching}
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list already in memory, shaped like Flask-SQLAlchemy's pagination (what
-    ``templates/_macros/paging.html`` reads)."""
-
-    items: list[Claim]
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, rows: Sequence[Claim], *, page: int, per_page: int) -> ListPage:
-        """Page ``page`` (from 1; past the end gives an empty page) of ``rows``."""
-        page = max(page, 1)
-        start = (page - 1) * per_page
-        return cls(list(rows[start : start + per_page]), page, per_page, len(rows))
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-
 def approvals_for(claims: Iterable[Claim]) -> dict[int, list[ClaimApproval]]:
     """Each claim's approvals this round, in one query."""
     rounds = {claim.id: claim.approval_round for claim in claims}
@@ -962,25 +924,6 @@ def _waiting_for(user: User, today: date) -> Select[Claim]:
             ~mine_already,
         )
     )
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end``: Monday to Friday, less
-    England and Wales bank holidays."""
-    if end <= start:
-        return 0
-    weeks, extra = divmod((end - start).days, 7)
-    days = weeks * 5
-    for offset in range(1, extra + 1):
-        if (start + timedelta(days=offset)).weekday() < 5:
-            days += 1
-    days_off = sum(
-        1
-        for year in range(start.year, end.year + 1)
-        for holiday in bank_holidays(year)
-        if start < holiday <= end and holiday.weekday() < 5
-    )
-    return days - days_off
 
 
 @dataclass(frozen=True)

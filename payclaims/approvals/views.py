@@ -30,6 +30,7 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
+from payclaims.paging import ListPage
 from payclaims.payments import statements
 from payclaims.payments.forms import StatementForm, statement_range
 from payclaims.people.services import current_details
@@ -173,11 +174,11 @@ def queue() -> ResponseReturnValue:
     today = uk_today()
     paid_on = next_payment_date(today)
     query = services.queue_query(current_user, filters, today)
-    page: services.ListPage | Pagination
+    page: ListPage[Claim] | Pagination
     if filters.benefits_level:
         # The level is computed: check every matching claim (one batch), then page.
         matching, checks = services.claims_at_level(query, filters.benefits_level, paid_on)
-        page = services.ListPage.of(
+        page = ListPage.of(
             matching, page=request.args.get("page", 1, type=int), per_page=CLAIMS_PER_PAGE
         )
     else:

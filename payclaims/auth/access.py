@@ -17,6 +17,7 @@ from flask_login import current_user
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
+from payclaims.errors import PermissionDenied
 from payclaims.extensions import db, login_manager
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -55,6 +56,14 @@ signed_in = _declare(Access())
 def roles_required(*roles: Role) -> Callable[[View], View]:
     """Allow people holding any of ``roles``."""
     return _declare(Access(roles=frozenset(roles)))
+
+
+def require_role(actor: User, role: Role, message: str | None = None) -> None:
+    """For services: refuse (PermissionDenied) unless ``actor`` is active and holds ``role``."""
+    if not actor.is_active or not actor.has_role(role):
+        name = role.label.lower()
+        article = "an" if name[0] in "aeiou" else "a"
+        raise PermissionDenied(message or f"Only {article} {name} can do this.")
 
 
 def access_for(endpoint: str | None) -> Access | None:

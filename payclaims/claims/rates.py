@@ -24,7 +24,6 @@ from payclaims.errors import DomainError
 TENTHS = 10
 # Car miles in one tax year paid at the higher rate; the rest are paid at CAR_OVER_10000.
 CAR_BAND_TENTHS = 10_000 * TENTHS
-TAX_YEAR_START = (4, 6)
 
 
 class RateKey(enum.StrEnum):
@@ -86,12 +85,6 @@ def rate_on(key: RateKey, on: date) -> int:
         if rate.key is key and rate.applies_on(on):
             return rate.pence_per_mile
     raise DomainError("We have no mileage rate for that date", field="session_on")
-
-
-def tax_year_start(on: date) -> date:
-    """The 6 April on or before ``on``: the start of its tax year."""
-    start = date(on.year, *TAX_YEAR_START)
-    return start if on >= start else date(on.year - 1, *TAX_YEAR_START)
 
 
 def mileage_amount(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
 from payclaims.benefits.engine.types import Level
 from payclaims.benefits.profile.models import FeeChoice
@@ -40,9 +41,9 @@ from payclaims.claims.models import (
     OverCap,
     Receipt,
 )
-from payclaims.claims.rates import TENTHS, Vehicle, mileage_amount, tax_year_start
+from payclaims.claims.rates import TENTHS, Vehicle, mileage_amount
 from payclaims.database import utc_now
-from payclaims.dates import UK, add_months, format_date
+from payclaims.dates import UK, add_months, format_date, tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence, multiply
@@ -561,11 +562,6 @@ def category_rules() -> dict[ExpenseCategory, CategoryRules]:
     return rules
 
 
-def _require_finance_admin(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(Role.FINANCE_ADMIN):
-        raise PermissionDenied("Only a finance admin can do this.")
-
-
 def save_category_rules(
     category: ExpenseCategory,
     *,
@@ -577,7 +573,7 @@ def save_category_rules(
     ip_address: str | None,
 ) -> None:
     """Set a category's receipt threshold and cap; audited. Sent claims keep their amounts."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN)
     if receipt_above_pence is not None and receipt_above_pence < 0:
         raise DomainError("Enter an amount of £0 or more", field="receipt_above")
     if cap_pence is not None and cap_pence <= 0:
@@ -664,7 +660,7 @@ def earlier_car_miles_tenths(person_id: int, on: date) -> int:
             Claim.status.not_in((ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED)),
             ClaimLine.category == ExpenseCategory.MILEAGE,
             ClaimLine.vehicle == Vehicle.CAR,
-            ClaimLine.session_on >= tax_year_start(on),
+            ClaimLine.session_on >= tax_year_of(on).start,
             ClaimLine.session_on <= on,
         )
     )

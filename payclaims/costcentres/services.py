@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.costcentres.models import CostCentre
-from payclaims.errors import DomainError, PermissionDenied
+from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.money import format_pence
 
@@ -20,11 +21,6 @@ from payclaims.money import format_pence
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 MAX_CODE_LENGTH = 20
 DUPLICATE_CODE = "There is already a cost centre with this code"
-
-
-def _require_finance_admin(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(Role.FINANCE_ADMIN):
-        raise PermissionDenied("Only a finance admin can do this.")
 
 
 def all_cost_centres() -> list[CostCentre]:
@@ -58,7 +54,7 @@ def set_approvers(
 ) -> None:
     """Choose the finance approvers a cost centre's claims go to, and its single-approver
     limit (claims above it need two different approvers)."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN)
     if limit_pence is None:
         raise DomainError("Enter the single-approver limit, for example 250", field="limit")
     eligible = {user.id: user for user in finance_approvers()}
@@ -131,7 +127,7 @@ def _commit() -> None:
 
 def create_cost_centre(*, actor: User, code: str, name: str, ip_address: str | None) -> CostCentre:
     """Add a cost centre; its code is stored in upper case."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN)
     code, name = normalise_code(code), name.strip()
     _check(code, name, cost_centre_id=None)
     cost_centre = CostCentre(code=code, name=name)
@@ -158,7 +154,7 @@ def edit_cost_centre(
     ip_address: str | None,
 ) -> None:
     """Change a cost centre's code or name, or close it to new roles."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN)
     code, name = normalise_code(code), name.strip()
     _check(code, name, cost_centre_id=cost_centre.id)
     changes = []

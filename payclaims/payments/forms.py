@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 
 from payclaims.dates import uk_today
 from payclaims.forms import DateField
-from payclaims.payments.statements import tax_year_of
+from payclaims.payments.statements import tax_year_dates
 
 
 class NewRunForm(FlaskForm):
@@ -86,5 +86,5 @@ def statement_range(form: StatementForm) -> tuple[date, date] | None:
     """The range asked for, the current tax year if none; None when the form has problems."""
     if request.args and not form.validate():
         return None
-    default_start, default_end = tax_year_of(uk_today())
+    default_start, default_end = tax_year_dates(uk_today())
     return form.start_on.data or default_start, form.end_on.data or default_end

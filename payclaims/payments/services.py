@@ -38,6 +38,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.engine.types import BenefitCheck, Level
 from payclaims.benefits.profile.models import FeeChoice
@@ -48,10 +49,10 @@ from payclaims.claims.models import (
     ClaimLine,
     ClaimStatus,
 )
-from payclaims.claims.rates import tax_year_start
 from payclaims.claims.services import unit_name
 from payclaims.database import utc_now
-from payclaims.dates import format_date
+from payclaims.dates import format_date, tax_year_of
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import email_message, external_url, send_emails
@@ -62,8 +63,8 @@ from payclaims.people import crypto
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
 from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
-from payclaims.training.services import csv_safe
 
+RUN_PAYMENTS = "Only finance admins can run payments."
 RUN_CHANGED = (
     "Someone else changed this payment run a moment ago, so nothing was paid. "
     "Check the run again, then confirm it."
@@ -101,11 +102,6 @@ class RunChanged(DomainError):
 def is_finance_admin(user: User) -> bool:
     """Whether ``user`` runs payments."""
     return user.is_active and user.has_role(Role.FINANCE_ADMIN)
-
-
-def _require_finance_admin(actor: User) -> None:
-    if not is_finance_admin(actor):
-        raise PermissionDenied("Only finance admins can run payments.")
 
 
 def can_download_slip(slip: RemittanceSlip, user: User) -> bool:
@@ -313,7 +309,7 @@ def create_run(
     Each claim becomes scheduled by a conditional update, so a claim another admin put in a
     run a moment ago is simply not added; the unique claim_id backs that in the database.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if payment_on < today:
         raise DomainError("The payment date must be today or later", field="payment_on")
     payable = _payable(claim_ids)
@@ -453,7 +449,7 @@ def add_claims(
     a chosen claim was put in another run a moment ago, or can no longer be paid, none is
     added. Returns how many were added.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     if claim_ids is not None and not claim_ids:
@@ -517,7 +513,7 @@ def remove_claim(
     ip_address: str | None = None,
 ) -> None:
     """Take a claim out of a draft run: it is approved again, ready for another run."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     item = db.session.scalar(
@@ -1128,7 +1124,7 @@ def confirm_run(
     only if its version is still the snapshot's (so nothing changed since), every claim goes
     scheduled -> paid, each with a ClaimEvent and an AuditEvent, and the slips are stored.
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if expected_version is not None and expected_version != run.version:
         raise RunChanged(RUN_CHANGED if run.is_draft else ALREADY_CONFIRMED)
     snapshot = snapshot_run(run)
@@ -1376,7 +1372,7 @@ def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | No
     """The confirmed run's bank file, made again from the bank details of the slips paid by
     bank transfer (payees paid another way are not in it) and checked against the hash taken
     at confirming; every download audited."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if run.is_draft or run.bank_file_sha256 is None:
         raise DomainError("The bank file is made when the run is confirmed.")
     fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
@@ -1456,16 +1452,6 @@ class PayeeYearTotal:
         return self.fee_pence + self.expenses_pence
 
 
-def tax_year_label(start: date) -> str:
-    """'2026 to 2027', as HMRC names tax years."""
-    return f"{start.year} to {start.year + 1}"
-
-
-def tax_year_of(on: date) -> date:
-    """The 6 April starting the tax year ``on`` falls in."""
-    return tax_year_start(on)
-
-
 def tax_year_totals(start: date) -> list[PayeeYearTotal]:
     """Per-payee totals of slips paid in the tax year starting ``start``, by name."""
     end = date(start.year + 1, start.month, start.day)
@@ -1505,7 +1491,7 @@ def export_tax_year_totals(start: date, *, actor: User, ip_address: str | None) 
                 for value in (
                     total.person.name,
                     total.person.email,
-                    tax_year_label(start),
+                    tax_year_of(start).label,
                     str(total.payments),
                     pounds(total.fee_pence),
                     pounds(total.expenses_pence),
@@ -1517,7 +1503,7 @@ def export_tax_year_totals(start: date, *, actor: User, ip_address: str | None) 
         AuditAction.TAX_YEAR_TOTALS_EXPORTED,
         actor=actor,
         ip_address=ip_address,
-        detail=f"Tax year {tax_year_label(start)}: {len(totals)} payees",
+        detail=f"Tax year {tax_year_of(start).label}: {len(totals)} payees",
     )
     db.session.commit()
     return buffer.getvalue()

@@ -20,8 +20,7 @@ from payclaims.benefits.engine.periods import assessment_period, benefit_week
 from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.benefits.profile.services import profile_of
 from payclaims.claims.models import Claim, ClaimStatus
-from payclaims.claims.rates import tax_year_start
-from payclaims.dates import format_date
+from payclaims.dates import format_date, tax_year_of
 from payclaims.extensions import db
 from payclaims.pdf import render_pdf, static_root
 from payclaims.roles.models import SignUp
@@ -92,10 +91,10 @@ class Statement:
     total: PeriodTotal
 
 
-def tax_year_of(on: date) -> tuple[date, date]:
-    """The UK tax year holding ``on``: 6 April to the next 5 April."""
-    start = tax_year_start(on)
-    return start, date(start.year + 1, 4, 5)
+def tax_year_dates(on: date) -> tuple[date, date]:
+    """The first and last days of the UK tax year holding ``on``."""
+    tax_year = tax_year_of(on)
+    return tax_year.start, tax_year.end
 
 
 def calendar_month(on: date) -> tuple[date, date]:
@@ -192,7 +191,7 @@ def build_statement(person: User, *, start_on: date, end_on: date) -> Statement:
         end_on=end_on,
         payments=payments,
         groups=_groups(profile_of(person.id), payments),
-        tax_years=_totals(payments, tax_year_of),
+        tax_years=_totals(payments, tax_year_dates),
         total=total,
     )
 

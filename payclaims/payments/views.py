@@ -12,7 +12,7 @@ from flask_login import current_user
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.claims.models import Claim
-from payclaims.dates import uk_today
+from payclaims.dates import tax_year_of, uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
@@ -298,7 +298,7 @@ def mine() -> ResponseReturnValue:
 
 def _tax_year_start() -> date:
     text = request.args.get("year", "")
-    this_year = services.tax_year_of(uk_today())
+    this_year = tax_year_of(uk_today()).start
     if text.isdigit() and this_year.year - TAX_YEARS_SHOWN < int(text) <= this_year.year:
         return date(int(text), this_year.month, this_year.day)
     return this_year
@@ -309,7 +309,7 @@ def _tax_year_start() -> date:
 def tax_year_totals() -> ResponseReturnValue:
     """What each person was paid in a tax year: fees (earnings) and expenses apart."""
     start = _tax_year_start()
-    this_year = services.tax_year_of(uk_today())
+    this_year = tax_year_of(uk_today()).start
     years = [
         date(this_year.year - n, this_year.month, this_year.day) for n in range(TAX_YEARS_SHOWN)
     ]
@@ -317,7 +317,7 @@ def tax_year_totals() -> ResponseReturnValue:
         "payments/tax_year_totals.html",
         start=start,
         years=years,
-        label=services.tax_year_label,
+        label=lambda start: tax_year_of(start).label,
         totals=services.tax_year_totals(start),
     )
 

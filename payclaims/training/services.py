@@ -19,6 +19,7 @@ from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.database import escape_like, utc_now
 from payclaims.dates import add_months, format_date
+from payclaims.downloads import csv_safe
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.mail import external_url, send_email
@@ -34,7 +35,6 @@ PERSON_WARNING_DAYS = 60
 EVIDENCE_TYPES = frozenset({PDF, JPEG, PNG})
 COORDINATING_ROLES = (Role.COORDINATOR, Role.ADMIN)
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_HEADINGS = (
     "Person",
     "Email address",
@@ -640,11 +640,6 @@ def training_warnings(
         elif best.expires_on <= today + timedelta(days=warning_days):
             warnings.append(TrainingWarning(best, expired=False))
     return sorted(warnings, key=lambda warning: (warning.record.expires_on, warning.text))
-
-
-def csv_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def _export_rows(records: Iterable[TrainingRecord], today: date) -> Iterable[list[str]]:

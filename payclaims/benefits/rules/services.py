@@ -11,13 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
 from payclaims.benefits.engine.types import Confidence
 from payclaims.benefits.rules.catalogue import RULE_KEYS, RULE_KEYS_BY_KEY, RuleKey
 from payclaims.benefits.rules.models import BenefitRule, value_text
 from payclaims.database import utc_now
 from payclaims.dates import format_date
-from payclaims.errors import DomainError, PermissionDenied
+from payclaims.errors import DomainError
 from payclaims.extensions import db
 
 MAX_SOURCE_LENGTH = 1000
@@ -40,9 +41,7 @@ class RuleGroup:
         return any(figure.awaiting_confirmation for figure in self.figures)
 
 
-def _require_finance_admin(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(Role.FINANCE_ADMIN):
-        raise PermissionDenied("Only a finance admin can change benefit rule figures.")
+RULES_FOR_FINANCE_ADMINS = "Only a finance admin can change benefit rule figures."
 
 
 def rule_key_or_none(key: str) -> RuleKey | None:
@@ -129,7 +128,7 @@ def add_figure(
     The new figure must start after the latest current one (an earlier figure is corrected,
     not replaced).
     """
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
     rule_key = RULE_KEYS_BY_KEY.get(key)
     if rule_key is None:
         raise DomainError("There is no benefit rule with that name")
@@ -208,7 +207,7 @@ def correct_figure(
     ip_address: str | None = None,
 ) -> BenefitRule:
     """Replace a figure with a corrected row for the same dates; the old row is kept."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
     if not rule.is_current:
         raise DomainError("This figure has already been corrected. Correct the newer one.")
     _check_value(value)
@@ -266,7 +265,7 @@ def confirm_figure(
 ) -> None:
     """Mark a figure as confirmed by the primary source named in ``source``: confidence S, the
     source, who and when recorded on the row; the audit entry keeps the source it replaces."""
-    _require_finance_admin(actor)
+    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
     if not rule.is_current:
         raise DomainError("This figure has been corrected. Confirm the newer one.")
     if rule.confidence is Confidence.S:
