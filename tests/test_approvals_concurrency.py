@@ -103,7 +103,7 @@ def _race_all(app: Flask, races: list[tuple[int, list[tuple[User, str]]]]) -> li
                 try:
                     _act(claim, actor, action)
                     outcomes[number][side] = "won"
-                except (claims.StaleClaim, DomainError):
+                except DomainError:
                     db.session.rollback()
                     outcomes[number][side] = "lost"
                 db.session.expire_all()

@@ -19,6 +19,7 @@ from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimA
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
+from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.database import utc_now
 from payclaims.dates import UK, working_days_between
@@ -398,7 +399,7 @@ def test_loser_of_a_race_is_refused_and_told_what_happened(
         as_a_read_it = _claim(claim_id)
         with app.app_context(), app.test_request_context():  # another person, another session
             _approve(claim_id, approver_b)
-        with pytest.raises(claims.StaleClaim):
+        with pytest.raises(StaleClaim):
             services.approve_claim(
                 as_a_read_it, actor=_user(approver_a), today=TODAY, ip_address=None
             )

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from payclaims.auth.models import Role, User
 from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
+from payclaims.claims.lifecycle import InvalidTransition, StaleClaim
 from payclaims.claims.models import (
     CLAIM_TRANSITIONS,
     Claim,
@@ -19,7 +20,7 @@ from payclaims.claims.models import (
     ClaimLine,
     ClaimStatus,
 )
-from payclaims.claims.services import InvalidTransition, StaleClaim, SubmissionRefused
+from payclaims.claims.services import SubmissionRefused
 from payclaims.dates import add_months
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
@@ -572,7 +573,8 @@ def test_transitions_table_follows_the_design():
         },
         ClaimStatus.VERIFIED: {ClaimStatus.APPROVED, ClaimStatus.RETURNED, ClaimStatus.REJECTED},
         ClaimStatus.APPROVED: {ClaimStatus.SCHEDULED, ClaimStatus.RETURNED, ClaimStatus.REJECTED},
-        ClaimStatus.SCHEDULED: {ClaimStatus.PAID},
+        # Taken out of a draft payment run, a claim is approved again.
+        ClaimStatus.SCHEDULED: {ClaimStatus.PAID, ClaimStatus.APPROVED},
         ClaimStatus.PAID: set(),
         ClaimStatus.RETURNED: {ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN},
         ClaimStatus.REJECTED: set(),

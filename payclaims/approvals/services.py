@@ -1,9 +1,9 @@
 """Approval use cases: coordinators confirm work took place; finance approvers of a claim's
 cost centre (or their delegates) approve it, reduce a line, return it or reject it.
 
-Every decision is a conditional UPDATE on the claim's (id, status, version) through the claims
-area's ``_bump``: of two people deciding at once exactly one changes the row, and the other is
-told what happened. The claim_approvals table's unique constraints back four eyes in the
+Every decision is a conditional UPDATE on the claim's (id, status, version) through
+``claims/lifecycle.py``: of two people deciding at once exactly one changes the row, and the
+other is told what happened. The claim_approvals table's unique constraints back four eyes in the
 database: one approval per approver per round, one first and one second approval per round.
 """
 
@@ -29,6 +29,7 @@ from payclaims.benefits.engine.types import BenefitCheck, Level
 from payclaims.benefits.payment_dates import next_payment_date
 from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.benefits_check import CHECK_LOAD_OPTIONS, check_claims
+from payclaims.claims.lifecycle import StaleClaim, move_claim
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -36,7 +37,7 @@ from payclaims.claims.models import (
     ClaimStatus,
     LineKind,
 )
-from payclaims.claims.services import StaleClaim, _bump, _event, is_role_staff
+from payclaims.claims.services import is_role_staff
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
 from payclaims.dates import UK, format_date, working_days_between
@@ -329,15 +330,15 @@ def verify_claim(
             f"This claim is not waiting to be confirmed: it is {claim.status.label.lower()}."
         )
     _check_version(claim, expected_version)
-    _bump(
+    move_claim(
         claim,
         to=ClaimStatus.VERIFIED,
+        actor=actor,
         verified_by_id=actor.id,
         verified_at=utc_now(),
         approval_round=Claim.approval_round + 1,
         return_reason="",
     )
-    _event(claim, actor=actor, from_status=ClaimStatus.SUBMITTED, to_status=ClaimStatus.VERIFIED)
     _audit(
         AuditAction.CLAIM_VERIFIED,
         claim,
@@ -374,9 +375,7 @@ def return_claim(
         reason, field="reason", missing="Say what the person needs to tell you or change"
     )
     _check_version(claim, expected_version)
-    from_status = claim.status
-    _bump(claim, to=ClaimStatus.RETURNED, return_reason=reason)
-    _event(claim, actor=actor, from_status=from_status, to_status=ClaimStatus.RETURNED, note=reason)
+    move_claim(claim, to=ClaimStatus.RETURNED, actor=actor, note=reason, return_reason=reason)
     _audit(
         AuditAction.CLAIM_RETURNED,
         claim,
@@ -493,12 +492,6 @@ def approve_claim(
         )
     stage = ApprovalStage.SECOND if earlier else ApprovalStage.FIRST
     final = stage is ApprovalStage.SECOND or not claim.role.cost_centre.needs_two_approvers(total)
-    from_status = claim.status
-    to_status = ClaimStatus.APPROVED if final else ClaimStatus.VERIFIED
-    # The claim's row first: the conditional UPDATE decides the race (and on PostgreSQL takes
-    # the row lock) before any reduced line is written.
-    with db.session.no_autoflush:
-        _bump(claim, to=to_status)
     notes = [
         f"Reduced the {_line_words(line)} from {format_pence(line.amount_pence)} to "
         f"{format_pence(approved)}: {note}"
@@ -515,7 +508,16 @@ def approve_claim(
         notes.insert(0, f"Second approval of {format_pence(total)}")
     if routing.on_behalf_of is not None:
         notes.append(f"As delegate for {routing.on_behalf_of.name}")
-    _event(claim, actor=actor, from_status=from_status, to_status=to_status, note=". ".join(notes))
+    # The claim's row first: the conditional UPDATE decides the race (and on PostgreSQL takes
+    # the row lock) before any reduced line is written. A first approval of two keeps the
+    # claim with finance.
+    with db.session.no_autoflush:
+        move_claim(
+            claim,
+            to=ClaimStatus.APPROVED if final else ClaimStatus.VERIFIED,
+            actor=actor,
+            note=". ".join(notes),
+        )
     db.session.add(
         ClaimApproval(
             claim_id=claim.id,
@@ -562,17 +564,10 @@ def reject_claim(
     routing = _require_decision(claim, actor, today)
     reason = _reason(reason, field="reason", missing="Say why the claim cannot be paid")
     _check_version(claim, expected_version)
-    _bump(claim, to=ClaimStatus.REJECTED, rejection_reason=reason)
     note = reason
     if routing.on_behalf_of is not None:
         note = f"{reason}. As delegate for {routing.on_behalf_of.name}"
-    _event(
-        claim,
-        actor=actor,
-        from_status=ClaimStatus.VERIFIED,
-        to_status=ClaimStatus.REJECTED,
-        note=note,
-    )
+    move_claim(claim, to=ClaimStatus.REJECTED, actor=actor, note=note, rejection_reason=reason)
     _audit(
         AuditAction.CLAIM_REJECTED,
         claim,

@@ -24,6 +24,7 @@ from payclaims.benefits.payment_dates import next_payment_date
 from payclaims.claims import services as claim_services
 from payclaims.claims.benefits_check import ClaimPanel, badge_text, check_claim, check_claims
 from payclaims.claims.forms import VersionedForm
+from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
@@ -117,7 +118,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
                     expected_version=form.seen_version,
                 )
                 flash(f"Claim {claim.reference} returned to {claim.person.name}.", "success")
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             if error.field == "reason":
@@ -299,7 +300,7 @@ def approve(claim_id: int) -> ResponseReturnValue:
                 reductions=reductions,
                 expected_version=form.seen_version,
             )
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             db.session.rollback()
@@ -356,7 +357,7 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
                     ip_address=request.remote_addr,
                     expected_version=form.seen_version,
                 )
-        except claim_services.StaleClaim:
+        except StaleClaim:
             return _lost_race(claim_id)
         except DomainError as error:
             add_error(form, error)

@@ -67,7 +67,8 @@ CLAIM_TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.APPROVED: frozenset(
         {ClaimStatus.SCHEDULED, ClaimStatus.RETURNED, ClaimStatus.REJECTED}
     ),
-    ClaimStatus.SCHEDULED: frozenset({ClaimStatus.PAID}),
+    # Taken out of a draft run, a claim is approved again.
+    ClaimStatus.SCHEDULED: frozenset({ClaimStatus.PAID, ClaimStatus.APPROVED}),
     ClaimStatus.PAID: frozenset(),
     ClaimStatus.RETURNED: frozenset({ClaimStatus.SUBMITTED, ClaimStatus.WITHDRAWN}),
     ClaimStatus.REJECTED: frozenset(),

@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, select, update
 from sqlalchemy import func as sa_func
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from payclaims.audit.models import AuditAction
@@ -28,6 +27,13 @@ from payclaims.benefits.profile.models import FeeChoice
 from payclaims.benefits.profile.services import default_fee_choice
 from payclaims.claims.benefits_check import sending_warning
 from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.lifecycle import (
+    InvalidTransition,
+    StaleClaim,
+    add_event,
+    change_claim,
+    move_claim,
+)
 from payclaims.claims.models import (
     HUNDREDTHS,
     LIVE_STATUSES,
@@ -52,7 +58,6 @@ from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
 from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload
 
-STALE_MESSAGE = "Someone else has just changed this claim. Check it again."
 NOT_EDITABLE_MESSAGE = "This claim has been sent, so it cannot be changed now."
 # What one line (one date) may claim at most, in the role's fee unit.
 MAX_UNITS_PER_DAY = {
@@ -81,17 +86,6 @@ NEXT_STEPS = {
     ClaimStatus.REJECTED: "Nothing more to do. Read the reason, and ask us if it is unclear.",
     ClaimStatus.WITHDRAWN: "Nothing more to do.",
 }
-
-
-class StaleClaim(DomainError):
-    """The claim changed after it was read, so the change was not made."""
-
-    def __init__(self) -> None:
-        super().__init__(STALE_MESSAGE)
-
-
-class InvalidTransition(DomainError):
-    """The claim's status does not allow this change."""
 
 
 class SubmissionRefused(DomainError):
@@ -258,66 +252,6 @@ def version_in_force(sign_up: SignUp, on: date) -> RoleVersion:
 # Changing a claim ---------------------------------------------------------------------------
 
 
-def _bump(claim: Claim, *, to: ClaimStatus | None = None, **values: Any) -> None:
-    """Change the claim only if nobody has since it was read; raise StaleClaim otherwise."""
-    new_status = to or claim.status
-    result = db.session.execute(
-        update(Claim)
-        .where(
-            Claim.id == claim.id,
-            Claim.status == claim.status,
-            Claim.version == claim.version,
-        )
-        .values(status=new_status, version=Claim.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], result).rowcount != 1:
-        db.session.rollback()
-        raise StaleClaim()
-
-
-def _event(
-    claim: Claim,
-    *,
-    actor: User,
-    from_status: ClaimStatus | None,
-    to_status: ClaimStatus,
-    note: str = "",
-    for_the_person: bool = False,
-) -> None:
-    """Add a ClaimEvent to the session.
-
-    ``for_the_person``: the change is one the person makes on their own claim (starting,
-    changing, sending or withdrawing it), so staff who make it act on the person's behalf.
-    Decisions by coordinators and finance are the actor's own and name nobody else.
-    """
-    acting_for = for_the_person and actor.id != claim.person_id
-    db.session.add(
-        ClaimEvent(
-            claim_id=claim.id,
-            actor_id=actor.id,
-            on_behalf_of_id=claim.person_id if acting_for else None,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-        )
-    )
-
-
-def _edited(claim: Claim, *, actor: User, note: str, **values: Any) -> None:
-    """Record an edit: a version bump, and an event once the claim has been sent before."""
-    _bump(claim, **values)
-    if claim.status is ClaimStatus.RETURNED:
-        _event(
-            claim,
-            actor=actor,
-            from_status=claim.status,
-            to_status=claim.status,
-            note=note,
-            for_the_person=True,
-        )
-
-
 def start_claim(sign_up: SignUp, *, actor: User) -> Claim:
     """Start a draft claim against an accepted sign-up: by the person, or staff on their behalf."""
     if actor.id == sign_up.person_id:
@@ -338,7 +272,7 @@ def start_claim(sign_up: SignUp, *, actor: User) -> Claim:
     db.session.add(claim)
     db.session.flush()
     note = "" if actor.id == sign_up.person_id else "Started on the person's behalf"
-    _event(
+    add_event(
         claim,
         actor=actor,
         from_status=None,
@@ -426,7 +360,7 @@ def add_fee_line(
         amount_pence=fee_amount(version.fee_pence, hundredths, prep_minutes),
         is_earnings_like=True,
     )
-    _edited(
+    change_claim(
         claim,
         actor=actor,
         note=f"Added a fee for {format_date(session_on)}: {format_pence(line.amount_pence)}",
@@ -445,7 +379,7 @@ def remove_line(
     if line.claim_id != claim.id:
         raise DomainError("That line is not on this claim.")
     note = f"Removed the line for {format_date(line.session_on)}: {format_pence(line.amount_pence)}"
-    _edited(claim, actor=actor, note=note)
+    change_claim(claim, actor=actor, note=note)
     db.session.delete(line)
     db.session.commit()
 
@@ -484,7 +418,7 @@ def set_fee_choice(
     note = choice.label
     if reduced_fee_pence is not None:
         note = f"{note}: {format_pence(reduced_fee_pence)}"
-    _edited(
+    change_claim(
         claim,
         actor=actor,
         note=f"How to be paid: {note}",
@@ -748,7 +682,7 @@ def add_expense_line(
     )
     for receipt in line.receipts:
         receipt.uploaded_by_id = actor.id
-    _edited(
+    change_claim(
         claim,
         actor=actor,
         note=(
@@ -785,7 +719,9 @@ def add_receipts(
         receipt.uploaded_by_id = actor.id
         db.session.add(receipt)
     names = ", ".join(receipt.filename for receipt in receipts)
-    _edited(claim, actor=actor, note=f"Added a receipt for {format_date(line.session_on)}: {names}")
+    change_claim(
+        claim, actor=actor, note=f"Added a receipt for {format_date(line.session_on)}: {names}"
+    )
     db.session.commit()
     return receipts
 
@@ -799,7 +735,7 @@ def remove_receipt(
     if receipt.line.claim_id != claim.id:
         raise DomainError("That receipt is not on this claim.")
     note = f"Removed the receipt {receipt.filename} ({format_date(receipt.line.session_on)})"
-    _edited(claim, actor=actor, note=note)
+    change_claim(claim, actor=actor, note=note)
     db.session.delete(receipt)
     db.session.commit()
 
@@ -1168,10 +1104,21 @@ def submit_claim(
     _apply_caps(claim, cap_outcomes(claim, rules))
     now = utc_now()
     late = is_late(claim, today)
-    from_status = claim.status
-    _bump(
+    sent_again = claim.status is ClaimStatus.RETURNED
+    notes = []
+    if sent_again:
+        notes.append("Sent again after changes")
+    if late:
+        notes.append(f"Late: a session is more than {time_limit_months()} months old")
+    if warning:
+        # Which benefits stays private: coordinators read this history too.
+        notes.append("Confirmed reading the benefits estimate")
+    move_claim(
         claim,
         to=ClaimStatus.SUBMITTED,
+        actor=actor,
+        note=". ".join(notes),
+        for_the_person=True,
         submitted_at=now,
         submitted_by_id=actor.id,
         declaration_at=now,
@@ -1179,25 +1126,10 @@ def submit_claim(
         benefits_warning_seen_at=now if warning else None,
         benefits_warning_level=warning.value if warning else None,
     )
-    notes = []
-    if from_status is ClaimStatus.RETURNED:
+    if sent_again:
         # A new round starts: finance's reductions from the earlier one do not carry over.
         for line in claim.lines:
             line.approved_pence, line.approval_note = None, None
-        notes.append("Sent again after changes")
-    if late:
-        notes.append(f"Late: a session is more than {time_limit_months()} months old")
-    if warning:
-        # Which benefits stays private: coordinators read this history too.
-        notes.append("Confirmed reading the benefits estimate")
-    _event(
-        claim,
-        actor=actor,
-        from_status=from_status,
-        to_status=ClaimStatus.SUBMITTED,
-        note=". ".join(notes),
-        for_the_person=True,
-    )
     db.session.commit()
 
 
@@ -1212,13 +1144,5 @@ def withdraw_claim(claim: Claim, *, actor: User, expected_version: int | None = 
             f"This claim can no longer be withdrawn: it is {claim.status.label.lower()}."
         )
     _check_version(claim, expected_version)
-    from_status = claim.status
-    _bump(claim, to=ClaimStatus.WITHDRAWN)
-    _event(
-        claim,
-        actor=actor,
-        from_status=from_status,
-        to_status=ClaimStatus.WITHDRAWN,
-        for_the_person=True,
-    )
+    move_claim(claim, to=ClaimStatus.WITHDRAWN, actor=actor, for_the_person=True)
     db.session.commit()

@@ -34,6 +34,7 @@ from payclaims.claims.forms import (
     SubmitClaimForm,
     VersionedForm,
 )
+from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, OverCap
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
@@ -95,7 +96,7 @@ def _one_button(
 def _show_error(form: VersionedForm, error: DomainError, claim: Claim) -> None:
     """Show a service's error on the form; after a stale version, offer the claim as it is now."""
     add_error(form, error)
-    if isinstance(error, services.StaleClaim):
+    if isinstance(error, StaleClaim):
         db.session.expire_all()
         form.version.data = str(claim.version)
 

@@ -43,9 +43,9 @@ from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.engine.types import BenefitCheck, Level
 from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.benefits_check import PANEL_LEVELS, badge_text, check_claims
+from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
-    ClaimEvent,
     ClaimLine,
     ClaimStatus,
 )
@@ -276,26 +276,6 @@ def _payable(claim_ids: Sequence[int] | None) -> list[_Payable]:
 # Creating a run, adding claims and taking claims out --------------------------------------
 
 
-def _claim_event(
-    claim_id: int,
-    *,
-    actor: User,
-    from_status: ClaimStatus,
-    to: ClaimStatus,
-    note: str,
-) -> dict[str, Any]:
-    """A ClaimEvent row for a bulk insert. Payment steps are finance's own: on behalf of nobody."""
-    return {
-        "claim_id": claim_id,
-        "actor_id": actor.id,
-        "on_behalf_of_id": None,
-        "from_status": from_status,
-        "to_status": to,
-        "note": note,
-        "occurred_at": utc_now(),
-    }
-
-
 def create_run(
     *,
     actor: User,
@@ -346,38 +326,21 @@ def create_run(
 def _schedule(
     run_id: int, payment_on: date, claims: Sequence[_Payable], *, actor: User
 ) -> list[int]:
-    """Put claims in a run: approved -> scheduled, each by a conditional update and with its
-    ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone else
-    since it was read is left out (the unique claim_id backs that in the database)."""
-    note = f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}"
-    scheduled: list[int] = []
-    for claim in claims:
-        result = db.session.execute(
-            update(Claim)
-            .where(
-                Claim.id == claim.id,
-                Claim.status == ClaimStatus.APPROVED,
-                Claim.version == claim.version,
-            )
-            .values(status=ClaimStatus.SCHEDULED, version=Claim.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], result).rowcount != 1:
-            continue  # changed or scheduled by someone else meanwhile: leave it out
-        db.session.add(RunClaim(run_id=run_id, claim_id=claim.id, added_by_id=actor.id))
-        db.session.execute(
-            insert(ClaimEvent),
-            [
-                _claim_event(
-                    claim.id,
-                    actor=actor,
-                    from_status=ClaimStatus.APPROVED,
-                    to=ClaimStatus.SCHEDULED,
-                    note=note,
-                )
-            ],
-        )
-        scheduled.append(claim.id)
+    """Put claims in a run: approved -> scheduled, each only if unchanged since it was read,
+    with its ClaimEvent. Returns the ids scheduled; a claim changed or put in a run by someone
+    else since it was read is left out (the unique claim_id backs that in the database)."""
+    scheduled = move_claims(
+        [claim.id for claim in claims],
+        from_status=ClaimStatus.APPROVED,
+        to=ClaimStatus.SCHEDULED,
+        actor=actor,
+        note=f"In payment run RUN{run_id:05d}, to be paid on {format_date(payment_on)}",
+        versions={claim.id: claim.version for claim in claims},
+        whole=False,
+    )
+    db.session.add_all(
+        RunClaim(run_id=run_id, claim_id=claim_id, added_by_id=actor.id) for claim_id in scheduled
+    )
     return scheduled
 
 
@@ -522,28 +485,17 @@ def remove_claim(
     if item is None:
         raise DomainError("That claim is not in this run.")
     _bump_run(run.id, run.version if expected_version is None else expected_version)
-    result = db.session.execute(
-        update(Claim)
-        .where(Claim.id == claim.id, Claim.status == ClaimStatus.SCHEDULED)
-        .values(status=ClaimStatus.APPROVED, version=Claim.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], result).rowcount != 1:
-        db.session.rollback()
-        raise RunChanged(RUN_CHANGED)
+    try:
+        move_claims(
+            [claim.id],
+            from_status=ClaimStatus.SCHEDULED,
+            to=ClaimStatus.APPROVED,
+            actor=actor,
+            note=f"Taken out of payment run {run.reference}",
+        )
+    except ClaimsChanged as changed:
+        raise RunChanged(RUN_CHANGED) from changed
     db.session.execute(delete(RunClaim).where(RunClaim.id == item.id))
-    db.session.execute(
-        insert(ClaimEvent),
-        [
-            _claim_event(
-                claim.id,
-                actor=actor,
-                from_status=ClaimStatus.SCHEDULED,
-                to=ClaimStatus.APPROVED,
-                note=f"Taken out of payment run {run.reference}",
-            )
-        ],
-    )
     record_event(
         AuditAction.PAYMENT_RUN_CLAIM_REMOVED,
         actor=actor,
@@ -1191,37 +1143,24 @@ def confirm_run(
 
 def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -> None:
     """Scheduled -> paid for every claim of the snapshot, or nothing at all."""
-    paid = 0
-    for batch in _batches(snapshot.claim_ids):
-        result = db.session.execute(
-            update(Claim)
-            .where(Claim.id.in_(batch), Claim.status == ClaimStatus.SCHEDULED)
-            .values(
-                status=ClaimStatus.PAID,
-                paid_on=snapshot.payment_on,
-                version=Claim.version + 1,
-            )
-            .execution_options(synchronize_session=False)
+    try:
+        move_claims(
+            snapshot.claim_ids,
+            from_status=ClaimStatus.SCHEDULED,
+            to=ClaimStatus.PAID,
+            actor=actor,
+            note=(
+                f"Paid on {format_date(snapshot.payment_on)} in payment run "
+                f"RUN{snapshot.run_id:05d}"
+            ),
+            paid_on=snapshot.payment_on,
         )
-        paid += cast(CursorResult[Any], result).rowcount
-    if paid != len(snapshot.claim_ids):
-        db.session.rollback()
-        raise RunChanged(RUN_CHANGED)
-    note = f"Paid on {format_date(snapshot.payment_on)} in payment run RUN{snapshot.run_id:05d}"
-    events = []
+    except ClaimsChanged as changed:
+        raise RunChanged(RUN_CHANGED) from changed
     audits = []
     now = utc_now()
     for slip in snapshot.slips:
         for claim, claim_id in zip(slip.claims, slip.claim_ids, strict=True):
-            events.append(
-                _claim_event(
-                    claim_id,
-                    actor=actor,
-                    from_status=ClaimStatus.SCHEDULED,
-                    to=ClaimStatus.PAID,
-                    note=note,
-                )
-            )
             audits.append(
                 {
                     "occurred_at": now,
@@ -1237,7 +1176,6 @@ def _pay_claims(snapshot: RunSnapshot, *, actor: User, ip_address: str | None) -
                     "object_id": claim_id,
                 }
             )
-    db.session.execute(insert(ClaimEvent), events)
     db.session.execute(insert(AuditEvent), audits)
 
 
