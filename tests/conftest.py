@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from payclaims import create_app
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.passwords import hash_password
-from payclaims.benefits.rules import restore_seed_rules
+from payclaims.benefits.rules.store import restore_seed_rules
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import add_months

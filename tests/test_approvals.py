@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.claims import services as claims
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre

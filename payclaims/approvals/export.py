@@ -11,7 +11,7 @@ from payclaims.approvals.queue import QueueFilters, claims_at_level, queue_query
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
-from payclaims.benefits.checks import next_payment_date
+from payclaims.benefits.payment_dates import next_payment_date
 from payclaims.claims.models import Claim
 from payclaims.dates import UK
 from payclaims.downloads import csv_safe

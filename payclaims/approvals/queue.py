@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from payclaims.approvals.models import ClaimApproval
 from payclaims.approvals.routing import delegators_in_force, is_active_approver, routed_cost_centres
 from payclaims.auth.models import Role, User
-from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
+from payclaims.claims.benefits_check import CHECK_LOAD_OPTIONS, check_claims
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.claims.totals import approved_total_sql
 from payclaims.costcentres.models import cost_centre_approvers

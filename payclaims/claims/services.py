@@ -22,9 +22,10 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
-from payclaims.benefits.checks import sending_warning
-from payclaims.benefits.engine import Level
-from payclaims.benefits.profiles import default_fee_choice
+from payclaims.benefits.engine.types import Level
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.benefits.profile.services import default_fee_choice
+from payclaims.claims.benefits_check import sending_warning
 from payclaims.claims.lifecycle import (
     InvalidTransition,
     StaleClaim,
@@ -41,7 +42,6 @@ from payclaims.claims.models import (
     ClaimLine,
     ClaimStatus,
     ExpenseCategorySetting,
-    FeeChoice,
     LineKind,
     OverCap,
     Receipt,

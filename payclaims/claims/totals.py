@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
 
-from payclaims.claims.models import Claim, ClaimLine, FeeChoice, LineKind
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.models import Claim, ClaimLine, LineKind
 
 
 def approved_total_sql() -> ColumnElement[int]:

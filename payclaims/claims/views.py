@@ -20,8 +20,9 @@ from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
-from payclaims.benefits.checks import claim_panel
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
+from payclaims.claims.benefits_check import claim_panel
 from payclaims.claims.forms import (
     CategoryRulesForm,
     ClaimActionForm,
@@ -33,7 +34,7 @@ from payclaims.claims.forms import (
     VersionedForm,
 )
 from payclaims.claims.lifecycle import StaleClaim
-from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, FeeChoice, OverCap
+from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, OverCap
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError

@@ -15,12 +15,12 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from payclaims.auth.models import User
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
     LineKind,
     Receipt,
 )

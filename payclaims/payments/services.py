@@ -40,14 +40,14 @@ from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
-from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.benefits_check import PANEL_LEVELS, badge_text, check_claims
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
 )
 from payclaims.claims.services import unit_name
 from payclaims.claims.totals import approved_total_sql
