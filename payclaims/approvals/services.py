@@ -27,6 +27,7 @@ from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims, next_payment_date
 from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.claims.access import is_role_staff
 from payclaims.claims.lifecycle import StaleClaim, move_claim
 from payclaims.claims.models import (
     Claim,
@@ -36,7 +37,6 @@ from payclaims.claims.models import (
     FeeChoice,
     LineKind,
 )
-from payclaims.claims.services import is_role_staff
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers
 from payclaims.database import utc_now
 from payclaims.dates import UK, format_date, working_days_between

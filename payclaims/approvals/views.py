@@ -26,7 +26,7 @@ from payclaims.benefits.checks import (
     check_claims,
     next_payment_date,
 )
-from payclaims.claims import services as claim_services
+from payclaims.claims import access, expenses, fees
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimStatus
@@ -86,8 +86,8 @@ def to_confirm() -> ResponseReturnValue:
 
 
 def _claim_to_confirm_or_404(claim_id: int) -> Claim:
-    claim = claim_services.load_claim(claim_id)
-    if claim is None or not claim_services.is_role_staff(claim, current_user):
+    claim = access.load_claim(claim_id)
+    if claim is None or not access.is_role_staff(claim, current_user):
         abort(404)
     return claim
 
@@ -134,7 +134,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
         form=form,
         can_confirm=claim.status is ClaimStatus.SUBMITTED
         and services.can_verify(claim, current_user),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -225,7 +225,7 @@ def export() -> ResponseReturnValue:
 
 def _finance_claim_or_404(claim_id: int) -> Claim:
     """A claim the signed-in finance person may see; any other is "not found"."""
-    claim = claim_services.load_claim(claim_id)
+    claim = access.load_claim(claim_id)
     if claim is None or not services.can_see_as_finance(claim, current_user, uk_today()):
         abort(404)
     return claim
@@ -250,7 +250,7 @@ def claim(claim_id: int) -> ResponseReturnValue:
         problem=services.decision_problem(found, current_user, today, approvals),
         routing=services.routing_for(found, current_user, today),
         bank_details=current_details(found.person),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -259,7 +259,7 @@ def claim(claim_id: int) -> ResponseReturnValue:
 def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Download a receipt of a claim finance works (audited)."""
     found = _finance_claim_or_404(claim_id)
-    stored = claim_services.receipt_for_download(
+    stored = expenses.receipt_for_download(
         found, receipt_id, actor=current_user, ip_address=request.remote_addr
     )
     if stored is None:
@@ -328,7 +328,7 @@ def approve(claim_id: int) -> ResponseReturnValue:
         claim=found,
         form=form,
         approvals=services.approvals_this_round(found),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 

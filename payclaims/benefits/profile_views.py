@@ -21,7 +21,7 @@ from payclaims.benefits.profile_forms import (
 )
 from payclaims.benefits.profile_models import BenefitProfile
 from payclaims.benefits.views import bp
-from payclaims.claims.services import load_claim
+from payclaims.claims.access import load_claim
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError

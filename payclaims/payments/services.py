@@ -42,6 +42,7 @@ from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
 from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.claims.fees import unit_name
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
@@ -49,7 +50,6 @@ from payclaims.claims.models import (
     ClaimStatus,
     FeeChoice,
 )
-from payclaims.claims.services import unit_name
 from payclaims.database import utc_now
 from payclaims.dates import format_date, tax_year_of
 from payclaims.downloads import csv_safe
