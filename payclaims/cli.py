@@ -18,12 +18,12 @@ from payclaims.auth.services import (
     set_password,
 )
 from payclaims.benefits.cli import benefits_check_command
+from payclaims.crypto import BankKeyError, UnreadableToken
 from payclaims.database import utc_now
 from payclaims.demo import DEMO_PEOPLE, DemoRefused, seed_demo
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.people.crypto import BankKeyError, UnreadableToken
-from payclaims.people.services import rotate_keys
+from payclaims.people.keys import rotate_keys
 
 ROLE_NAMES = [role.value for role in Role]
 NAME_MAX_LENGTH = 200

@@ -12,13 +12,13 @@ from sqlalchemy import delete, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.claims import access, drafts, expenses, submission
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp
 from tests.conftest import sign_in
 from tests.test_claims import _count, _error_near, _text

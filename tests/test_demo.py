@@ -101,7 +101,7 @@ def test_demo_has_claims_in_every_status_with_their_history(app, app_ctx):
 
 def test_demo_has_someone_paid_by_cheque(app, app_ctx):
     from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-    from payclaims.people.services import PaidBy, payment_setup
+    from payclaims.people.payment_setup import PaidBy, payment_setup
 
     seed_demo(PASSWORD)
     seed_demo(PASSWORD)

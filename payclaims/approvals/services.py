@@ -25,16 +25,17 @@ from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimA
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
-from payclaims.benefits.checks import CHECK_LOAD_OPTIONS, check_claims, next_payment_date
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
+from payclaims.benefits.payment_dates import next_payment_date
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.access import is_role_staff
+from payclaims.claims.benefits_check import CHECK_LOAD_OPTIONS, check_claims
 from payclaims.claims.lifecycle import StaleClaim, move_claim
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
     LineKind,
 )
 from payclaims.costcentres.models import CostCentre, cost_centre_approvers

@@ -1,4 +1,5 @@
-"""Approvals: coordinators confirm claims; finance approvers work their queue and decide."""
+"""Approvals: coordinators confirm claims; finance approvers work their queue and decide; finance
+staff working a claim see the claimant's benefits profile and payments statement."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
-from payclaims.approvals import services
+from payclaims.approvals import finance_profiles, services
 from payclaims.approvals.forms import (
     CONFIRM,
     DelegationForm,
@@ -18,15 +19,10 @@ from payclaims.approvals.forms import (
 )
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage
 from payclaims.auth.access import roles_required
-from payclaims.auth.models import FINANCE_ROLES, Role
-from payclaims.benefits.checks import (
-    ClaimPanel,
-    badge_text,
-    check_claim,
-    check_claims,
-    next_payment_date,
-)
+from payclaims.auth.models import FINANCE_ROLES, Role, User
+from payclaims.benefits.payment_dates import next_payment_date
 from payclaims.claims import access, expenses, fees
+from payclaims.claims.benefits_check import ClaimPanel, badge_text, check_claim, check_claims
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimStatus
@@ -36,7 +32,9 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.paging import ListPage
-from payclaims.people.services import current_details
+from payclaims.payments import statements
+from payclaims.payments.forms import StatementForm, statement_range
+from payclaims.people.bank_details import current_details
 
 bp = Blueprint("approvals", __name__)
 
@@ -443,3 +441,43 @@ def end_delegation(delegation_id: int) -> ResponseReturnValue:
         services.end_delegation(found, actor=current_user, ip_address=request.remote_addr)
         flash(f"{found.delegate.name} no longer decides your claims.", "success")
     return redirect(url_for("approvals.delegation"))
+
+
+@bp.route("/finance/claims/<int:claim_id>/benefits-profile")
+@roles_required(*FINANCE_ROLES)
+def finance_profile(claim_id: int) -> ResponseReturnValue:
+    """A claimant's benefits profile, for finance working their claim (audited)."""
+    claim = access.load_claim(claim_id)
+    if claim is None or not finance_profiles.finance_works_on(claim, current_user):
+        abort(404)
+    shown = finance_profiles.profile_for_finance(
+        claim, actor=current_user, ip_address=request.remote_addr
+    )
+    return render_template("approvals/finance_profile.html", claim=claim, profile=shown)
+
+
+@bp.route("/finance/people/<int:user_id>/payments-statement.pdf")
+@roles_required(*FINANCE_ROLES)
+def finance_statement_pdf(user_id: int) -> ResponseReturnValue:
+    """A person's payments statement, for finance working their claims; audited."""
+    person = db.session.get(User, user_id)
+    if (
+        person is None
+        or not person.has_role(Role.EXPERT)
+        or not finance_profiles.finance_works_for(person, current_user)
+    ):
+        abort(404)
+    form = StatementForm(request.args)
+    chosen = statement_range(form)
+    if chosen is None:
+        abort(400)
+    pdf = finance_profiles.statement_pdf_for_finance(
+        person,
+        actor=current_user,
+        start_on=chosen[0],
+        end_on=chosen[1],
+        ip_address=request.remote_addr,
+    )
+    return stored_file_response(
+        pdf, content_type="application/pdf", filename=statements.filename(*chosen)
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profiles import default_fee_choice
+from payclaims.benefits.profile.services import default_fee_choice
 from payclaims.claims.access import check_version, is_role_staff, require_edit
 from payclaims.claims.lifecycle import add_event, change_claim
 from payclaims.claims.models import Claim, ClaimLine, ClaimStatus

@@ -11,12 +11,12 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import CapPeriod, Claim, ExpenseCategorySetting, OverCap
 from payclaims.database import utc_now
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.money import format_pence
+from payclaims.roles.expenses import ExpenseCategory
 
 
 @dataclass(frozen=True)

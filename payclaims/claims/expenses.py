@@ -12,7 +12,6 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import User
 from payclaims.claims.access import check_version, require_edit
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.fees import DESCRIPTION_MAX, version_in_force
 from payclaims.claims.lifecycle import change_claim
 from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, LineKind, Receipt
@@ -21,6 +20,7 @@ from payclaims.dates import format_date, tax_year_of
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.money import format_pence
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload
 
 RECEIPT_TYPES = frozenset({PDF, JPEG, PNG})

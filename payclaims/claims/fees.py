@@ -8,9 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from payclaims.auth.models import User
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.access import check_version, require_edit
 from payclaims.claims.lifecycle import change_claim
-from payclaims.claims.models import HUNDREDTHS, Claim, ClaimLine, FeeChoice, LineKind
+from payclaims.claims.models import HUNDREDTHS, Claim, ClaimLine, LineKind
 from payclaims.database import utc_now
 from payclaims.dates import UK, format_date
 from payclaims.errors import DomainError

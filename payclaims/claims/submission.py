@@ -10,10 +10,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from payclaims.auth.models import User
-from payclaims.benefits.checks import sending_warning
-from payclaims.benefits.engine import Level
+from payclaims.benefits.engine.types import Level
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.access import can_withdraw, check_version, require_edit
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.benefits_check import sending_warning
 from payclaims.claims.expense_rules import CategoryRules, apply_caps, cap_outcomes, category_rules
 from payclaims.claims.lifecycle import InvalidTransition, move_claim
 from payclaims.claims.models import (
@@ -21,7 +21,6 @@ from payclaims.claims.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
     LineKind,
     OverCap,
     Receipt,
@@ -31,7 +30,8 @@ from payclaims.dates import add_months, format_date
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence
-from payclaims.people.services import payment_setup
+from payclaims.people.payment_setup import payment_setup
+from payclaims.roles.expenses import ExpenseCategory
 
 
 class SubmissionRefused(DomainError):

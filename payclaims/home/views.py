@@ -12,7 +12,7 @@ from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.dates import uk_today
 from payclaims.forms import PostForm
 from payclaims.home.services import coordinator_summary, expert_summary
-from payclaims.people.services import waiting_count as bank_details_waiting_count
+from payclaims.people.confirmation import waiting_count as bank_details_waiting_count
 
 bp = Blueprint("home", __name__)
 
