@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.benefits.profile.models import BenefitProfile
-from payclaims.claims import services as claims
+from payclaims.claims import access, drafts, expenses, submission
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
@@ -36,10 +36,10 @@ def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, i
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        claim_id = claims.start_claim(loaded, actor=person).id
-        claim = claims.load_claim(claim_id)
+        claim_id = drafts.start_claim(loaded, actor=person).id
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        claims.add_expense_line(
+        expenses.add_expense_line(
             claim,
             actor=person,
             category=ExpenseCategory.PUBLIC_TRANSPORT,
@@ -47,11 +47,11 @@ def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, i
             amount_pence=450,
             receipts=[("ticket.pdf", PDF)],
         )
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         receipt_id = claim.lines[0].receipts[0].id
-        claims.submit_claim(claim, actor=person, declared=True, today=TODAY)
-        claim = claims.load_claim(claim_id)
+        submission.submit_claim(claim, actor=person, declared=True, today=TODAY)
+        claim = access.load_claim(claim_id)
         verifier = db.session.get(User, coordinator.id)
         assert claim is not None and verifier is not None
         decisions.verify_claim(claim, actor=verifier, ip_address=None)
@@ -301,7 +301,7 @@ def test_draft_claims_are_not_found_for_finance(app, client, make_user, sign_up)
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        draft = claims.start_claim(loaded, actor=person).id
+        draft = drafts.start_claim(loaded, actor=person).id
     sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
 
     assert client.get(f"/finance/claims/{draft}").status_code == 404
@@ -315,7 +315,7 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
 ):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
     sign_in(client, approver_a)
@@ -346,7 +346,7 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
 def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver_a, with_receipt):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
     sign_in(client, approver_a)

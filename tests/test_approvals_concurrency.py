@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from payclaims.approvals import decisions
 from payclaims.approvals.models import ClaimApproval
 from payclaims.auth.models import Role, User
-from payclaims.claims import services as claims
+from payclaims.claims import access
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
 from payclaims.database import utc_now
 from payclaims.errors import DomainError
@@ -98,7 +98,7 @@ def _race_all(app: Flask, races: list[tuple[int, list[tuple[User, str]]]]) -> li
         with app.app_context(), app.test_request_context():
             for number, (claim_id, sides) in enumerate(races):
                 user, action = sides[side]
-                claim = claims.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 actor = db.session.get(User, user.id)
                 assert claim is not None and actor is not None
                 barrier.wait(timeout=30)

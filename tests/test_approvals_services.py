@@ -19,7 +19,7 @@ from payclaims.approvals.digests import send_digests
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.claims import services as claims
+from payclaims.claims import access, drafts, fees, submission
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.claims.totals import approved_total_sql
@@ -34,7 +34,7 @@ TODAY = date.today()
 
 def _claim(claim_id: int) -> Claim:
     db.session.expire_all()
-    claim = claims.load_claim(claim_id)
+    claim = access.load_claim(claim_id)
     assert claim is not None
     return claim
 
@@ -92,8 +92,8 @@ def _delegate(approver: User, delegate: User, *, days: int = 1) -> ApprovalDeleg
 
 def _written_by(sign_up_id: int, author: User) -> int:
     """A draft ``author`` writes on the sign-up: one 3-hour panel three days ago; its id."""
-    claim_id = claims.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
-    claims.add_fee_line(
+    claim_id = drafts.start_claim(db.session.get(SignUp, sign_up_id), actor=_user(author)).id
+    fees.add_fee_line(
         _claim(claim_id),
         actor=_user(author),
         session_on=TODAY - timedelta(days=3),
@@ -384,7 +384,7 @@ def test_returned_and_sent_again_needs_approving_afresh(
     with app.app_context(), app.test_request_context():
         _approve(claim_id, approver_a)
         _return(claim_id, approver_b, "Please add the parking receipt.")
-        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        submission.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         decisions.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address=None)
         claim = _claim(claim_id)
         assert claim.approval_round == 2
@@ -724,7 +724,9 @@ def test_coordinator_who_wrote_and_sent_a_claim_cannot_confirm_it(
 ):
     with app.app_context(), app.test_request_context():
         claim_id = _written_by(sign_up.id, coordinator)
-        claims.submit_claim(_claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY)
+        submission.submit_claim(
+            _claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY
+        )
         claim = _claim(claim_id)
         assert not decisions.can_verify(claim, _user(coordinator))
         assert queue.to_confirm_count(_user(coordinator)) == 0
@@ -748,7 +750,7 @@ def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
     with app.app_context(), app.test_request_context():
         claim_id = _written_by(sign_up_id, author)
         # The person sends it; an admin confirms it.
-        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        submission.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         decisions.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
         problem = decisions.decision_problem(_claim(claim_id), _user(author), TODAY)
         assert problem is not None and "wrote or sent" in problem
@@ -823,7 +825,7 @@ def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
         reduce = {line_id: decisions.LineReduction(26_000, "Only 13 hours evidenced")}
         assert _approve(claim_id, approver_a, reductions=reduce) is ApprovalStage.FIRST
         _return(claim_id, approver_b, "Please add the timesheet.")
-        claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
+        submission.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
         line = _claim(claim_id).lines[0]
         assert (line.approved_pence, line.approval_note) == (None, None)
         assert line.payable_pence == line.amount_pence

@@ -16,7 +16,7 @@ from payclaims.benefits import payment_dates
 from payclaims.benefits.engine import types as engine_types
 from payclaims.benefits.engine.types import Benefit, Level
 from payclaims.benefits.profile.models import BenefitProfile, FeeChoice
-from payclaims.claims import benefits_check, services
+from payclaims.claims import access, benefits_check, drafts, expenses, fees
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.claims.rates import Vehicle
 from payclaims.demo import seed_demo
@@ -66,11 +66,11 @@ def draft(app: Flask, sign_up: SignUp, *, hours: tuple[int, ...] = (3,)) -> int:
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        claim_id = services.start_claim(loaded, actor=person).id
+        claim_id = drafts.start_claim(loaded, actor=person).id
         for index, units in enumerate(hours):
-            claim = services.load_claim(claim_id)
+            claim = access.load_claim(claim_id)
             assert claim is not None
-            services.add_fee_line(
+            fees.add_fee_line(
                 claim,
                 actor=person,
                 session_on=SESSION_ON - timedelta(days=index),
@@ -82,7 +82,7 @@ def draft(app: Flask, sign_up: SignUp, *, hours: tuple[int, ...] = (3,)) -> int:
 
 def check(app: Flask, claim_id: int, paid_on: date = PAID_ON) -> engine_types.BenefitCheck | None:
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         return benefits_check.check_claim(claim, paid_on)
 
@@ -128,9 +128,9 @@ def test_check_claim_reduced_fee_counts_only_the_reduced_amount(app, expert, sig
     give_profile(app, expert)
     claim_id = draft(app, sign_up, hours=(3, 2))
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        services.set_fee_choice(
+        fees.set_fee_choice(
             claim, actor=claim.person, choice=FeeChoice.REDUCED, reduced_fee_pence=2001
         )
 
@@ -145,9 +145,9 @@ def test_check_claim_expenses_only_counts_no_fee(app, expert, sign_up):
     give_profile(app, expert)
     claim_id = draft(app, sign_up)
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        services.set_fee_choice(claim, actor=claim.person, choice=FeeChoice.EXPENSES_ONLY)
+        fees.set_fee_choice(claim, actor=claim.person, choice=FeeChoice.EXPENSES_ONLY)
 
     result = check(app, claim_id)
 
@@ -160,9 +160,9 @@ def test_check_claim_expenses_only_counts_no_fee(app, expert, sign_up):
 def _claim_with_expense(app: Flask, sign_up: SignUp, *, receipt: bool) -> int:
     claim_id = draft(app, sign_up, hours=())
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        services.add_expense_line(
+        expenses.add_expense_line(
             claim,
             actor=claim.person,
             category=ExpenseCategory.TAXI,
@@ -190,9 +190,9 @@ def test_claim_lines_mileage_at_the_hmrc_rate_is_not_earnings(app, expert, sign_
     give_profile(app, expert)
     claim_id = draft(app, sign_up, hours=())
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        services.add_expense_line(
+        expenses.add_expense_line(
             claim,
             actor=claim.person,
             category=ExpenseCategory.MILEAGE,
@@ -204,7 +204,7 @@ def test_claim_lines_mileage_at_the_hmrc_rate_is_not_earnings(app, expert, sign_
             passengers=1,
             receipts=[],
         )
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         (mileage,) = benefits_check.claim_lines(claim)
 
@@ -219,7 +219,7 @@ def test_claim_lines_mileage_at_the_hmrc_rate_is_not_earnings(app, expert, sign_
 def test_claim_lines_fee_carries_hours_and_the_session_date(app, sign_up):
     claim_id = draft(app, sign_up, hours=(3,))
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         (fee,) = benefits_check.claim_lines(claim)
 
@@ -254,7 +254,7 @@ def test_check_claims_gives_none_for_people_without_a_profile(
     ids.append(draft(app, make_sign_up(role, person=other, status=SignUpStatus.ACCEPTED)))
 
     with app.app_context():
-        claims = [services.load_claim(claim_id) for claim_id in ids]
+        claims = [access.load_claim(claim_id) for claim_id in ids]
         results = benefits_check.check_claims([claim for claim in claims if claim], PAID_ON)
 
     assert [results[claim_id] is None for claim_id in ids] == [False, False, False, True]

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from payclaims.auth.models import Role, User
-from payclaims.claims import services as claim_services
+from payclaims.claims import access, drafts, fees, submission
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
@@ -583,10 +583,10 @@ def _draft(app: Flask, sign_up: SignUp) -> int:
         loaded = db.session.get(SignUp, sign_up.id)
         person = db.session.get(User, sign_up.person_id)
         assert loaded is not None and person is not None
-        claim_id = claim_services.start_claim(loaded, actor=person).id
-        claim = claim_services.load_claim(claim_id)
+        claim_id = drafts.start_claim(loaded, actor=person).id
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        claim_services.add_fee_line(
+        fees.add_fee_line(
             claim,
             actor=person,
             session_on=LAST_WEEK,
@@ -656,13 +656,11 @@ def test_submit_claim_after_the_method_ended_is_refused_again(app, expert, finan
         payment_methods.end_payment_method(
             row, actor=_user(finance_admin), reason="x", ip_address=None
         )
-        claim = claim_services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
 
-        with pytest.raises(claim_services.SubmissionRefused) as raised:
-            claim_services.submit_claim(
-                claim, actor=_user(expert), declared=True, today=date.today()
-            )
+        with pytest.raises(submission.SubmissionRefused) as raised:
+            submission.submit_claim(claim, actor=_user(expert), declared=True, today=date.today())
 
     assert [p.field for p in raised.value.problems] == ["bank_details"]
 

@@ -23,9 +23,9 @@ from payclaims.approvals.routing import Routing, routing_for
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import User
+from payclaims.claims.access import is_role_staff
 from payclaims.claims.lifecycle import StaleClaim, move_claim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus
-from payclaims.claims.services import is_role_staff
 from payclaims.database import utc_now
 from payclaims.dates import format_date
 from payclaims.errors import DomainError, PermissionDenied

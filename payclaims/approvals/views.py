@@ -30,7 +30,7 @@ from payclaims.approvals.queue import (
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.payment_dates import next_payment_date
-from payclaims.claims import services as claim_services
+from payclaims.claims import access, expenses, fees
 from payclaims.claims.benefits_check import ClaimPanel, badge_text, check_claim, check_claims
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.lifecycle import StaleClaim
@@ -91,8 +91,8 @@ def to_confirm() -> ResponseReturnValue:
 
 
 def _claim_to_confirm_or_404(claim_id: int) -> Claim:
-    claim = claim_services.load_claim(claim_id)
-    if claim is None or not claim_services.is_role_staff(claim, current_user):
+    claim = access.load_claim(claim_id)
+    if claim is None or not access.is_role_staff(claim, current_user):
         abort(404)
     return claim
 
@@ -139,7 +139,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
         form=form,
         can_confirm=claim.status is ClaimStatus.SUBMITTED
         and decisions.can_verify(claim, current_user),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -230,7 +230,7 @@ def export() -> ResponseReturnValue:
 
 def _finance_claim_or_404(claim_id: int) -> Claim:
     """A claim the signed-in finance person may see; any other is "not found"."""
-    claim = claim_services.load_claim(claim_id)
+    claim = access.load_claim(claim_id)
     if claim is None or not routing.can_see_as_finance(claim, current_user, uk_today()):
         abort(404)
     return claim
@@ -255,7 +255,7 @@ def claim(claim_id: int) -> ResponseReturnValue:
         problem=decisions.decision_problem(found, current_user, today, approvals),
         routing=routing.routing_for(found, current_user, today),
         bank_details=current_details(found.person),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -264,7 +264,7 @@ def claim(claim_id: int) -> ResponseReturnValue:
 def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Download a receipt of a claim finance works (audited)."""
     found = _finance_claim_or_404(claim_id)
-    stored = claim_services.receipt_for_download(
+    stored = expenses.receipt_for_download(
         found, receipt_id, actor=current_user, ip_address=request.remote_addr
     )
     if stored is None:
@@ -333,7 +333,7 @@ def approve(claim_id: int) -> ResponseReturnValue:
         claim=found,
         form=form,
         approvals=decisions.approvals_this_round(found),
-        unit_name=claim_services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -454,7 +454,7 @@ def end_delegation(delegation_id: int) -> ResponseReturnValue:
 @roles_required(*FINANCE_ROLES)
 def finance_profile(claim_id: int) -> ResponseReturnValue:
     """A claimant's benefits profile, for finance working their claim (audited)."""
-    claim = claim_services.load_claim(claim_id)
+    claim = access.load_claim(claim_id)
     if claim is None or not finance_profiles.finance_works_on(claim, current_user):
         abort(404)
     shown = finance_profiles.profile_for_finance(

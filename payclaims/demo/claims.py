@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from payclaims.auth.models import User
 from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.fees import fee_amount
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
@@ -25,7 +26,6 @@ from payclaims.claims.models import (
     Receipt,
 )
 from payclaims.claims.rates import Vehicle, mileage_amount
-from payclaims.claims.services import fee_amount
 from payclaims.dates import uk_today
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db

@@ -43,13 +43,13 @@ from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.benefits.engine.types import BenefitCheck, Level
 from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.benefits_check import PANEL_LEVELS, badge_text, check_claims
+from payclaims.claims.fees import unit_name
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
 )
-from payclaims.claims.services import unit_name
 from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import format_date, tax_year_of
