@@ -400,7 +400,7 @@ def make_sign_up(app: Flask, make_user: Callable[..., User]) -> Callable[..., Si
 @pytest.fixture
 def give_bank_details(app: Flask) -> Callable[..., None]:
     """Give ``person`` current bank details (unconfirmed unless ``confirmed_by`` is given)."""
-    from payclaims.people import crypto
+    from payclaims import crypto
     from payclaims.people.models import BankDetails
 
     def build(person: User, *, confirmed_by: User | None = None) -> None:
@@ -434,8 +434,8 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
     """
     from decimal import Decimal
 
-    from payclaims.approvals import services as approvals
-    from payclaims.claims import services as claims
+    from payclaims.approvals import decisions
+    from payclaims.claims import access, drafts, fees, submission
 
     # Each claim is for a different day unless told, so none is refused as a duplicate.
     days = iter(range(7, 10_000))
@@ -452,24 +452,24 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
             person = db.session.get(User, sign_up.person_id)
             loaded = db.session.get(SignUp, sign_up.id)
             assert person is not None and loaded is not None
-            claim_id = claims.start_claim(loaded, actor=person).id
-            claim = claims.load_claim(claim_id)
+            claim_id = drafts.start_claim(loaded, actor=person).id
+            claim = access.load_claim(claim_id)
             assert claim is not None
-            claims.add_fee_line(
+            fees.add_fee_line(
                 claim,
                 actor=person,
                 session_on=date.today() - timedelta(days=days_ago),
                 description="Interview panel",
                 units=Decimal(units),
             )
-            claim = claims.load_claim(claim_id)
+            claim = access.load_claim(claim_id)
             assert claim is not None
-            claims.submit_claim(claim, actor=person, declared=True, today=date.today())
+            submission.submit_claim(claim, actor=person, declared=True, today=date.today())
             if verified_by is not None:
-                claim = claims.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 coordinator = db.session.get(User, verified_by.id)
                 assert claim is not None and coordinator is not None
-                approvals.verify_claim(claim, actor=coordinator, ip_address=None)
+                decisions.verify_claim(claim, actor=coordinator, ip_address=None)
         return claim_id
 
     return build
@@ -511,9 +511,9 @@ def make_approved_claim(
     approves the first fee line for less, with ``approval_note`` as the reason. Approval
     decisions belong to the approvals area; this sets the status directly, with its event.
     """
-    from payclaims.claims import services as claim_services
-    from payclaims.claims.categories import ExpenseCategory
+    from payclaims.claims import access, drafts, fees
     from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
+    from payclaims.roles.expenses import ExpenseCategory
 
     finance = make_user(name="Fran Finance", roles=(Role.FINANCE_APPROVER,))
     role = make_role()
@@ -551,11 +551,11 @@ def make_approved_claim(
             actor = db.session.get(User, person.id)
             loaded = db.session.get(SignUp, sign_up.id)
             assert actor is not None and loaded is not None
-            claim_id = claim_services.start_claim(loaded, actor=actor).id
+            claim_id = drafts.start_claim(loaded, actor=actor).id
             for on in dates:
-                claim = claim_services.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 assert claim is not None
-                claim_services.add_fee_line(
+                fees.add_fee_line(
                     claim, actor=actor, session_on=on, description=description, units=Decimal(units)
                 )
             if expense_pence is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from payclaims.benefits.rules import restore_seed_rules
+from payclaims.benefits.rules.store import restore_seed_rules
 from payclaims.extensions import db
 
 POSTGRES_URL_VARIABLE = "PAYCLAIMS_TEST_POSTGRES_URL"

@@ -12,13 +12,13 @@ from sqlalchemy import delete, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.claims import services as claims
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.claims import access, drafts, expenses, submission
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp
 from tests.helpers import page_queries, sign_in
 from tests.test_claims import _error_near, _text
@@ -30,16 +30,16 @@ TODAY = date.today()
 @pytest.fixture
 def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, int]:
     """A confirmed claim with a bus fare and its receipt: (claim id, receipt id)."""
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import decisions
 
     with app.app_context(), app.test_request_context():
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        claim_id = claims.start_claim(loaded, actor=person).id
-        claim = claims.load_claim(claim_id)
+        claim_id = drafts.start_claim(loaded, actor=person).id
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        claims.add_expense_line(
+        expenses.add_expense_line(
             claim,
             actor=person,
             category=ExpenseCategory.PUBLIC_TRANSPORT,
@@ -47,14 +47,14 @@ def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, i
             amount_pence=450,
             receipts=[("ticket.pdf", PDF)],
         )
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         receipt_id = claim.lines[0].receipts[0].id
-        claims.submit_claim(claim, actor=person, declared=True, today=TODAY)
-        claim = claims.load_claim(claim_id)
+        submission.submit_claim(claim, actor=person, declared=True, today=TODAY)
+        claim = access.load_claim(claim_id)
         verifier = db.session.get(User, coordinator.id)
         assert claim is not None and verifier is not None
-        approvals.verify_claim(claim, actor=verifier, ip_address=None)
+        decisions.verify_claim(claim, actor=verifier, ip_address=None)
     return claim_id, receipt_id
 
 
@@ -301,7 +301,7 @@ def test_draft_claims_are_not_found_for_finance(app, client, make_user, sign_up)
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        draft = claims.start_claim(loaded, actor=person).id
+        draft = drafts.start_claim(loaded, actor=person).id
     sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
 
     assert client.get(f"/finance/claims/{draft}").status_code == 404
@@ -315,7 +315,7 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
 ):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
     sign_in(client, approver_a)
@@ -346,7 +346,7 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
 def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver_a, with_receipt):
     claim_id, _receipt_id = with_receipt
     with app.app_context():
-        claim = claims.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         line_id = claim.lines[0].id
     sign_in(client, approver_a)
@@ -483,13 +483,13 @@ def test_approver_names_a_delegate_who_then_sees_the_claims(
 
 
 def test_ending_someone_elses_delegation_is_not_found(app, client, approver_a, make_user):
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import routing
 
     delegate = make_user(roles=(Role.FINANCE_APPROVER,))
     with app.app_context():
         acting = db.session.get(User, approver_a.id)
         assert acting is not None
-        delegation_id = approvals.create_delegation(
+        delegation_id = routing.create_delegation(
             actor=acting,
             delegate_id=delegate.id,
             starts_on=TODAY,

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
-from payclaims.approvals import services
+from payclaims.approvals import decisions
 from payclaims.approvals.models import ClaimApproval
 from payclaims.auth.models import Role, User
-from payclaims.claims import services as claims
+from payclaims.claims import access
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
 from payclaims.database import utc_now
 from payclaims.errors import DomainError
@@ -68,21 +68,23 @@ def _seed_claims(
 
 def _act(claim: Claim, actor: User, action: str) -> None:
     if action == "approve":
-        services.approve_claim(claim, actor=actor, today=TODAY, ip_address=None)
+        decisions.approve_claim(claim, actor=actor, today=TODAY, ip_address=None)
     elif action == "reduce":
         line = claim.lines[0]
-        reduction = services.LineReduction(line.amount_pence - 100 * actor.id, f"By {actor.id}")
-        services.approve_claim(
+        reduction = decisions.LineReduction(line.amount_pence - 100 * actor.id, f"By {actor.id}")
+        decisions.approve_claim(
             claim, actor=actor, today=TODAY, ip_address=None, reductions={line.id: reduction}
         )
     elif action == "reject":
-        services.reject_claim(
+        decisions.reject_claim(
             claim, actor=actor, reason="Not this one", today=TODAY, ip_address=None
         )
     elif action == "return":
-        services.return_claim(claim, actor=actor, reason="Which day?", today=TODAY, ip_address=None)
+        decisions.return_claim(
+            claim, actor=actor, reason="Which day?", today=TODAY, ip_address=None
+        )
     else:
-        services.verify_claim(claim, actor=actor, ip_address=None)
+        decisions.verify_claim(claim, actor=actor, ip_address=None)
 
 
 def _race_all(app: Flask, races: list[tuple[int, list[tuple[User, str]]]]) -> list[list[str]]:
@@ -96,7 +98,7 @@ def _race_all(app: Flask, races: list[tuple[int, list[tuple[User, str]]]]) -> li
         with app.app_context(), app.test_request_context():
             for number, (claim_id, sides) in enumerate(races):
                 user, action = sides[side]
-                claim = claims.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 actor = db.session.get(User, user.id)
                 assert claim is not None and actor is not None
                 barrier.wait(timeout=30)

@@ -19,9 +19,9 @@ from werkzeug.test import TestResponse
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.claims import services
-from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus, FeeChoice
+from payclaims.benefits.profile.models import BenefitProfile, FeeChoice
+from payclaims.claims import access, drafts, fees
+from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.extensions import db
@@ -89,10 +89,10 @@ def _draft(app: Flask, sign_up: SignUp, *, hours: int = 3) -> int:
         person = db.session.get(User, sign_up.person_id)
         loaded = db.session.get(SignUp, sign_up.id)
         assert person is not None and loaded is not None
-        claim_id = services.start_claim(loaded, actor=person).id
-        claim = services.load_claim(claim_id)
+        claim_id = drafts.start_claim(loaded, actor=person).id
+        claim = access.load_claim(claim_id)
         assert claim is not None
-        services.add_fee_line(
+        fees.add_fee_line(
             claim,
             actor=person,
             session_on=uk_today() - timedelta(days=3),
@@ -104,7 +104,7 @@ def _draft(app: Flask, sign_up: SignUp, *, hours: int = 3) -> int:
 
 def _claim(app: Flask, claim_id: int) -> Claim:
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         db.session.expunge_all()
     return claim

@@ -13,8 +13,9 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
-from payclaims.claims import services
-from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims import access, drafts, fees, submission
+from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.helpers import page_queries, sign_in
@@ -63,11 +64,11 @@ def make_claim(app: Flask) -> Callable[..., int]:
             actor_user = db.session.get(User, (actor.id if actor else sign_up.person_id))
             loaded = db.session.get(SignUp, sign_up.id)
             assert actor_user is not None and loaded is not None
-            claim_id = services.start_claim(loaded, actor=actor_user).id
+            claim_id = drafts.start_claim(loaded, actor=actor_user).id
             for on in dates:
-                claim = services.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 assert claim is not None
-                services.add_fee_line(
+                fees.add_fee_line(
                     claim,
                     actor=actor_user,
                     session_on=on,
@@ -75,9 +76,9 @@ def make_claim(app: Flask) -> Callable[..., int]:
                     units=Decimal(3),
                 )
             if submit:
-                claim = services.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 assert claim is not None
-                services.submit_claim(claim, actor=actor_user, declared=True, today=date.today())
+                submission.submit_claim(claim, actor=actor_user, declared=True, today=date.today())
         return claim_id
 
     return build
@@ -114,7 +115,7 @@ def _error_near(response: TestResponse, element_id: str) -> str:
 
 def _load(app: Flask, claim_id: int) -> Claim:
     with app.app_context():
-        claim = services.load_claim(claim_id)
+        claim = access.load_claim(claim_id)
         assert claim is not None
         db.session.expunge_all()
     return claim

@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims import access, drafts, expense_rules, expenses, submission
 from payclaims.claims.models import CapPeriod, Claim, ClaimLine, OverCap
 from payclaims.claims.rates import RateKey, Vehicle, mileage_amount, rate_on
-from payclaims.claims.services import SubmissionRefused
+from payclaims.claims.submission import SubmissionRefused
 from payclaims.dates import tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.claims_fixtures import World
@@ -68,7 +68,7 @@ def _user(user: User) -> User:
 
 
 def _claim(claim_id: int) -> Claim:
-    loaded = services.load_claim(claim_id)
+    loaded = access.load_claim(claim_id)
     assert loaded is not None
     return loaded
 
@@ -76,7 +76,7 @@ def _claim(claim_id: int) -> Claim:
 def _start(world: World) -> Claim:
     sign_up = db.session.get(SignUp, world.sign_up.id)
     assert sign_up is not None
-    return _claim(services.start_claim(sign_up, actor=_user(world.expert)).id)
+    return _claim(drafts.start_claim(sign_up, actor=_user(world.expert)).id)
 
 
 def _expense(
@@ -89,7 +89,7 @@ def _expense(
     receipts: tuple[tuple[str, bytes], ...] = (),
     **fields: object,
 ) -> ClaimLine:
-    return services.add_expense_line(
+    return expenses.add_expense_line(
         _claim(claim_id),
         actor=_user(world.expert),
         category=category,
@@ -118,14 +118,14 @@ def _miles(
 
 def _problems(world: World, claim_id: int) -> list[str]:
     with pytest.raises(SubmissionRefused) as refused:
-        services.submit_claim(
+        submission.submit_claim(
             _claim(claim_id), actor=_user(world.expert), declared=True, today=TODAY
         )
     return [problem.message for problem in refused.value.problems]
 
 
 def _submit(world: World, claim_id: int) -> None:
-    services.submit_claim(_claim(claim_id), actor=_user(world.expert), declared=True, today=TODAY)
+    submission.submit_claim(_claim(claim_id), actor=_user(world.expert), declared=True, today=TODAY)
 
 
 def _rules(
@@ -137,7 +137,7 @@ def _rules(
     cap_period: CapPeriod = CapPeriod.CLAIM,
     over_cap: OverCap = OverCap.CAP,
 ) -> None:
-    services.save_category_rules(
+    expense_rules.save_category_rules(
         category,
         actor=_user(finance_admin),
         receipt_above_pence=receipt_above_pence,
@@ -230,7 +230,7 @@ def test_withdrawn_claims_miles_do_not_count_towards_10000(app_ctx, world):
     old = _start(world)
     for day in range(1, 11):
         _miles(world, old.id, 10_000, on=date(2026, 5, day))
-    services.withdraw_claim(_claim(old.id), actor=_user(world.expert))
+    submission.withdraw_claim(_claim(old.id), actor=_user(world.expert))
     claim = _start(world)
     assert _miles(world, claim.id, 100, on=date(2026, 6, 1)) == 550
 
@@ -272,7 +272,7 @@ def test_category_the_role_does_not_cover_is_refused(app_ctx, make_role, make_si
     sign_up = make_sign_up(role, person=world.expert, status=SignUpStatus.ACCEPTED)
     loaded = db.session.get(SignUp, sign_up.id)
     assert loaded is not None
-    claim = _claim(services.start_claim(loaded, actor=_user(world.expert)).id)
+    claim = _claim(drafts.start_claim(loaded, actor=_user(world.expert)).id)
     with pytest.raises(DomainError) as refused:
         _expense(world, claim.id, ExpenseCategory.TAXI, reason="Late")
     assert refused.value.field == "category"
@@ -343,7 +343,7 @@ def test_receipts_are_stored_with_their_sha256(app_ctx, world):
 def test_add_receipts_to_an_existing_line(app_ctx, world):
     claim = _start(world)
     line = _expense(world, claim.id)
-    services.add_receipts(
+    expenses.add_receipts(
         _claim(claim.id),
         db.session.get(ClaimLine, line.id),  # type: ignore[arg-type]
         actor=_user(world.expert),
@@ -462,7 +462,7 @@ def test_receipt_on_a_withdrawn_claim_can_be_used_again(app_ctx, world):
     content = png_bytes()
     first = _start(world)
     _expense(world, first.id, receipts=(("ticket.png", content),))
-    services.withdraw_claim(_claim(first.id), actor=_user(world.expert))
+    submission.withdraw_claim(_claim(first.id), actor=_user(world.expert))
     second = _start(world)
     _expense(world, second.id, receipts=(("ticket.png", content),))
 
@@ -473,7 +473,7 @@ def test_receipt_on_a_withdrawn_claim_can_be_used_again(app_ctx, world):
 
 
 def test_default_rules_need_a_receipt_always_except_mileage(app_ctx):
-    rules = services.category_rules()
+    rules = expense_rules.category_rules()
     assert rules[ExpenseCategory.TAXI].receipt_text == "Always"
     assert rules[ExpenseCategory.MILEAGE].receipt_text == "Never"
     assert rules[ExpenseCategory.MEALS].cap_text == "No cap"
@@ -482,7 +482,7 @@ def test_default_rules_need_a_receipt_always_except_mileage(app_ctx):
 def test_saving_category_rules_is_audited(app_ctx, finance_admin):
     _rules(finance_admin, ExpenseCategory.MEALS, receipt_above_pence=500, cap_pence=1500)
 
-    rules = services.category_rules()[ExpenseCategory.MEALS]
+    rules = expense_rules.category_rules()[ExpenseCategory.MEALS]
     assert (rules.receipt_text, rules.cap_text) == ("Above £5.00", "£15.00 per claim")
     event = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == AuditAction.EXPENSE_CATEGORY_CHANGED)

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims import access, drafts, expense_rules, expenses
 from payclaims.claims.models import CapPeriod, OverCap
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.helpers import page_queries, sign_in
@@ -68,11 +68,11 @@ def expense_claim(app: Flask, sign_up: SignUp) -> Callable[..., tuple[int, int, 
             loaded = db.session.get(SignUp, sign_up.id)
             person = db.session.get(User, sign_up.person_id)
             assert loaded is not None and person is not None
-            claim_id = services.start_claim(loaded, actor=person).id
+            claim_id = drafts.start_claim(loaded, actor=person).id
             for number in range(lines):
-                claim = services.load_claim(claim_id)
+                claim = access.load_claim(claim_id)
                 assert claim is not None
-                services.add_expense_line(
+                expenses.add_expense_line(
                     claim,
                     actor=person,
                     category=ExpenseCategory.PUBLIC_TRANSPORT,
@@ -80,7 +80,7 @@ def expense_claim(app: Flask, sign_up: SignUp) -> Callable[..., tuple[int, int, 
                     amount_pence=450,
                     receipts=[(f"ticket{number}.pdf", PDF + str(number).encode())],
                 )
-            claim = services.load_claim(claim_id)
+            claim = access.load_claim(claim_id)
             assert claim is not None
             line = claim.lines[0]
             return claim_id, line.id, line.receipts[0].id
@@ -100,7 +100,7 @@ def _new_claim(app: Flask, sign_up: SignUp) -> int:
         loaded = db.session.get(SignUp, sign_up.id)
         person = db.session.get(User, sign_up.person_id)
         assert loaded is not None and person is not None
-        return services.start_claim(loaded, actor=person).id
+        return drafts.start_claim(loaded, actor=person).id
 
 
 # Adding expenses ---------------------------------------------------------------------------
@@ -459,7 +459,7 @@ def test_send_page_says_which_line_will_be_capped(app, client, expert, make_user
     claim_id, _line_id, _receipt_id = expense_claim(lines=2)
     admin = make_user(roles=(Role.FINANCE_ADMIN,))
     with app.app_context():
-        services.save_category_rules(
+        expense_rules.save_category_rules(
             ExpenseCategory.PUBLIC_TRANSPORT,
             actor=db.session.get(User, admin.id),  # type: ignore[arg-type]
             receipt_above_pence=0,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from payclaims.auth.models import Role, User
-from payclaims.claims import services
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims import access, drafts, fees, submission
 from payclaims.claims.lifecycle import InvalidTransition, StaleClaim
 from payclaims.claims.models import (
     CLAIM_TRANSITIONS,
@@ -18,9 +19,8 @@ from payclaims.claims.models import (
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
 )
-from payclaims.claims.services import SubmissionRefused
+from payclaims.claims.submission import SubmissionRefused
 from payclaims.dates import add_months
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
@@ -44,13 +44,13 @@ def _sign_up(world: World) -> SignUp:
 
 
 def _claim(claim_id: int) -> Claim:
-    loaded = services.load_claim(claim_id)
+    loaded = access.load_claim(claim_id)
     assert loaded is not None
     return loaded
 
 
 def _start(world: World, actor: User | None = None) -> Claim:
-    claim = services.start_claim(_sign_up(world), actor=_user(actor or world.expert))
+    claim = drafts.start_claim(_sign_up(world), actor=_user(actor or world.expert))
     return _claim(claim.id)
 
 
@@ -63,7 +63,7 @@ def _add(
     prep_minutes: int | None = None,
     actor: User | None = None,
 ) -> ClaimLine:
-    return services.add_fee_line(
+    return fees.add_fee_line(
         _claim(claim.id),
         actor=_user(actor or world.expert),
         session_on=on,
@@ -74,14 +74,14 @@ def _add(
 
 
 def _submit(world: World, claim_id: int, *, actor: User | None = None, today: date = TODAY) -> None:
-    services.submit_claim(
+    submission.submit_claim(
         _claim(claim_id), actor=_user(actor or world.expert), declared=True, today=today
     )
 
 
 def _choose_fee(world: World, claim_id: int, choice: FeeChoice, pence: int | None = None) -> None:
     """The person chooses how they want their fee (``pence``: the reduced amount)."""
-    services.set_fee_choice(
+    fees.set_fee_choice(
         _claim(claim_id), actor=_user(world.expert), choice=choice, reduced_fee_pence=pence
     )
 
@@ -161,7 +161,7 @@ def test_start_claim_by_the_coordinator_is_recorded_on_behalf(world):
 def test_start_claim_by_someone_else_is_refused(world, make_user):
     for roles in ((Role.EXPERT,), (Role.COORDINATOR,), (Role.FINANCE_APPROVER,)):
         with pytest.raises(PermissionDenied):
-            services.start_claim(_sign_up(world), actor=_user(make_user(roles=roles)))
+            drafts.start_claim(_sign_up(world), actor=_user(make_user(roles=roles)))
     assert db.session.scalar(select(sa.func.count()).select_from(Claim)) == 0
 
 
@@ -280,7 +280,7 @@ def test_remove_line_takes_it_off_a_draft(world):
     line = _add(world, claim)
     claim = _claim(claim.id)
 
-    services.remove_line(claim, claim.lines[0], actor=_user(world.expert))
+    drafts.remove_line(claim, claim.lines[0], actor=_user(world.expert))
 
     assert _claim(claim.id).lines == []
     assert db.session.get(ClaimLine, line.id) is None
@@ -395,7 +395,7 @@ def test_coordinator_cannot_change_a_claim_the_person_started(world):
 
 def _refusal(world: World, claim: Claim, *, declared: bool = True) -> SubmissionRefused:
     with pytest.raises(SubmissionRefused) as error:
-        services.submit_claim(
+        submission.submit_claim(
             _claim(claim.id), actor=_user(world.expert), declared=declared, today=TODAY
         )
     assert _claim(claim.id).status is ClaimStatus.DRAFT
@@ -496,7 +496,7 @@ def test_submit_claim_for_a_session_on_a_withdrawn_claim_is_allowed(world):
     first = _start(world)
     _add(world, first, on=LAST_WEEK)
     _submit(world, first.id)
-    services.withdraw_claim(_claim(first.id), actor=_user(world.expert))
+    submission.withdraw_claim(_claim(first.id), actor=_user(world.expert))
     second = _start(world)
     _add(world, second, on=LAST_WEEK)
 
@@ -548,7 +548,7 @@ def test_submit_claim_with_a_reduced_fee_no_longer_below_the_total_is_refused(wo
     _add(world, claim, units="1", on=LAST_WEEK - timedelta(days=1))
     _choose_fee(world, claim.id, FeeChoice.REDUCED, 5000)
     claim = _claim(claim.id)
-    services.remove_line(
+    drafts.remove_line(
         claim, next(x for x in claim.lines if x.id == line.id), actor=_user(world.expert)
     )
 
@@ -597,12 +597,12 @@ def test_withdraw_claim_only_from_draft_submitted_or_returned(world, status):
     allowed = status in {ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.RETURNED}
 
     if allowed:
-        services.withdraw_claim(_claim(claim.id), actor=_user(world.expert))
+        submission.withdraw_claim(_claim(claim.id), actor=_user(world.expert))
         assert _claim(claim.id).status is ClaimStatus.WITHDRAWN
         assert _claim(claim.id).events[-1].from_status is status
     else:
         with pytest.raises(InvalidTransition):
-            services.withdraw_claim(_claim(claim.id), actor=_user(world.expert))
+            submission.withdraw_claim(_claim(claim.id), actor=_user(world.expert))
         assert _claim(claim.id).status is status
 
 
@@ -650,8 +650,8 @@ def test_withdraw_by_the_coordinator_who_sent_it_is_allowed_by_another_is_not(wo
     other = make_user(roles=(Role.COORDINATOR,))
 
     with pytest.raises(PermissionDenied):
-        services.withdraw_claim(_claim(claim.id), actor=_user(other))
-    services.withdraw_claim(_claim(claim.id), actor=_user(world.coordinator))
+        submission.withdraw_claim(_claim(claim.id), actor=_user(other))
+    submission.withdraw_claim(_claim(claim.id), actor=_user(world.coordinator))
 
     assert _claim(claim.id).status is ClaimStatus.WITHDRAWN
 
@@ -665,7 +665,7 @@ def test_coordinator_changing_sending_and_withdrawing_for_the_person_is_on_their
     _add(world, claim, on=LAST_WEEK - timedelta(days=2), actor=world.coordinator)
     _submit(world, claim.id, actor=world.coordinator)
 
-    services.withdraw_claim(_claim(claim.id), actor=_user(world.coordinator))
+    submission.withdraw_claim(_claim(claim.id), actor=_user(world.coordinator))
 
     events = _claim(claim.id).events
     assert [(e.from_status, e.to_status, e.on_behalf_of_id) for e in events] == [
@@ -712,7 +712,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(world):
         )
 
     with pytest.raises(StaleClaim):
-        services.submit_claim(stale, actor=_user(world.expert), declared=True, today=TODAY)
+        submission.submit_claim(stale, actor=_user(world.expert), declared=True, today=TODAY)
 
     db.session.expire_all()
     fresh = _claim(claim.id)
@@ -726,7 +726,7 @@ def test_an_expected_version_older_than_the_claim_is_refused(world):
     _add(world, claim)  # version 2
 
     with pytest.raises(StaleClaim):
-        services.withdraw_claim(_claim(claim.id), actor=_user(world.expert), expected_version=1)
+        submission.withdraw_claim(_claim(claim.id), actor=_user(world.expert), expected_version=1)
     assert _claim(claim.id).status is ClaimStatus.DRAFT
 
 

@@ -10,10 +10,11 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.rates import TENTHS, Vehicle
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 
 HUNDREDTHS = 100
@@ -89,26 +90,6 @@ LIVE_STATUSES = frozenset(
 )
 
 
-class FeeChoice(enum.StrEnum):
-    """How the person wants their fee paid."""
-
-    FULL = "full"
-    REDUCED = "reduced"
-    EXPENSES_ONLY = "expenses_only"
-
-    @property
-    def label(self) -> str:
-        """The choice in plain words."""
-        return FEE_CHOICE_LABELS[self]
-
-
-FEE_CHOICE_LABELS = {
-    FeeChoice.FULL: "The full fee",
-    FeeChoice.REDUCED: "A reduced fee",
-    FeeChoice.EXPENSES_ONLY: "Expenses only (no fee)",
-}
-
-
 class LineKind(enum.StrEnum):
     """A fee for time given, or an expense paid back."""
 
@@ -181,6 +162,26 @@ class Claim(Model):
     def is_editable(self) -> bool:
         """Whether lines and the fee choice may change (a draft, or returned for changes)."""
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_submitted(self) -> bool:
+        """Whether the claim was sent and waits for its coordinator to confirm the work."""
+        return self.status is ClaimStatus.SUBMITTED
+
+    @property
+    def is_verified(self) -> bool:
+        """Whether the work was confirmed and the claim waits for finance."""
+        return self.status is ClaimStatus.VERIFIED
+
+    @property
+    def is_returned(self) -> bool:
+        """Whether the claim was sent back to the person for changes."""
+        return self.status is ClaimStatus.RETURNED
+
+    @property
+    def is_rejected(self) -> bool:
+        """Whether the claim was refused."""
+        return self.status is ClaimStatus.REJECTED
 
     @property
     def on_behalf(self) -> bool:
@@ -313,6 +314,11 @@ class ClaimLine(Model):
     def is_reduced(self) -> bool:
         """Whether finance approved less than the line's amount."""
         return self.approved_pence is not None and self.approved_pence != self.amount_pence
+
+    @property
+    def is_mileage(self) -> bool:
+        """Whether the line is a mileage expense (which needs no receipt)."""
+        return self.category is ExpenseCategory.MILEAGE
 
     @property
     def is_expense(self) -> bool:

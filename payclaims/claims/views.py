@@ -20,9 +20,9 @@ from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
-from payclaims.benefits.checks import claim_panel
-from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims import access, drafts, expense_rules, expenses, fees, submission
+from payclaims.claims.benefits_check import claim_panel
 from payclaims.claims.forms import (
     CategoryRulesForm,
     ClaimActionForm,
@@ -34,14 +34,16 @@ from payclaims.claims.forms import (
     VersionedForm,
 )
 from payclaims.claims.lifecycle import StaleClaim
-from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, FeeChoice, OverCap
+from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, OverCap
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.payments.services import slip_for_claim
-from payclaims.people.services import current_details, current_payment_method
+from payclaims.people.bank_details import current_details
+from payclaims.people.payment_methods import current_payment_method
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
 
@@ -52,8 +54,8 @@ CLAIM_ROLES = (Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
 
 def _visible_claim_or_404(claim_id: int) -> Claim:
     """A claim the signed-in person may see; anyone else's is "not found", like a missing one."""
-    claim = services.load_claim(claim_id)
-    if claim is None or not services.can_view(claim, current_user):
+    claim = access.load_claim(claim_id)
+    if claim is None or not access.can_view(claim, current_user):
         abort(404)
     return claim
 
@@ -69,10 +71,10 @@ def _editable_claim(claim_id: int) -> Claim:
     """A claim the signed-in person may change now: 404 or 403 if not theirs to change, and back
     to its page with a message when it can no longer be changed."""
     claim = _visible_claim_or_404(claim_id)
-    if not services.can_edit(claim, current_user):
+    if not access.can_edit(claim, current_user):
         abort(403)
     if not claim.is_editable:
-        flash(services.NOT_EDITABLE_MESSAGE)
+        flash(access.NOT_EDITABLE_MESSAGE)
         abort(_back_to_claim(claim))
     return claim
 
@@ -106,9 +108,9 @@ def mine() -> ResponseReturnValue:
     """The person's claims with where each stands, and the roles they can claim for."""
     return render_template(
         "claims/mine.html",
-        claims=services.claims_of(current_user),
-        sign_ups=services.claimable_sign_ups(current_user),
-        next_step=services.next_step,
+        claims=access.claims_of(current_user),
+        sign_ups=access.claimable_sign_ups(current_user),
+        next_step=access.next_step,
     )
 
 
@@ -117,7 +119,7 @@ def _sign_up_for_claim_or_404(sign_up_id: int) -> SignUp:
     if sign_up is None:
         abort(404)
     own = sign_up.person_id == current_user.id and current_user.has_role(Role.EXPERT)
-    if not own and not services.is_role_staff(sign_up, current_user):
+    if not own and not access.is_role_staff(sign_up, current_user):
         abort(404)
     return sign_up
 
@@ -130,7 +132,7 @@ def new(sign_up_id: int) -> ResponseReturnValue:
     form = PostForm()
     if form.validate_on_submit():
         try:
-            claim = services.start_claim(sign_up, actor=current_user)
+            claim = drafts.start_claim(sign_up, actor=current_user)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -142,7 +144,7 @@ def new(sign_up_id: int) -> ResponseReturnValue:
         "claims/new.html",
         sign_up=sign_up,
         form=form,
-        claims=services.claims_for_sign_up(sign_up),
+        claims=access.claims_for_sign_up(sign_up),
     )
 
 
@@ -151,7 +153,7 @@ def new(sign_up_id: int) -> ResponseReturnValue:
 def detail(claim_id: int) -> ResponseReturnValue:
     """One claim: its lines, how to be paid, totals and its full history."""
     claim = _visible_claim_or_404(claim_id)
-    can_edit = claim.is_editable and services.can_edit(claim, current_user)
+    can_edit = claim.is_editable and access.can_edit(claim, current_user)
     return render_template(
         "claims/detail.html",
         claim=claim,
@@ -161,11 +163,11 @@ def detail(claim_id: int) -> ResponseReturnValue:
         if can_edit
         else None,
         can_withdraw=claim.can_become(ClaimStatus.WITHDRAWN)
-        and services.can_withdraw(claim, current_user),
-        next_step=services.next_step(claim),
+        and access.can_withdraw(claim, current_user),
+        next_step=access.next_step(claim),
         remittance_slip=slip_for_claim(claim) if claim.person_id == current_user.id else None,
         action_form=ClaimActionForm(version=claim.version),
-        unit_name=services.unit_name,
+        unit_name=fees.unit_name,
     )
 
 
@@ -179,13 +181,13 @@ def add_fee_line(claim_id: int) -> ResponseReturnValue:
         assert form.session_on.data is not None
         prep = form.prep_hours_number
         try:
-            services.add_fee_line(
+            fees.add_fee_line(
                 claim,
                 actor=current_user,
                 session_on=form.session_on.data,
                 description=form.description.data or "",
                 units=form.units_number,
-                prep_minutes=services.prep_minutes_from_hours(prep) if prep else None,
+                prep_minutes=fees.prep_minutes_from_hours(prep) if prep else None,
                 expected_version=form.seen_version,
             )
         except DomainError as error:
@@ -199,7 +201,7 @@ def add_fee_line(claim_id: int) -> ResponseReturnValue:
         form=form,
         version=version,
         hourly=version.fee_unit is FeeUnit.HOUR,
-        unit_plural=services.UNIT_NAMES[version.fee_unit][1] if version.fee_unit else "units",
+        unit_plural=fees.UNIT_NAMES[version.fee_unit][1] if version.fee_unit else "units",
     )
 
 
@@ -213,7 +215,7 @@ def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
         abort(404)
     return _one_button(
         claim,
-        lambda version: services.remove_line(
+        lambda version: drafts.remove_line(
             claim, line, actor=current_user, expected_version=version
         ),
         "Line removed from the claim.",
@@ -233,7 +235,7 @@ def fee_choice(claim_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         choice = FeeChoice(form.choice.data)
         try:
-            services.set_fee_choice(
+            fees.set_fee_choice(
                 claim,
                 actor=current_user,
                 choice=choice,
@@ -256,7 +258,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
     today = uk_today()
     if form.validate_on_submit():
         try:
-            services.submit_claim(
+            submission.submit_claim(
                 claim,
                 actor=current_user,
                 declared=bool(form.declaration.data),
@@ -264,7 +266,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
                 expected_version=form.seen_version,
                 benefits_read=bool(form.benefits_read.data),
             )
-        except services.SubmissionRefused as error:
+        except submission.SubmissionRefused as error:
             for problem in error.problems:
                 if problem.field in ("declaration", "benefits_read"):
                     add_error(form, problem)
@@ -284,10 +286,10 @@ def submit(claim_id: int) -> ResponseReturnValue:
         form=form,
         bank_details=current_details(claim.person),
         other_method=current_payment_method(claim.person),
-        late=services.is_late(claim, today),
-        cap_notes=services.cap_notes(claim),
-        time_limit_months=services.time_limit_months(),
-        unit_name=services.unit_name,
+        late=submission.is_late(claim, today),
+        cap_notes=expense_rules.cap_notes(claim),
+        time_limit_months=submission.time_limit_months(),
+        unit_name=fees.unit_name,
         benefits_panel=claim_panel(claim, viewer_id=current_user.id, today=today),
     )
 
@@ -297,7 +299,7 @@ def submit(claim_id: int) -> ResponseReturnValue:
 def withdraw(claim_id: int) -> ResponseReturnValue:
     """Withdraw a claim: a confirmation page, then the withdrawal."""
     claim = _visible_claim_or_404(claim_id)
-    if not services.can_withdraw(claim, current_user):
+    if not access.can_withdraw(claim, current_user):
         abort(403)
     if not claim.can_become(ClaimStatus.WITHDRAWN):
         flash("This claim can no longer be withdrawn.")
@@ -305,7 +307,7 @@ def withdraw(claim_id: int) -> ResponseReturnValue:
     form = ClaimActionForm(version=claim.version)
     if form.validate_on_submit():
         try:
-            services.withdraw_claim(claim, actor=current_user, expected_version=form.seen_version)
+            submission.withdraw_claim(claim, actor=current_user, expected_version=form.seen_version)
         except DomainError as error:
             flash(error.message, "error")
             return _back_to_claim(claim)
@@ -313,7 +315,7 @@ def withdraw(claim_id: int) -> ResponseReturnValue:
     return render_template("claims/withdraw.html", claim=claim, form=form)
 
 
-def _uploads(field_name: str) -> list[services.Upload]:
+def _uploads(field_name: str) -> list[expenses.Upload]:
     """The files chosen in a file input, as (name, bytes); an empty input gives none."""
     files = []
     for upload in request.files.getlist(field_name):
@@ -331,13 +333,13 @@ def _uploads(field_name: str) -> list[services.Upload]:
 def add_expense_line(claim_id: int) -> ResponseReturnValue:
     """Add an expense, with photos or files of its receipts."""
     claim = _editable_claim(claim_id)
-    covered = services.offered_categories(claim)
+    covered = expenses.offered_categories(claim)
     form = ExpenseLineForm(version=claim.version)
     form.category.choices = [SelectChoice(category.value, category.label) for category in covered]
     if covered and form.validate_on_submit():
         assert form.session_on.data is not None
         try:
-            services.add_expense_line(
+            expenses.add_expense_line(
                 claim,
                 actor=current_user,
                 category=ExpenseCategory(form.category.data),
@@ -374,7 +376,7 @@ def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
     form = ReceiptsForm(version=claim.version)
     if form.validate_on_submit():
         try:
-            services.add_receipts(
+            expenses.add_receipts(
                 claim,
                 line,
                 actor=current_user,
@@ -393,7 +395,7 @@ def add_receipts(claim_id: int, line_id: int) -> ResponseReturnValue:
 def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Download a receipt: only for the person and the staff who work the claim."""
     claim = _visible_claim_or_404(claim_id)
-    stored = services.receipt_for_download(
+    stored = expenses.receipt_for_download(
         claim, receipt_id, actor=current_user, ip_address=request.remote_addr
     )
     if stored is None:
@@ -408,12 +410,12 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
 def remove_receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     """Take a receipt file off an expense."""
     claim = _editable_claim(claim_id)
-    stored = services.line_receipt(claim, receipt_id)
+    stored = expenses.line_receipt(claim, receipt_id)
     if stored is None:
         abort(404)
     return _one_button(
         claim,
-        lambda version: services.remove_receipt(
+        lambda version: expenses.remove_receipt(
             claim, stored, actor=current_user, expected_version=version
         ),
         "Receipt removed.",
@@ -425,7 +427,7 @@ def remove_receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
 def category_rules() -> ResponseReturnValue:
     """Every expense category with its receipt threshold and cap."""
     return render_template(
-        "claims/category_rules.html", rules=list(services.category_rules().values())
+        "claims/category_rules.html", rules=list(expense_rules.category_rules().values())
     )
 
 
@@ -436,7 +438,7 @@ def edit_category_rules(category: str) -> ResponseReturnValue:
     if category not in {member.value for member in ExpenseCategory}:
         abort(404)
     chosen = ExpenseCategory(category)
-    rules = services.category_rules()[chosen]
+    rules = expense_rules.category_rules()[chosen]
     above = rules.receipt_above_pence
     form = CategoryRulesForm(
         receipt_rule="never" if above is None else "always" if above == 0 else "above",
@@ -447,7 +449,7 @@ def edit_category_rules(category: str) -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         try:
-            services.save_category_rules(
+            expense_rules.save_category_rules(
                 chosen,
                 actor=current_user,
                 receipt_above_pence=form.receipt_above_pence,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from payclaims import crypto
 from payclaims.claims.models import Claim
 from payclaims.database import utc_now
 from payclaims.dates import uk_today
@@ -18,7 +19,6 @@ from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
 from payclaims.payments import services
 from payclaims.payments.models import PaymentRun
-from payclaims.people import crypto
 from payclaims.people.models import BankDetails
 
 # Made-up details (a sort code no bank uses), one account per demo payee.

@@ -35,21 +35,22 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, undefer
 
-from payclaims.approvals.services import approved_total_sql
+from payclaims import crypto
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
-from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.benefits_check import PANEL_LEVELS, badge_text, check_claims
+from payclaims.claims.fees import unit_name
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import (
     Claim,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
 )
-from payclaims.claims.services import unit_name
+from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import format_date, tax_year_of
 from payclaims.downloads import csv_safe
@@ -59,9 +60,8 @@ from payclaims.mail import email_message, external_url, send_emails
 from payclaims.money import format_pence
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.pdf import render_many, static_root
-from payclaims.people import crypto
 from payclaims.people.models import BankDetails, OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
+from payclaims.people.payment_setup import PaidBy, PaymentSetup, payment_setups
 from payclaims.roles.models import SignUp
 
 RUN_PAYMENTS = "Only finance admins can run payments."
