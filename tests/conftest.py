@@ -50,7 +50,7 @@ from tests.settings import (
 )
 
 # Scenario fixtures that more than one test module shares (see each module's docstring).
-pytest_plugins = ["tests.approvals_fixtures", "tests.claims_fixtures"]
+pytest_plugins = ["tests.approvals.fixtures", "tests.claims.fixtures"]
 
 # Hashing is slow on purpose; hash the test password once for every test.
 PASSWORD_HASH = hash_password(PASSWORD, FAST_HASH)

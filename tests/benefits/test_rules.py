@@ -39,7 +39,7 @@ from tests.helpers import (
     sign_in,
     text_of,
 )
-from tests.test_training import EVIL
+from tests.training.test_views import EVIL
 
 IP = "192.0.2.9"
 PRIMARY = "gov.uk: Benefit and pension rates 2026 to 2027"
@@ -618,7 +618,7 @@ def test_change_figure_pages_as_others_are_refused(app, client, make_user, role)
 
 
 def test_migration_seed_rows_are_literals_equal_to_the_seed_figures():
-    path = Path(__file__).parents[1] / "migrations" / "versions" / "0007_benefit_rules.py"
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0007_benefit_rules.py"
     source = path.read_text()
     spec = importlib.util.spec_from_file_location("migration_0007", path)
     assert spec is not None and spec.loader is not None

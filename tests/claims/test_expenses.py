@@ -25,7 +25,7 @@ from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
-from tests.claims_fixtures import World
+from tests.claims.fixtures import World
 
 TODAY = date(2026, 11, 20)
 MAY = date(2026, 5, 1)

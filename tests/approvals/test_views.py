@@ -20,8 +20,8 @@ from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp
+from tests.claims.test_views import _error_near, _text
 from tests.helpers import page_queries, sign_in
-from tests.test_claims import _error_near, _text
 
 PDF = b"%PDF-1.4\n%receipt\n"
 TODAY = date.today()
@@ -188,7 +188,7 @@ def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
 def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of_claims(
     app, client, approver_a, coordinator, sign_up, expert, make_sent_claim, level
 ):
-    from tests.test_benefits_checks import give_profile
+    from tests.claims.test_benefits_check import give_profile
 
     make_sent_claim(sign_up, verified_by=coordinator)
     give_profile(app, expert)

@@ -13,7 +13,7 @@ from payclaims.claims import lifecycle
 from payclaims.claims.lifecycle import ClaimsChanged, InvalidTransition, StaleClaim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.extensions import db
-from tests.claims_fixtures import World
+from tests.claims.fixtures import World
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 

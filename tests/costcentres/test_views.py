@@ -15,7 +15,7 @@ from payclaims.costcentres.models import CostCentre
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from tests.helpers import error_summary, events, field_error, html, input_value, page_text, sign_in
-from tests.test_training import EVIL, table_rows
+from tests.training.test_views import EVIL, table_rows
 
 IP = "192.0.2.9"
 

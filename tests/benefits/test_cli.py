@@ -15,7 +15,7 @@ from sqlalchemy import update
 from payclaims.benefits.rules.models import BenefitRule
 from payclaims.extensions import db
 
-DATA = Path(__file__).parent / "data" / "benefits"
+DATA = Path(__file__).parents[1] / "data" / "benefits"
 SCENARIOS = DATA / "scenarios.json"
 EXPECTED = [json.loads(line) for line in (DATA / "expected.jsonl").read_text().splitlines()]
 

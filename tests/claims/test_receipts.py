@@ -22,9 +22,9 @@ from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
+from tests.claims.test_expenses import png_bytes
+from tests.claims.test_views import _date_fields, _error_near, _load, _page, _text
 from tests.helpers import page_queries, sign_in
-from tests.test_claims import _date_fields, _error_near, _load, _page, _text
-from tests.test_claims_expenses import png_bytes
 
 LAST_WEEK = date.today() - timedelta(days=7)
 PDF = b"%PDF-1.4\n%receipt\n"

@@ -25,7 +25,7 @@ from payclaims.dates import add_months
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
-from tests.claims_fixtures import World
+from tests.claims.fixtures import World
 
 TODAY = date(2026, 11, 20)
 LAST_WEEK = TODAY - timedelta(days=7)

@@ -19,8 +19,8 @@ from payclaims.extensions import db
 from payclaims.payments import services as payments
 from payclaims.payments.models import PaymentRun
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
+from tests.claims.test_benefits_check import give_profile
 from tests.helpers import sign_in
-from tests.test_benefits_checks import give_profile
 
 PAY_ON = date.today() + timedelta(days=2)
 SEEN_TICK = "I have seen the benefits changes"
