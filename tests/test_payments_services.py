@@ -25,6 +25,7 @@ from payclaims.payments import services
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
 from payclaims.people import services as people_services
 from payclaims.people.models import PaymentMethod
+from tests.test_benefits_checks import give_profile
 
 TODAY = date.today()
 PAY_ON = TODAY + timedelta(days=3)
@@ -1128,3 +1129,49 @@ def test_fee_lines_are_paid_in_full_only_when_the_fee_paid_is_what_they_were_app
     assert full.fee_lines_paid_in_full
     assert not reduced.fee_lines_paid_in_full
     assert not expenses_only.fee_lines_paid_in_full
+
+
+def test_confirm_run_without_the_tick_when_a_claim_got_worse_is_refused_and_pays_nothing(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Wes Worse")
+    claim = make_approved_claim(person=person)
+    give_profile(app, person)  # no warning seen when sending: now it reduces UC
+
+    with app.app_context():
+        run = _create(admin, [claim.id])
+        with pytest.raises(DomainError, match="seen the benefits changes") as refused:
+            services.confirm_run(run, actor=_user(admin), benefits_changes_seen=False)
+
+        assert refused.value.field == "benefits_seen"
+        assert _run(run.id).status is RunStatus.DRAFT
+        assert _status(claim.id) is ClaimStatus.SCHEDULED
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+        confirmed = services.confirm_run(
+            _run(run.id), actor=_user(admin), benefits_changes_seen=True
+        ).run
+
+        assert confirmed.status is RunStatus.CONFIRMED
+        assert _status(claim.id) is ClaimStatus.PAID
+        detail = db.session.scalar(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == AuditAction.PAYMENT_RUN_CONFIRMED.value
+            )
+        )
+        assert detail is not None
+        assert f"benefits changes seen: C-{claim.id:06d} no warning -> reduces" in detail
+
+
+def test_confirm_run_without_the_tick_when_nothing_got_worse_is_accepted(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Pat Plain")  # no benefits profile: no check can get worse
+    claim = make_approved_claim(person=person)
+
+    with app.app_context():
+        run = _create(admin, [claim.id])
+        confirmed = services.confirm_run(run, actor=_user(admin), benefits_changes_seen=False).run
+
+        assert confirmed.status is RunStatus.CONFIRMED
+        assert _status(claim.id) is ClaimStatus.PAID

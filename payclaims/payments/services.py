@@ -71,6 +71,7 @@ RUN_CHANGED = (
 )
 ALREADY_CONFIRMED = "This payment run has already been confirmed. Nothing was paid twice."
 NOT_DRAFT = "This payment run has been confirmed, so it cannot be changed."
+BENEFITS_NOT_SEEN = "Tick to say you have seen the benefits changes before you confirm the run"
 BANK_FILE_HEADINGS = (
     "Payee name",
     "Sort code",
@@ -1067,9 +1068,13 @@ def confirm_run(
     actor: User,
     expected_version: int | None = None,
     ip_address: str | None = None,
-    benefits_acknowledged: str = "",
+    benefits_changes_seen: bool = False,
 ) -> RunConfirmed:
     """Pay a draft run: its claims become paid on its date, one slip per payee, the bank file.
+
+    The benefits check is recomputed first: if claims got worse since their people sent them,
+    the run is paid only when finance says they have seen the changes
+    (``benefits_changes_seen``); DomainError on the form's tick otherwise, and nothing is paid.
 
     The slips are rendered first, from a frozen snapshot and outside any transaction (a large
     run renders in a pool of processes). Then one transaction: the run goes draft -> confirmed
@@ -1079,6 +1084,11 @@ def confirm_run(
     require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
     if expected_version is not None and expected_version != run.version:
         raise RunChanged(RUN_CHANGED if run.is_draft else ALREADY_CONFIRMED)
+    # Recomputed now: the tick must cover the changes as they are when confirming.
+    worse = benefits_check_for_run(run).worse if run.is_draft else []
+    if worse and not benefits_changes_seen:
+        raise DomainError(BENEFITS_NOT_SEEN, field="benefits_seen")
+    benefits_acknowledged = RunBenefits.describe(worse)
     snapshot = snapshot_run(run)
     # End the read transaction before the (possibly long) rendering: nothing is held open.
     db.session.rollback()

@@ -207,27 +207,20 @@ def confirm(run_id: int) -> ResponseReturnValue:
     payment_run = _run_or_404(run_id)
     form = ConfirmRunForm()
     if form.validate_on_submit():
-        # Recomputed now: the tick must cover the changes as they are when confirming.
-        worse = services.benefits_check_for_run(payment_run).worse if payment_run.is_draft else []
-        if worse and not form.benefits_seen.data:
-            add_error(
-                form,
-                DomainError(
-                    "Tick to say you have seen the benefits changes before you confirm the run",
-                    field="benefits_seen",
-                ),
-            )
-            return _run_page(payment_run, form)
         try:
             confirmed = services.confirm_run(
                 payment_run,
                 actor=current_user,
                 expected_version=form.seen_version,
                 ip_address=request.remote_addr,
-                benefits_acknowledged=services.RunBenefits.describe(worse),
+                benefits_changes_seen=bool(form.benefits_seen.data),
             )
         except DomainError as error:
-            flash(error.message, "error")
+            if error.field is None:
+                flash(error.message, "error")
+            else:
+                add_error(form, error)
+                return _run_page(payment_run, form)
         else:
             flash(_confirmed_message(confirmed), "success")
     return redirect(url_for("payments.run", run_id=run_id))
