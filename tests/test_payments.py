@@ -389,12 +389,12 @@ def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
 
 def _run_of(app, admin, claim_ids: list[int]) -> int:
     """A draft run of these claims, made by ``admin``; its id."""
-    from payclaims.payments import services
+    from payclaims.payments.runs import create_run
 
     with app.app_context():
         actor = db.session.get(User, admin.id)
         assert actor is not None
-        return services.create_run(
+        return create_run(
             actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=claim_ids
         ).id
 

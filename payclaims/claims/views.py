@@ -40,7 +40,7 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.payments.services import slip_for_claim
+from payclaims.payments.slips import slip_for_claim
 from payclaims.people.services import current_details, current_payment_method
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
