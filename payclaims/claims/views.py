@@ -40,7 +40,6 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.payments.slips import slip_for_claim
 from payclaims.people.services import current_details, current_payment_method
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
@@ -163,7 +162,8 @@ def detail(claim_id: int) -> ResponseReturnValue:
         can_withdraw=claim.can_become(ClaimStatus.WITHDRAWN)
         and services.can_withdraw(claim, current_user),
         next_step=services.next_step(claim),
-        remittance_slip=slip_for_claim(claim) if claim.person_id == current_user.id else None,
+        # Paid claims link their slip to their person (the payments area serves the link).
+        links_slip=claim.status is ClaimStatus.PAID and claim.person_id == current_user.id,
         action_form=ClaimActionForm(version=claim.version),
         unit_name=services.unit_name,
     )

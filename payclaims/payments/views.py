@@ -26,7 +26,12 @@ from payclaims.payments.forms import AddClaimsForm, ConfirmRunForm, NewRunForm, 
 from payclaims.payments.models import PaymentRun
 from payclaims.payments.payees import paid_outside_bank_file
 from payclaims.payments.payees import payees as payees_of
-from payclaims.payments.slips import slip_for_download, slips_of
+from payclaims.payments.slips import (
+    can_download_slip,
+    slip_for_claim,
+    slip_for_download,
+    slips_of,
+)
 
 bp = Blueprint("payments", __name__)
 
@@ -283,6 +288,17 @@ def slip(slip_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     return stored_file_response(found.pdf, content_type="application/pdf", filename=found.filename)
+
+
+@bp.route("/claims/<int:claim_id>/remittance-slip")
+@roles_required(Role.EXPERT, *FINANCE_ROLES)
+def claim_slip(claim_id: int) -> ResponseReturnValue:
+    """The slip that paid a claim, for the claim page's link (the claims area links here by
+    endpoint, so it never imports payments): on to its download, or "not found"."""
+    found = slip_for_claim(db.get_or_404(Claim, claim_id))
+    if found is None or not can_download_slip(found, current_user):
+        abort(404)
+    return redirect(url_for("payments.slip", slip_id=found.id))
 
 
 @bp.route("/my-payments")
