@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -10,11 +11,22 @@ from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from jinja2.bccache import Bucket, BytecodeCache
 
+from payclaims import presenting
+from payclaims.admin import presenters as admin_presenters
+from payclaims.approvals import presenters as approvals_presenters
+from payclaims.auth import presenters as auth_presenters
 from payclaims.auth.models import FINANCE_ROLES, ROLE_DESCRIPTIONS, Role
+from payclaims.benefits import presenters as benefits_presenters
+from payclaims.claims import presenters as claims_presenters
+from payclaims.costcentres import presenters as costcentres_presenters
 from payclaims.dates import describe_hours, format_date, format_datetime
 from payclaims.forms import PostForm, error_list
 from payclaims.money import format_pence
+from payclaims.people import presenters as people_presenters
+from payclaims.roles import presenters as roles_presenters
 from payclaims.security import csp_nonce
+from payclaims.signups import presenters as signups_presenters
+from payclaims.training import presenters as training_presenters
 
 # (roles that see the item, label, endpoint, endpoints that mark it as the current page).
 # An endpoint listed for several roles shows once.
@@ -162,6 +174,42 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], str, str, tuple[str, ...]], ...] = (
 )
 
 
+# What templates show that needs a decision (a tag's colour and words, summary-list rows, the
+# items of a form's choices), named for the template that calls them. Pages use them as they
+# are: templates only display.
+PRESENTERS: dict[str, Callable[..., Any]] = {
+    "choice_items": presenting.choice_items,
+    "select_items": presenting.select_items,
+    "date_items": presenting.date_items,
+    "page_link_args": presenting.page_link_args,
+    "banner": presenting.banner,
+    "person_status_tag": admin_presenters.person_status_tag,
+    "email_tag": auth_presenters.email_tag,
+    "cost_centre_status_tag": costcentres_presenters.status_tag,
+    "claim_status_tag": claims_presenters.status_tag,
+    "fee_choice_text": claims_presenters.fee_choice_text,
+    "finance_status_tag": approvals_presenters.finance_status_tag,
+    "benefits_tag": approvals_presenters.benefits_tag,
+    "sign_up_status_tag": signups_presenters.status_tag,
+    "sign_up_training_rows": signups_presenters.training_rows,
+    "role_status_tag": roles_presenters.status_tag,
+    "where_text": roles_presenters.where_text,
+    "payment_setup_tag": people_presenters.setup_tag,
+    "payment_setup_explanation": people_presenters.setup_explanation,
+    "bank_details_status_tag": people_presenters.bank_details_status_tag,
+    "bank_details_rows": people_presenters.bank_details_rows,
+    "benefits_profile_rows": benefits_presenters.profile_rows,
+    "benefits_result_rows": benefits_presenters.result_rows,
+    "benefits_level_words": benefits_presenters.level_words,
+    "figure_confidence_tag": benefits_presenters.confidence_tag,
+    "confidence_note": benefits_presenters.confidence_note,
+    "what_if_fee_hint": benefits_presenters.what_if_fee_hint,
+    "training_status_tag": training_presenters.status_tag,
+    "course_tag": training_presenters.course_tag,
+    "training_record_rows": training_presenters.record_rows,
+}
+
+
 ROLE_DESCRIPTIONS_BY_VALUE = {role.value: text for role, text in ROLE_DESCRIPTIONS.items()}
 
 
@@ -259,4 +307,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(describe_hours, "hours_text")
     app.add_template_filter(one_line, "one_line")
     app.add_template_global(error_list, "error_list")
+    for name, presenter in PRESENTERS.items():
+        app.add_template_global(presenter, name)
     app.context_processor(_page_globals)

@@ -183,6 +183,26 @@ class Claim(Model):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def is_submitted(self) -> bool:
+        """Whether the claim was sent and waits for its coordinator to confirm the work."""
+        return self.status is ClaimStatus.SUBMITTED
+
+    @property
+    def is_verified(self) -> bool:
+        """Whether the work was confirmed and the claim waits for finance."""
+        return self.status is ClaimStatus.VERIFIED
+
+    @property
+    def is_returned(self) -> bool:
+        """Whether the claim was sent back to the person for changes."""
+        return self.status is ClaimStatus.RETURNED
+
+    @property
+    def is_rejected(self) -> bool:
+        """Whether the claim was refused."""
+        return self.status is ClaimStatus.REJECTED
+
+    @property
     def on_behalf(self) -> bool:
         """Whether someone other than the person sent it."""
         return self.submitted_by_id is not None and self.submitted_by_id != self.person_id
@@ -313,6 +333,11 @@ class ClaimLine(Model):
     def is_reduced(self) -> bool:
         """Whether finance approved less than the line's amount."""
         return self.approved_pence is not None and self.approved_pence != self.amount_pence
+
+    @property
+    def is_mileage(self) -> bool:
+        """Whether the line is a mileage expense (which needs no receipt)."""
+        return self.category is ExpenseCategory.MILEAGE
 
     @property
     def is_expense(self) -> bool:

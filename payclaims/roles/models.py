@@ -134,6 +134,16 @@ class RoleDescription(Model):
     )
 
     @property
+    def is_open(self) -> bool:
+        """Whether people can see the role and sign up."""
+        return self.status is RoleStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the role was closed to new sign-ups (it may be reopened)."""
+        return self.status is RoleStatus.CLOSED
+
+    @property
     def published_version(self) -> RoleVersion | None:
         """The latest published version: what people see now."""
         published = [version for version in self.versions if version.published_at is not None]
@@ -199,6 +209,11 @@ class RoleVersion(Model):
     )
 
     __table_args__ = (Index("uq_role_versions_role_id_number", "role_id", "number", unique=True),)
+
+    @property
+    def is_in_person(self) -> bool:
+        """Whether the role happens at a venue (rather than remotely)."""
+        return self.location_type is LocationType.IN_PERSON
 
     @property
     def is_paid(self) -> bool:
@@ -308,6 +323,16 @@ class SignUp(Model):
             postgresql_where=text(_LIVE_SQL),
         ),
     )
+
+    @property
+    def is_accepted(self) -> bool:
+        """Whether the person has a place."""
+        return self.status is SignUpStatus.ACCEPTED
+
+    @property
+    def is_interested(self) -> bool:
+        """Whether nobody has decided on the sign-up yet."""
+        return self.status is SignUpStatus.INTERESTED
 
     @property
     def is_live(self) -> bool:

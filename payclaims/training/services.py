@@ -61,23 +61,12 @@ class RecordStatus(enum.StrEnum):
         """The status in plain words."""
         return STATUS_LABELS[self]
 
-    @property
-    def tag_class(self) -> str:
-        """The NHS.UK tag colour for the status."""
-        return STATUS_TAG_CLASSES[self]
-
 
 STATUS_LABELS = {
     RecordStatus.VERIFIED: "Verified",
     RecordStatus.AWAITING_VERIFICATION: "Awaiting verification",
     RecordStatus.EXPIRES_SOON: "Expires soon",
     RecordStatus.EXPIRED: "Expired",
-}
-STATUS_TAG_CLASSES = {
-    RecordStatus.VERIFIED: "nhsuk-tag--green",
-    RecordStatus.AWAITING_VERIFICATION: "nhsuk-tag--blue",
-    RecordStatus.EXPIRES_SOON: "nhsuk-tag--orange",
-    RecordStatus.EXPIRED: "nhsuk-tag--red",
 }
 
 
