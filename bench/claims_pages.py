@@ -36,12 +36,12 @@ from bench.sections import replace_section  # noqa: E402
 from payclaims import create_app  # noqa: E402
 from payclaims.auth.models import Role, User, UserRole  # noqa: E402
 from payclaims.auth.passwords import hash_password  # noqa: E402
+from payclaims.benefits.profile.models import FeeChoice  # noqa: E402
 from payclaims.claims.models import (  # noqa: E402
     Claim,
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
     LineKind,
 )
 from payclaims.costcentres.models import CostCentre  # noqa: E402

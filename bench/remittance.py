@@ -31,9 +31,10 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import Table, insert, select  # noqa: E402
 
 from bench.sections import replace_section  # noqa: E402
-from payclaims import create_app  # noqa: E402
+from payclaims import create_app, crypto  # noqa: E402
 from payclaims.auth.models import Role, User, UserRole  # noqa: E402
-from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice, LineKind  # noqa: E402
+from payclaims.benefits.profile.models import FeeChoice  # noqa: E402
+from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, LineKind  # noqa: E402
 from payclaims.costcentres.models import CostCentre  # noqa: E402
 from payclaims.extensions import db  # noqa: E402
 from payclaims.payments.confirm import confirm_run  # noqa: E402
@@ -48,7 +49,6 @@ from payclaims.payments.slips import (  # noqa: E402
     slip_stylesheet,
 )
 from payclaims.pdf import render_many, render_pdf, static_root  # noqa: E402
-from payclaims.people import crypto  # noqa: E402
 from payclaims.people.models import BankDetails  # noqa: E402
 from payclaims.roles.models import (  # noqa: E402
     FeeUnit,

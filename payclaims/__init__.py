@@ -58,7 +58,8 @@ def _register_blueprints(app: Flask) -> None:
     from payclaims.audit.views import bp as audit_bp
     from payclaims.auth.access import enforce_access
     from payclaims.auth.views import bp as auth_bp
-    from payclaims.benefits import profile_views  # noqa: F401  (its routes join benefits_bp)
+    from payclaims.benefits.profile import views as profile_views  # noqa: F401  (joins benefits_bp)
+    from payclaims.benefits.rules import views as rules_views  # noqa: F401  (joins benefits_bp)
     from payclaims.benefits.views import bp as benefits_bp
     from payclaims.claims.views import bp as claims_bp
     from payclaims.costcentres.views import bp as costcentres_bp

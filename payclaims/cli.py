@@ -18,12 +18,12 @@ from payclaims.auth.services import (
     set_password,
 )
 from payclaims.benefits.cli import benefits_check_command
+from payclaims.crypto import BankKeyError, UnreadableToken
 from payclaims.database import utc_now
 from payclaims.demo import DEMO_PEOPLE, DemoRefused, seed_demo
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.people.crypto import BankKeyError, UnreadableToken
-from payclaims.people.services import rotate_keys
+from payclaims.people.keys import rotate_keys
 
 ROLE_NAMES = [role.value for role in Role]
 NAME_MAX_LENGTH = 200
@@ -113,7 +113,7 @@ def rotate_bank_keys_command() -> None:
 @with_appcontext
 def send_digests_command() -> None:
     """Email each finance approver the claims waiting for them (run daily, from cron)."""
-    from payclaims.approvals.services import send_digests
+    from payclaims.approvals.digests import send_digests
     from payclaims.dates import uk_today
 
     count = send_digests(uk_today())

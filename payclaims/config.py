@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from payclaims.people.crypto import BankKeyError, build_fernet, keys_from_config
+from payclaims.crypto import BankKeyError, build_fernet, keys_from_config
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 ENVIRONMENTS = ("production", "development")

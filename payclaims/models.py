@@ -3,8 +3,8 @@
 from payclaims.approvals.models import ApprovalDelegation, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User, UserRole
-from payclaims.benefits.models import BenefitRule
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.benefits.rules.models import BenefitRule
 from payclaims.claims.models import Claim, ClaimEvent, ClaimLine
 from payclaims.costcentres.models import CostCentre
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim

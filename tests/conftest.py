@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from payclaims import create_app
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.auth.passwords import hash_password
-from payclaims.benefits.rules import restore_seed_rules
+from payclaims.benefits.rules.store import restore_seed_rules
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import add_months
@@ -518,7 +518,7 @@ def make_sign_up(app: Flask, make_user: Callable[..., User]) -> Callable[..., Si
 @pytest.fixture
 def give_bank_details(app: Flask) -> Callable[..., None]:
     """Give ``person`` current bank details (unconfirmed unless ``confirmed_by`` is given)."""
-    from payclaims.people import crypto
+    from payclaims import crypto
     from payclaims.people.models import BankDetails
 
     def build(person: User, *, confirmed_by: User | None = None) -> None:
@@ -552,7 +552,7 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
     """
     from decimal import Decimal
 
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import decisions
     from payclaims.claims import services as claims
 
     # Each claim is for a different day unless told, so none is refused as a duplicate.
@@ -587,7 +587,7 @@ def make_sent_claim(app: Flask) -> Callable[..., int]:
                 claim = claims.load_claim(claim_id)
                 coordinator = db.session.get(User, verified_by.id)
                 assert claim is not None and coordinator is not None
-                approvals.verify_claim(claim, actor=coordinator, ip_address=None)
+                decisions.verify_claim(claim, actor=coordinator, ip_address=None)
         return claim_id
 
     return build
@@ -638,8 +638,8 @@ def make_approved_claim(
     decisions belong to the approvals area; this sets the status directly, with its event.
     """
     from payclaims.claims import services as claim_services
-    from payclaims.claims.categories import ExpenseCategory
     from payclaims.claims.models import Claim, ClaimEvent, ClaimLine, ClaimStatus, LineKind
+    from payclaims.roles.expenses import ExpenseCategory
 
     finance = make_user(name="Fran Finance", roles=(Role.FINANCE_APPROVER,))
     role = make_role()

@@ -107,11 +107,7 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "benefits.profile": EXPERT_ONLY,
     "benefits.edit_profile": EXPERT_ONLY,
     "benefits.delete_profile": EXPERT_ONLY,
-    "benefits.finance_profile": FINANCE,
     "benefits.what_if": EXPERT_ONLY,
-    "benefits.statement": EXPERT_ONLY,
-    "benefits.statement_pdf": EXPERT_ONLY,
-    "benefits.finance_statement_pdf": FINANCE,
     "benefits.rules": FINANCE,
     "benefits.rule_history": FINANCE,
     "benefits.new_figure": FINANCE_ADMIN_ONLY,
@@ -154,6 +150,8 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "approvals.reject": APPROVERS_ONLY,
     "approvals.delegation": APPROVERS_ONLY,
     "approvals.end_delegation": APPROVERS_ONLY,
+    "approvals.finance_profile": FINANCE,
+    "approvals.finance_statement_pdf": FINANCE,
     # --- Payments (payclaims/payments): add endpoints below this line ---
     "payments.runs": FINANCE_ADMIN_ONLY,
     "payments.new_run": FINANCE_ADMIN_ONLY,
@@ -169,6 +167,8 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "payments.mine": EXPERT_ONLY,
     "payments.tax_year_totals": FINANCE,
     "payments.tax_year_totals_csv": FINANCE,
+    "payments.statement": EXPERT_ONLY,
+    "payments.statement_pdf": EXPERT_ONLY,
 }
 
 # Who makes the request: nobody signed in, or someone holding exactly these roles.

@@ -12,13 +12,13 @@ from sqlalchemy import delete, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.claims import services as claims
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp
 from tests.conftest import sign_in
 from tests.test_claims import _count, _error_near, _text
@@ -30,7 +30,7 @@ TODAY = date.today()
 @pytest.fixture
 def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, int]:
     """A confirmed claim with a bus fare and its receipt: (claim id, receipt id)."""
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import decisions
 
     with app.app_context(), app.test_request_context():
         person = db.session.get(User, sign_up.person_id)
@@ -54,7 +54,7 @@ def with_receipt(app: Flask, sign_up: SignUp, coordinator: User) -> tuple[int, i
         claim = claims.load_claim(claim_id)
         verifier = db.session.get(User, coordinator.id)
         assert claim is not None and verifier is not None
-        approvals.verify_claim(claim, actor=verifier, ip_address=None)
+        decisions.verify_claim(claim, actor=verifier, ip_address=None)
     return claim_id, receipt_id
 
 
@@ -483,13 +483,13 @@ def test_approver_names_a_delegate_who_then_sees_the_claims(
 
 
 def test_ending_someone_elses_delegation_is_not_found(app, client, approver_a, make_user):
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import routing
 
     delegate = make_user(roles=(Role.FINANCE_APPROVER,))
     with app.app_context():
         acting = db.session.get(User, approver_a.id)
         assert acting is not None
-        delegation_id = approvals.create_delegation(
+        delegation_id = routing.create_delegation(
             actor=acting,
             delegate_id=delegate.id,
             starts_on=TODAY,

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
-from payclaims.approvals import services
+from payclaims.approvals import decisions
 from payclaims.approvals.models import ClaimApproval
 from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
@@ -68,21 +68,23 @@ def _seed_claims(
 
 def _act(claim: Claim, actor: User, action: str) -> None:
     if action == "approve":
-        services.approve_claim(claim, actor=actor, today=TODAY, ip_address=None)
+        decisions.approve_claim(claim, actor=actor, today=TODAY, ip_address=None)
     elif action == "reduce":
         line = claim.lines[0]
-        reduction = services.LineReduction(line.amount_pence - 100 * actor.id, f"By {actor.id}")
-        services.approve_claim(
+        reduction = decisions.LineReduction(line.amount_pence - 100 * actor.id, f"By {actor.id}")
+        decisions.approve_claim(
             claim, actor=actor, today=TODAY, ip_address=None, reductions={line.id: reduction}
         )
     elif action == "reject":
-        services.reject_claim(
+        decisions.reject_claim(
             claim, actor=actor, reason="Not this one", today=TODAY, ip_address=None
         )
     elif action == "return":
-        services.return_claim(claim, actor=actor, reason="Which day?", today=TODAY, ip_address=None)
+        decisions.return_claim(
+            claim, actor=actor, reason="Which day?", today=TODAY, ip_address=None
+        )
     else:
-        services.verify_claim(claim, actor=actor, ip_address=None)
+        decisions.verify_claim(claim, actor=actor, ip_address=None)
 
 
 def _race_all(app: Flask, races: list[tuple[int, list[tuple[User, str]]]]) -> list[list[str]]:

@@ -14,13 +14,15 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from payclaims.approvals import services
+from payclaims.approvals import decisions, export, queue, routing
+from payclaims.approvals.digests import send_digests
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage, ClaimApproval
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services as claims
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
+from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import UK, working_days_between
 from payclaims.errors import DomainError, PermissionDenied
@@ -54,31 +56,31 @@ def _actions(claim_id: int) -> list[str]:
 
 
 def _approve(claim_id: int, who: User, **kwargs: Any) -> ApprovalStage:
-    return services.approve_claim(
+    return decisions.approve_claim(
         _claim(claim_id), actor=_user(who), today=TODAY, ip_address="127.0.0.1", **kwargs
     )
 
 
 def _reduce(claim_id: int, who: User) -> None:
     line_id = _claim(claim_id).lines[0].id
-    _approve(claim_id, who, reductions={line_id: services.LineReduction(4000, "Only 2 hours")})
+    _approve(claim_id, who, reductions={line_id: decisions.LineReduction(4000, "Only 2 hours")})
 
 
 def _return(claim_id: int, who: User, reason: str = "Which date?") -> None:
-    services.return_claim(
+    decisions.return_claim(
         _claim(claim_id), actor=_user(who), reason=reason, today=TODAY, ip_address=None
     )
 
 
 def _reject(claim_id: int, who: User, reason: str) -> None:
-    services.reject_claim(
+    decisions.reject_claim(
         _claim(claim_id), actor=_user(who), reason=reason, today=TODAY, ip_address=None
     )
 
 
 def _delegate(approver: User, delegate: User, *, days: int = 1) -> ApprovalDelegation:
     """``approver`` names ``delegate`` to stand in for them from today, for ``days`` days."""
-    return services.create_delegation(
+    return routing.create_delegation(
         actor=_user(approver),
         delegate_id=delegate.id,
         starts_on=TODAY,
@@ -109,7 +111,7 @@ def test_verify_by_the_roles_coordinator_sends_it_to_finance_and_emails_the_pers
 ):
     claim_id = make_sent_claim(sign_up)
     with app.app_context(), app.test_request_context():
-        services.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address="127.0.0.1")
+        decisions.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address="127.0.0.1")
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.VERIFIED
         assert claim.verified_by_id == coordinator.id
@@ -130,7 +132,7 @@ def test_verify_own_claim_is_refused(
     claim_id = make_sent_claim(make_sign_up(own_role, person=both, status=SignUpStatus.ACCEPTED))
     with app.app_context(), app.test_request_context():
         with pytest.raises(PermissionDenied):
-            services.verify_claim(_claim(claim_id), actor=_user(both), ip_address=None)
+            decisions.verify_claim(_claim(claim_id), actor=_user(both), ip_address=None)
         assert _claim(claim_id).status is ClaimStatus.SUBMITTED
 
 
@@ -138,7 +140,7 @@ def test_verify_by_another_roles_coordinator_is_refused(app, make_user, make_sen
     other = make_user(roles=(Role.COORDINATOR,))
     claim_id = make_sent_claim(sign_up)
     with app.app_context(), pytest.raises(PermissionDenied):
-        services.verify_claim(_claim(claim_id), actor=_user(other), ip_address=None)
+        decisions.verify_claim(_claim(claim_id), actor=_user(other), ip_address=None)
 
 
 def test_return_by_coordinator_needs_a_question_and_the_person_sees_it(
@@ -167,14 +169,14 @@ def test_queue_holds_claims_of_my_cost_centres_only(
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context():
         mine = db.session.scalars(
-            services.queue_query(_user(approver_a), services.QueueFilters(), TODAY)
+            queue.queue_query(_user(approver_a), queue.QueueFilters(), TODAY)
         ).all()
         theirs = db.session.scalars(
-            services.queue_query(_user(stranger), services.QueueFilters(), TODAY)
+            queue.queue_query(_user(stranger), queue.QueueFilters(), TODAY)
         ).all()
         assert [claim.id for claim in mine] == [claim_id]
         assert theirs == []
-        assert not services.can_see_as_finance(_claim(claim_id), _user(stranger), TODAY)
+        assert not routing.can_see_as_finance(_claim(claim_id), _user(stranger), TODAY)
 
 
 def test_queue_filters_by_amount_status_and_age(
@@ -192,7 +194,7 @@ def test_queue_filters_by_amount_status_and_age(
         db.session.commit()
 
         def ids(**filters: Any) -> list[int]:
-            query = services.queue_query(_user(approver_a), services.QueueFilters(**filters), TODAY)
+            query = queue.queue_query(_user(approver_a), queue.QueueFilters(**filters), TODAY)
             return [claim.id for claim in db.session.scalars(query)]
 
         assert ids() == [large, small]  # oldest first
@@ -231,7 +233,7 @@ def test_approve_above_the_limit_waits_for_a_second_different_approver(
         assert _approve(claim_id, approver_b) is ApprovalStage.SECOND
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.APPROVED
-        approvals = services.approvals_this_round(claim)
+        approvals = decisions.approvals_this_round(claim)
         assert [(a.stage, a.approver_id) for a in approvals] == [
             (1, approver_a.id),
             (2, approver_b.id),
@@ -280,10 +282,10 @@ def test_approve_with_a_reduced_line_needs_a_reason_and_less_than_claimed(
         line_id = _claim(claim_id).lines[0].id
         field = f"approve_{line_id}"
         for reduction, problem_field in [
-            (services.LineReduction(30_000, "Too much"), field),
-            (services.LineReduction(-1, "Negative"), field),
-            (services.LineReduction(20_000, ""), f"note_{line_id}"),
-            (services.LineReduction(None, "A reason alone"), field),
+            (decisions.LineReduction(30_000, "Too much"), field),
+            (decisions.LineReduction(-1, "Negative"), field),
+            (decisions.LineReduction(20_000, ""), f"note_{line_id}"),
+            (decisions.LineReduction(None, "A reason alone"), field),
         ]:
             with pytest.raises(DomainError) as refused:
                 _approve(claim_id, approver_a, reductions={line_id: reduction})
@@ -293,7 +295,7 @@ def test_approve_with_a_reduced_line_needs_a_reason_and_less_than_claimed(
         stage = _approve(
             claim_id,
             approver_a,
-            reductions={line_id: services.LineReduction(20_000, "The panel ended at 2pm")},
+            reductions={line_id: decisions.LineReduction(20_000, "The panel ended at 2pm")},
         )
         claim = _claim(claim_id)
         assert stage is ApprovalStage.FIRST
@@ -328,7 +330,7 @@ def test_approver_cannot_decide_their_own_claim(
     )
     with app.app_context():
         claim = _claim(claim_id)
-        assert services.decision_problem(claim, _user(both), TODAY) == (
+        assert decisions.decision_problem(claim, _user(both), TODAY) == (
             "This is your own claim, so someone else must decide it."
         )
         with pytest.raises(PermissionDenied):
@@ -383,10 +385,10 @@ def test_returned_and_sent_again_needs_approving_afresh(
         _approve(claim_id, approver_a)
         _return(claim_id, approver_b, "Please add the parking receipt.")
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
-        services.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address=None)
+        decisions.verify_claim(_claim(claim_id), actor=_user(coordinator), ip_address=None)
         claim = _claim(claim_id)
         assert claim.approval_round == 2
-        assert services.approvals_this_round(claim) == []
+        assert decisions.approvals_this_round(claim) == []
         assert _approve(claim_id, approver_a) is ApprovalStage.FIRST
         assert _claim(claim_id).status is ClaimStatus.VERIFIED
 
@@ -400,10 +402,10 @@ def test_loser_of_a_race_is_refused_and_told_what_happened(
         with app.app_context(), app.test_request_context():  # another person, another session
             _approve(claim_id, approver_b)
         with pytest.raises(StaleClaim):
-            services.approve_claim(
+            decisions.approve_claim(
                 as_a_read_it, actor=_user(approver_a), today=TODAY, ip_address=None
             )
-        assert services.moved_message(claim_id) == (
+        assert decisions.moved_message(claim_id) == (
             "Someone else has just approved this claim. Here is where it stands now."
         )
         approvers = db.session.scalars(
@@ -423,10 +425,10 @@ def test_delegate_sees_and_decides_only_within_the_dates(
     with app.app_context(), app.test_request_context():
         _delegate(approver_a, delegate, days=7)
         claim = _claim(claim_id)
-        assert services.can_see_as_finance(claim, _user(delegate), TODAY)
-        assert not services.can_see_as_finance(claim, _user(delegate), TODAY + timedelta(days=7))
-        assert not services.can_see_as_finance(claim, _user(delegate), TODAY - timedelta(days=1))
-        services.approve_claim(claim, actor=_user(delegate), today=TODAY, ip_address=None)
+        assert routing.can_see_as_finance(claim, _user(delegate), TODAY)
+        assert not routing.can_see_as_finance(claim, _user(delegate), TODAY + timedelta(days=7))
+        assert not routing.can_see_as_finance(claim, _user(delegate), TODAY - timedelta(days=1))
+        decisions.approve_claim(claim, actor=_user(delegate), today=TODAY, ip_address=None)
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.APPROVED
         assert "As delegate for Ann Approver" in claim.events[-1].note
@@ -435,7 +437,7 @@ def test_delegate_sees_and_decides_only_within_the_dates(
         ).one()
         assert audit.actor_id == delegate.id
         assert "(as delegate for Ann Approver)" in audit.detail
-        (approval,) = services.approvals_this_round(claim)
+        (approval,) = decisions.approvals_this_round(claim)
         assert approval.on_behalf_of_id == approver_a.id
 
 
@@ -446,8 +448,8 @@ def test_ended_delegation_no_longer_routes_claims(
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context():
         delegation = _delegate(approver_a, delegate)
-        services.end_delegation(delegation, actor=_user(approver_a), ip_address=None)
-        assert not services.can_see_as_finance(_claim(claim_id), _user(delegate), TODAY)
+        routing.end_delegation(delegation, actor=_user(approver_a), ip_address=None)
+        assert not routing.can_see_as_finance(_claim(claim_id), _user(delegate), TODAY)
         actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert actions[-2:] == ["delegation.created", "delegation.ended"]
 
@@ -467,7 +469,7 @@ def test_delegation_with_bad_details_is_refused(
     other = make_user(roles=(Role.FINANCE_APPROVER,))
     chosen = {"self": approver_a, "expert": expert, "other": other}[delegate]
     with app.app_context(), pytest.raises(DomainError) as refused:
-        services.create_delegation(
+        routing.create_delegation(
             actor=_user(approver_a),
             delegate_id=chosen.id,
             starts_on=TODAY + timedelta(days=starts),
@@ -517,9 +519,9 @@ def test_send_digests_counts_no_bank_holiday_towards_the_reminder(
         db.session.execute(update(Claim).where(Claim.id == claim_id).values(verified_at=at_noon))
         db.session.commit()
         for today in (not_yet, reminded):
-            services.send_digests(today)
+            send_digests(today)
         waiting_long = [
-            services.finance_summary(_user(approver_a), today).waiting_long
+            queue.finance_summary(_user(approver_a), today).waiting_long
             for today in (not_yet, reminded)
         ]
     early, on_time = [m for m in outbox() if m.to == ["ann@example.org"]]
@@ -540,7 +542,7 @@ def test_send_digests_lists_waiting_claims_and_reminds_after_ten_working_days(
         )
         db.session.commit()
         before = len(outbox())
-        assert services.send_digests(TODAY) == 2
+        assert send_digests(TODAY) == 2
     digests = outbox()[before:]
     assert sorted(message.to[0] for message in digests) == ["ann@example.org", "ben@example.org"]
     body = str(digests[0].body)
@@ -556,8 +558,8 @@ def test_finance_summary_counts_what_waits_for_me(
     big = make_sent_claim(sign_up, units=15, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
         _approve(big, approver_a)
-        summary_a = services.finance_summary(_user(approver_a), TODAY)
-        summary_b = services.finance_summary(_user(approver_b), TODAY)
+        summary_a = queue.finance_summary(_user(approver_a), TODAY)
+        summary_b = queue.finance_summary(_user(approver_b), TODAY)
     assert (summary_a.waiting_for_me, summary_a.waiting_for_second) == (1, 0)
     assert (summary_b.waiting_for_me, summary_b.waiting_for_second) == (2, 1)
 
@@ -580,8 +582,8 @@ def test_export_is_formula_safe_and_audited(
         make_sign_up(role, person=sly, status=SignUpStatus.ACCEPTED), verified_by=coordinator
     )
     with app.app_context():
-        text = services.export_claims(
-            services.QueueFilters(status="all"),
+        text = export.export_claims(
+            queue.QueueFilters(status="all"),
             actor=_user(approver_a),
             today=TODAY,
             ip_address="127.0.0.1",
@@ -609,9 +611,7 @@ def test_approved_total_in_sql_matches_the_claims_own(
         )
         db.session.commit()
         claim = _claim(claim_id)
-        in_sql = db.session.scalar(
-            select(services.approved_total_sql()).where(Claim.id == claim_id)
-        )
+        in_sql = db.session.scalar(select(approved_total_sql()).where(Claim.id == claim_id))
         assert in_sql == claim.approved_total_pence == 5000
 
 
@@ -634,7 +634,7 @@ DECISIONS: dict[str, tuple[bool, Callable[[int, User, User], Any]]] = {
     # name: (verified first?, the decision given the coordinator and an approver)
     "verification": (
         False,
-        lambda claim_id, coordinator, _approver: services.verify_claim(
+        lambda claim_id, coordinator, _approver: decisions.verify_claim(
             _claim(claim_id), actor=_user(coordinator), ip_address=None
         ),
     ),
@@ -700,11 +700,11 @@ def test_second_approver_raising_a_reduced_line_is_refused(
     claim_id = make_sent_claim(sign_up, units=5, verified_by=coordinator)  # £100 > £50
     with app.app_context(), app.test_request_context():
         line_id = _claim(claim_id).lines[0].id
-        first = {line_id: services.LineReduction(6000, "Only 3 hours evidenced")}
+        first = {line_id: decisions.LineReduction(6000, "Only 3 hours evidenced")}
         assert _approve(claim_id, approver_a, reductions=first) is ApprovalStage.FIRST
         with pytest.raises(DomainError, match=r"no more than the £60\.00") as refused:
             _approve(
-                claim_id, approver_b, reductions={line_id: services.LineReduction(9999, "Fine")}
+                claim_id, approver_b, reductions={line_id: decisions.LineReduction(9999, "Fine")}
             )
         assert refused.value.field == f"approve_{line_id}"
         db.session.rollback()
@@ -712,7 +712,7 @@ def test_second_approver_raising_a_reduced_line_is_refused(
         assert claim.status is ClaimStatus.VERIFIED
         assert claim.lines[0].approved_pence == 6000
         # Lowering further is allowed; the total never exceeds the first approval's.
-        lower = {line_id: services.LineReduction(5000, "Only 2.5 hours evidenced")}
+        lower = {line_id: decisions.LineReduction(5000, "Only 2.5 hours evidenced")}
         assert _approve(claim_id, approver_b, reductions=lower) is ApprovalStage.SECOND
         claim = _claim(claim_id)
         assert claim.status is ClaimStatus.APPROVED
@@ -726,12 +726,12 @@ def test_coordinator_who_wrote_and_sent_a_claim_cannot_confirm_it(
         claim_id = _written_by(sign_up.id, coordinator)
         claims.submit_claim(_claim(claim_id), actor=_user(coordinator), declared=True, today=TODAY)
         claim = _claim(claim_id)
-        assert not services.can_verify(claim, _user(coordinator))
-        assert services.to_confirm_count(_user(coordinator)) == 0
+        assert not decisions.can_verify(claim, _user(coordinator))
+        assert queue.to_confirm_count(_user(coordinator)) == 0
         with pytest.raises(PermissionDenied):
-            services.verify_claim(claim, actor=_user(coordinator), ip_address=None)
+            decisions.verify_claim(claim, actor=_user(coordinator), ip_address=None)
         admin = make_user(roles=(Role.ADMIN,))
-        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        decisions.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
         assert _claim(claim_id).status is ClaimStatus.VERIFIED
 
 
@@ -749,18 +749,18 @@ def test_approver_who_wrote_the_claim_or_coordinates_its_role_cannot_decide_it(
         claim_id = _written_by(sign_up_id, author)
         # The person sends it; an admin confirms it.
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
-        services.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
-        problem = services.decision_problem(_claim(claim_id), _user(author), TODAY)
+        decisions.verify_claim(_claim(claim_id), actor=_user(admin), ip_address=None)
+        problem = decisions.decision_problem(_claim(claim_id), _user(author), TODAY)
         assert problem is not None and "wrote or sent" in problem
-        assert services.finance_summary(_user(author), TODAY).waiting_for_me == 0
+        assert queue.finance_summary(_user(author), TODAY).waiting_for_me == 0
         with pytest.raises(PermissionDenied):
             _approve(claim_id, author)
         # The role's coordinator, even when someone else wrote the claim, cannot decide it.
         db.session.get(RoleDescription, their_role.id).coordinator_id = other.id
         db.session.commit()
-        problem = services.decision_problem(_claim(claim_id), _user(other), TODAY)
+        problem = decisions.decision_problem(_claim(claim_id), _user(other), TODAY)
         assert problem is not None and "coordinate" in problem
-        assert services.finance_summary(_user(other), TODAY).waiting_for_me == 0
+        assert queue.finance_summary(_user(other), TODAY).waiting_for_me == 0
 
 
 @pytest.mark.parametrize(
@@ -781,9 +781,9 @@ def test_the_same_authority_cannot_give_both_approvals(
             "two_delegates": (delegate, delegate_2),
         }[order]
         assert _approve(claim_id, first) is ApprovalStage.FIRST
-        problem = services.decision_problem(_claim(claim_id), _user(second), TODAY)
+        problem = decisions.decision_problem(_claim(claim_id), _user(second), TODAY)
         assert problem is not None and "same approver" in problem
-        assert services.finance_summary(_user(second), TODAY).waiting_for_me == 0
+        assert queue.finance_summary(_user(second), TODAY).waiting_for_me == 0
         with pytest.raises(PermissionDenied):
             _approve(claim_id, second)
         assert _approve(claim_id, approver_b) is ApprovalStage.SECOND
@@ -798,11 +798,11 @@ def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     with app.app_context(), app.test_request_context():
         _delegate(approver_a, delegate)
-        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is not None
+        assert routing.routing_for(_claim(claim_id), _user(delegate), TODAY) is not None
         _user(approver_a).is_active = False
         db.session.commit()
-        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
-        assert services.delegators_of(_user(delegate), TODAY) == []
+        assert routing.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert routing.delegators_of(_user(delegate), TODAY) == []
         _user(approver_a).is_active = True
         db.session.execute(
             UserRole.__table__.delete().where(
@@ -810,8 +810,8 @@ def test_delegation_from_an_inactive_or_former_approver_routes_nothing(
             )
         )
         db.session.commit()
-        assert services.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
-        assert services.finance_summary(_user(delegate), TODAY).waiting_for_me == 0
+        assert routing.routing_for(_claim(claim_id), _user(delegate), TODAY) is None
+        assert queue.finance_summary(_user(delegate), TODAY).waiting_for_me == 0
 
 
 def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
@@ -820,7 +820,7 @@ def test_reductions_from_an_earlier_round_are_cleared_when_sent_again(
     claim_id = make_sent_claim(sign_up, units=15, verified_by=coordinator)  # £300 > £250
     with app.app_context(), app.test_request_context():
         line_id = _claim(claim_id).lines[0].id
-        reduce = {line_id: services.LineReduction(26_000, "Only 13 hours evidenced")}
+        reduce = {line_id: decisions.LineReduction(26_000, "Only 13 hours evidenced")}
         assert _approve(claim_id, approver_a, reductions=reduce) is ApprovalStage.FIRST
         _return(claim_id, approver_b, "Please add the timesheet.")
         claims.submit_claim(_claim(claim_id), actor=_user(expert), declared=True, today=TODAY)
@@ -843,7 +843,7 @@ def test_payable_is_never_more_than_the_line_amount() -> None:
     [(0, "0.00"), (5, "0.05"), (-5, "-0.05"), (12_345, "123.45"), (2**53 + 1, "90071992547409.93")],
 )
 def test_export_amounts_are_exact_pounds_from_integer_pence(pence: int, text: str) -> None:
-    assert services._amount(pence) == text
+    assert export._amount(pence) == text
 
 
 def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
@@ -869,10 +869,8 @@ def test_finance_summary_counts_in_one_query_whatever_the_number_of_claims(
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            summary = services.finance_summary(user, TODAY)
+            summary = queue.finance_summary(user, TODAY)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
-    assert summary == services.FinanceSummary(
-        waiting_for_me=6, waiting_for_second=1, waiting_long=1
-    )
+    assert summary == queue.FinanceSummary(waiting_for_me=6, waiting_for_second=1, waiting_long=1)
     assert len(statements) == 1

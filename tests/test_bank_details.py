@@ -15,14 +15,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from payclaims import crypto
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.people import crypto, services
+from payclaims.people import bank_details
+from payclaims.people.bank_details import NewBankDetails
 from payclaims.people.models import BankDetails
-from payclaims.people.services import NewBankDetails
 from tests.conftest import PASSWORD, TEST_BANK_DETAILS_KEY, sign_in
 from tests.helpers import events, field_error, input_value, page_text, rows_of
 
@@ -134,7 +135,7 @@ def test_add_details_service_stores_digits_only(app, expert):
     with app.test_request_context():
         person = db.session.get(User, expert.id)
         assert person is not None
-        services.change_bank_details(
+        bank_details.change_bank_details(
             person,
             actor=person,
             details=NewBankDetails(NAME, "12 34 56", "1234-5678"),
@@ -298,7 +299,7 @@ def test_change_service_for_someone_else_is_refused(app, expert, make_user):
         actor = db.session.get(User, expert.id)
         assert person is not None and actor is not None
         with pytest.raises(PermissionDenied):
-            services.change_bank_details(
+            bank_details.change_bank_details(
                 person,
                 actor=actor,
                 details=NewBankDetails(NAME, SORT_CODE, ACCOUNT),
@@ -315,7 +316,7 @@ def test_use_without_a_key_in_development_gives_a_clear_error(make_app, make_use
         user = db.session.get(User, person.id)
         assert user is not None
         with pytest.raises(crypto.BankKeyError, match="BANK_DETAILS_KEYS"):
-            services.change_bank_details(
+            bank_details.change_bank_details(
                 user,
                 actor=user,
                 details=NewBankDetails(NAME, SORT_CODE, ACCOUNT),
@@ -466,7 +467,7 @@ def test_finance_cannot_confirm_details_they_entered_for_someone(
         actor = db.session.get(User, finance.id)
         assert details is not None and actor is not None
         with pytest.raises(PermissionDenied):
-            services.confirm_bank_details(details, actor=actor, ip_address=None)
+            bank_details.confirm_bank_details(details, actor=actor, ip_address=None)
 
 
 def test_confirm_twice_gives_one_confirmation(
@@ -502,7 +503,7 @@ def test_confirm_replaced_details_is_refused(app, expert, finance, store_details
         actor = db.session.get(User, finance.id)
         assert details is not None and actor is not None
         with pytest.raises(DomainError, match="changed them since"):
-            services.confirm_bank_details(details, actor=actor, ip_address=None)
+            bank_details.confirm_bank_details(details, actor=actor, ip_address=None)
     (row,) = rows_of(app, BankDetails)
     assert row.confirmed_at is None
 
@@ -600,7 +601,7 @@ def test_rotate_bank_keys_re_encrypts_so_the_old_key_can_go(
     with old_app.test_request_context():
         user = db.session.get(User, person.id)
         assert user is not None
-        services.change_bank_details(
+        bank_details.change_bank_details(
             user,
             actor=user,
             details=NewBankDetails(NAME, SORT_CODE, ACCOUNT, ROLL),
@@ -617,7 +618,7 @@ def test_rotate_bank_keys_re_encrypts_so_the_old_key_can_go(
     with new_only.app_context():
         user = db.session.get(User, person.id)
         assert user is not None
-        shown = services.current_details(user)
+        shown = bank_details.current_details(user)
         assert shown is not None
         assert shown.account_number == "****5678"
         assert shown.name_on_account == NAME
@@ -630,7 +631,7 @@ def test_rotate_bank_keys_re_encrypts_so_the_old_key_can_go(
         user = db.session.get(User, person.id)
         assert user is not None
         with pytest.raises(crypto.UnreadableToken):
-            services.current_details(user)
+            bank_details.current_details(user)
 
 
 def test_rotate_bank_keys_without_a_key_says_what_to_do(make_app: Callable[..., Flask]) -> None:

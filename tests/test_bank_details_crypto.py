@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from payclaims.people import crypto
+from payclaims import crypto
 
 # Fixed, so that test ids are the same in every xdist worker; for tests only.
 OLD_KEY = "HWd4ULRJDbdl0bmOXTTIkFpwoi6mKq7cGRzqd0EtklY="

@@ -12,15 +12,16 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from payclaims.auth.models import User
-from payclaims.benefits import checks, engine
-from payclaims.benefits.engine import Benefit, Level
-from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
-from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
+from payclaims.benefits import payment_dates
+from payclaims.benefits.engine import types as engine_types
+from payclaims.benefits.engine.types import Benefit, Level
+from payclaims.benefits.profile.models import BenefitProfile, FeeChoice
+from payclaims.claims import benefits_check, services
+from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.claims.rates import Vehicle
 from payclaims.demo import seed_demo
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import PASSWORD
 
@@ -79,14 +80,14 @@ def draft(app: Flask, sign_up: SignUp, *, hours: tuple[int, ...] = (3,)) -> int:
     return claim_id
 
 
-def check(app: Flask, claim_id: int, paid_on: date = PAID_ON) -> engine.BenefitCheck | None:
+def check(app: Flask, claim_id: int, paid_on: date = PAID_ON) -> engine_types.BenefitCheck | None:
     with app.app_context():
         claim = services.load_claim(claim_id)
         assert claim is not None
-        return checks.check_claim(claim, paid_on)
+        return benefits_check.check_claim(claim, paid_on)
 
 
-def uc(result: engine.BenefitCheck | None) -> engine.BenefitResult:
+def uc(result: engine_types.BenefitCheck | None) -> engine_types.BenefitResult:
     assert result is not None
     found = result.result_for(Benefit.UNIVERSAL_CREDIT)
     assert found is not None
@@ -120,7 +121,7 @@ def test_check_claim_full_fee_counts_the_fee_as_earnings(app, expert, sign_up):
     assert uc(result).period_start == date(2026, 11, 14)
     assert uc(result).period_end == date(2026, 12, 13)
     assert uc(result).estimated_reduction_pence == 3300
-    assert checks.badge_text(result) == "UC: about £33.00 less"
+    assert benefits_check.badge_text(result) == "UC: about £33.00 less"
 
 
 def test_check_claim_reduced_fee_counts_only_the_reduced_amount(app, expert, sign_up):
@@ -153,7 +154,7 @@ def test_check_claim_expenses_only_counts_no_fee(app, expert, sign_up):
     assert result is not None
     assert result.earnings_like_pence == 0
     assert result.level is Level.CLEAR
-    assert checks.badge_text(result) is None
+    assert benefits_check.badge_text(result) is None
 
 
 def _claim_with_expense(app: Flask, sign_up: SignUp, *, receipt: bool) -> int:
@@ -205,12 +206,12 @@ def test_claim_lines_mileage_at_the_hmrc_rate_is_not_earnings(app, expert, sign_
         )
         claim = services.load_claim(claim_id)
         assert claim is not None
-        (mileage,) = checks.claim_lines(claim)
+        (mileage,) = benefits_check.claim_lines(claim)
 
     # 20 miles at 55p and one passenger at 5p a mile: £12.00, of which £1.00 for the passenger.
-    assert isinstance(mileage, engine.Mileage)
+    assert isinstance(mileage, engine_types.Mileage)
     assert mileage.miles == Decimal(20)
-    assert mileage.vehicle is engine.Vehicle.CAR
+    assert mileage.vehicle is engine_types.Vehicle.CAR
     assert mileage.rate_pence == Decimal(55)
     assert check(app, claim_id).earnings_like_pence == 0  # type: ignore[union-attr]
 
@@ -220,9 +221,9 @@ def test_claim_lines_fee_carries_hours_and_the_session_date(app, sign_up):
     with app.app_context():
         claim = services.load_claim(claim_id)
         assert claim is not None
-        (fee,) = checks.claim_lines(claim)
+        (fee,) = benefits_check.claim_lines(claim)
 
-    assert fee == engine.Fee(amount_pence=6000, hours=Decimal(3), worked_on=SESSION_ON)
+    assert fee == engine_types.Fee(amount_pence=6000, hours=Decimal(3), worked_on=SESSION_ON)
 
 
 def test_check_claim_counts_paid_and_approved_claims_in_the_period(app, expert, sign_up):
@@ -254,16 +255,16 @@ def test_check_claims_gives_none_for_people_without_a_profile(
 
     with app.app_context():
         claims = [services.load_claim(claim_id) for claim_id in ids]
-        results = checks.check_claims([claim for claim in claims if claim], PAID_ON)
+        results = benefits_check.check_claims([claim for claim in claims if claim], PAID_ON)
 
     assert [results[claim_id] is None for claim_id in ids] == [False, False, False, True]
 
 
 def test_badge_text_lists_the_most_severe_first():
     def result(benefit: Benefit, level: Level, reduction: int | None = None):
-        return engine.BenefitResult(benefit, level, "", estimated_reduction_pence=reduction)
+        return engine_types.BenefitResult(benefit, level, "", estimated_reduction_pence=reduction)
 
-    check = engine.BenefitCheck(
+    check = engine_types.BenefitCheck(
         level=Level.STOPS,
         earnings_like_pence=10000,
         benefits=(
@@ -274,7 +275,7 @@ def test_badge_text_lists_the_most_severe_first():
         ),
     )
 
-    assert checks.badge_text(check) == (
+    assert benefits_check.badge_text(check) == (
         "Carer's Allowance: this week's payment could stop; UC: about £12.65 less; "
         "Council Tax Reduction: check with the council"
     )
@@ -292,14 +293,14 @@ def test_badge_text_lists_the_most_severe_first():
     ],
 )
 def test_payment_date_after_gives_the_next_run_day(today, frequency, day, expected):
-    assert checks.payment_date_after(today, frequency=frequency, day=day) == expected
+    assert payment_dates.payment_date_after(today, frequency=frequency, day=day) == expected
 
 
 def test_next_payment_date_reads_the_finance_setting(make_app):
     app = make_app(PAYMENT_RUN_FREQUENCY="monthly", PAYMENT_RUN_DAY=15)
 
     with app.app_context():
-        assert checks.next_payment_date(date(2026, 11, 22)) == date(2026, 12, 15)
+        assert payment_dates.next_payment_date(date(2026, 11, 22)) == date(2026, 12, 15)
 
 
 @pytest.mark.parametrize(
@@ -326,7 +327,9 @@ def test_check_claims_runs_the_same_queries_for_one_claim_or_many(app, expert, s
         with app.app_context():
             claims = list(
                 db.session.scalars(
-                    select(Claim).where(Claim.id.in_(claim_ids)).options(*checks.CHECK_LOAD_OPTIONS)
+                    select(Claim)
+                    .where(Claim.id.in_(claim_ids))
+                    .options(*benefits_check.CHECK_LOAD_OPTIONS)
                 )
             )
             statements: list[str] = []
@@ -336,7 +339,7 @@ def test_check_claims_runs_the_same_queries_for_one_claim_or_many(app, expert, s
 
             event.listen(db.engine, "before_cursor_execute", count)
             try:
-                checks.check_claims(claims, PAID_ON)
+                benefits_check.check_claims(claims, PAID_ON)
             finally:
                 event.remove(db.engine, "before_cursor_execute", count)
             return len(statements)

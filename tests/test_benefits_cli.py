@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from payclaims.benefits.models import BenefitRule
+from payclaims.benefits.rules.models import BenefitRule
 from payclaims.extensions import db
 
 DATA = Path(__file__).parent / "data" / "benefits"

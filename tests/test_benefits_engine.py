@@ -12,7 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payclaims.benefits.engine import (
+from payclaims.benefits.engine.check import check_payment
+from payclaims.benefits.engine.earnings import earnings_like_pence
+from payclaims.benefits.engine.periods import assessment_period, benefit_week
+from payclaims.benefits.engine.types import (
     Benefit,
     BenefitCheck,
     CarersAllowance,
@@ -29,22 +32,20 @@ from payclaims.benefits.engine import (
     PensionCredit,
     Profile,
     RuleSet,
-    ScenarioError,
     UniversalCredit,
     Vehicle,
     Voucher,
     WeekStart,
     WorkAllowance,
-    assessment_period,
-    benefit_week,
-    check_payment,
+    most_severe,
+)
+from payclaims.benefits.rules.catalogue import seed_rule_set
+from payclaims.benefits.scenarios import (
+    ScenarioError,
     check_scenario,
     check_to_dict,
-    earnings_like_pence,
-    most_severe,
     parse_scenario,
 )
-from payclaims.benefits.rules import seed_rule_set
 
 RULES = seed_rule_set()
 UC_LOWER = Profile(universal_credit=UniversalCredit(14, WorkAllowance.LOWER))

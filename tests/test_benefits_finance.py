@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.engine import Level
+from payclaims.benefits.engine.types import Level
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.extensions import db
 from payclaims.payments.confirm import RunBenefits, benefits_check_for_run

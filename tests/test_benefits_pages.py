@@ -19,9 +19,9 @@ from werkzeug.test import TestResponse
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile, FeeChoice
 from payclaims.claims import services
-from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus, FeeChoice
+from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.extensions import db

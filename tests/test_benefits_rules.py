@@ -15,18 +15,18 @@ from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
-from payclaims.benefits import services
-from payclaims.benefits.engine import Confidence
-from payclaims.benefits.models import BenefitRule, value_text
-from payclaims.benefits.rules import (
+from payclaims.benefits.engine.types import Confidence
+from payclaims.benefits.rules import services
+from payclaims.benefits.rules.catalogue import (
     RULE_KEYS,
     RulePeriod,
     RuleUnit,
-    load_rule_set,
     seed_figures,
     seed_rows,
     seed_rule_set,
 )
+from payclaims.benefits.rules.models import BenefitRule, value_text
+from payclaims.benefits.rules.store import load_rule_set
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from tests.conftest import sign_in

@@ -17,8 +17,9 @@ from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
-from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
+from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import sign_in

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import CapPeriod, Claim, ClaimLine, OverCap
 from payclaims.claims.rates import RateKey, Vehicle, mileage_amount, rate_on
 from payclaims.claims.services import SubmissionRefused
 from payclaims.dates import tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.claims_fixtures import World

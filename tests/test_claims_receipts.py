@@ -17,9 +17,9 @@ from sqlalchemy import select
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.auth.models import Role, User
 from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.claims.models import CapPeriod, OverCap
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.conftest import sign_in

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from payclaims.auth.models import Role, User
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
 from payclaims.claims.lifecycle import InvalidTransition, StaleClaim
 from payclaims.claims.models import (
@@ -18,7 +19,6 @@ from payclaims.claims.models import (
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
 )
 from payclaims.claims.services import SubmissionRefused
 from payclaims.dates import add_months

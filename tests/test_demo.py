@@ -101,7 +101,7 @@ def test_demo_has_claims_in_every_status_with_their_history(app, app_ctx):
 
 def test_demo_has_someone_paid_by_cheque(app, app_ctx):
     from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-    from payclaims.people.services import PaidBy, payment_setup
+    from payclaims.people.payment_setup import PaidBy, payment_setup
 
     seed_demo(PASSWORD)
     seed_demo(PASSWORD)
@@ -117,7 +117,7 @@ def test_demo_has_someone_paid_by_cheque(app, app_ctx):
 
 
 def test_demo_cost_centres_have_approvers_and_the_queue_has_claims_waiting(app, app_ctx):
-    from payclaims.approvals import services as approvals
+    from payclaims.approvals import decisions, queue
     from payclaims.auth.models import User
     from payclaims.claims.models import Claim, ClaimStatus
     from payclaims.costcentres.models import CostCentre
@@ -131,14 +131,12 @@ def test_demo_cost_centres_have_approvers_and_the_queue_has_claims_waiting(app, 
     assert all(centre.single_approver_limit_pence == 25_000 for centre in cost_centres)
     finance = db.session.scalars(select(User).where(User.email == f"finance@{DEMO_DOMAIN}")).one()
     today = uk_today()
-    waiting = db.session.scalars(
-        approvals.queue_query(finance, approvals.QueueFilters(), today)
-    ).all()
+    waiting = db.session.scalars(queue.queue_query(finance, queue.QueueFilters(), today)).all()
     assert len(waiting) >= 3
-    first_approvals = approvals.approvals_for(waiting)
+    first_approvals = queue.approvals_for(waiting)
     above = [claim for claim in waiting if first_approvals[claim.id]]
     assert len(above) == 1
     assert above[0].approved_total_pence > 25_000
-    assert approvals.decision_problem(above[0], finance, today) is None
+    assert decisions.decision_problem(above[0], finance, today) is None
     for claim in db.session.scalars(select(Claim).where(Claim.status == ClaimStatus.APPROVED)):
-        assert approvals.approvals_this_round(claim)
+        assert decisions.approvals_this_round(claim)

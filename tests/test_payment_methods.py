@@ -17,9 +17,10 @@ from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.people import services
+from payclaims.people import confirmation, payment_methods, payment_setup
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import NewPaymentMethod, PaidBy
+from payclaims.people.payment_methods import NewPaymentMethod
+from payclaims.people.payment_setup import PaidBy
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.conftest import sign_in
 from tests.helpers import events, field_error, html, page_text, rows_of
@@ -61,7 +62,7 @@ def _user(user: User) -> User:
 
 
 def _record(person: User, actor: User, new: NewPaymentMethod = CHEQUE) -> OtherPaymentMethod:
-    return services.record_payment_method(
+    return payment_methods.record_payment_method(
         _user(person), actor=_user(actor), new=new, ip_address="127.0.0.1"
     )
 
@@ -105,7 +106,7 @@ def test_record_method_for_yourself_is_refused(make_user, outbox):
     with pytest.raises(PermissionDenied, match="cannot set how you are paid yourself"):
         _record(both, both)
 
-    assert services.current_payment_method(_user(both)) is None
+    assert payment_methods.current_payment_method(_user(both)) is None
     assert outbox() == []
 
 
@@ -196,7 +197,7 @@ def test_record_method_with_bank_numbers_in_the_reason_is_refused(expert, financ
     ],
 )
 def test_details_without_bank_numbers_are_accepted(details):
-    assert services.payment_details_problem(details, PaymentMethod.OTHER) is None
+    assert payment_methods.payment_details_problem(details, PaymentMethod.OTHER) is None
 
 
 @pytest.mark.usefixtures("ctx")
@@ -215,7 +216,7 @@ def test_end_method_keeps_history_audits_emails_and_allows_a_new_one(
 ):
     row = _record(expert, finance_admin)
 
-    services.end_payment_method(
+    payment_methods.end_payment_method(
         row, actor=_user(finance_admin), reason="Has a bank account now", ip_address=None
     )
     _record(expert, finance_admin, APPOINTEE)
@@ -225,7 +226,10 @@ def test_end_method_keeps_history_audits_emails_and_allows_a_new_one(
     assert first.ended_by_id == finance_admin.id
     assert first.end_reason == "Has a bank account now"
     assert second.is_current
-    assert [m.id for m in services.payment_method_history(_user(expert))] == [second.id, first.id]
+    assert [m.id for m in payment_methods.payment_method_history(_user(expert))] == [
+        second.id,
+        first.id,
+    ]
     (event,) = events(app, "payment_method.ended")
     assert event.subject_user_id == expert.id
     assert "Has a bank account now" in event.detail
@@ -239,13 +243,15 @@ def test_end_method_keeps_history_audits_emails_and_allows_a_new_one(
 @pytest.mark.usefixtures("ctx")
 def test_end_method_twice_is_refused(expert, finance_admin):
     row = _record(expert, finance_admin)
-    stale = services.payment_method_or_none(row.id)
+    stale = payment_methods.payment_method_or_none(row.id)
     assert stale is not None
-    services.end_payment_method(row, actor=_user(finance_admin), reason="Done", ip_address=None)
+    payment_methods.end_payment_method(
+        row, actor=_user(finance_admin), reason="Done", ip_address=None
+    )
 
     db.session.expire_all()
     with pytest.raises(DomainError, match="already been ended"):
-        services.end_payment_method(
+        payment_methods.end_payment_method(
             stale, actor=_user(finance_admin), reason="Again", ip_address=None
         )
 
@@ -255,7 +261,9 @@ def test_end_method_without_a_reason_is_refused(expert, finance_admin):
     row = _record(expert, finance_admin)
 
     with pytest.raises(DomainError, match="Enter why") as raised:
-        services.end_payment_method(row, actor=_user(finance_admin), reason=" ", ip_address=None)
+        payment_methods.end_payment_method(
+            row, actor=_user(finance_admin), reason=" ", ip_address=None
+        )
 
     assert raised.value.field == "reason"
     assert row.is_current
@@ -268,21 +276,21 @@ def test_payment_setup_follows_bank_details_and_prefers_another_method(
     app, expert, finance_admin, give_bank_details
 ):
     with app.app_context():
-        assert services.payment_setup(_user(expert)).paid_by is PaidBy.NOTHING
-        assert not services.payment_setup(_user(expert)).can_claim
+        assert payment_setup.payment_setup(_user(expert)).paid_by is PaidBy.NOTHING
+        assert not payment_setup.payment_setup(_user(expert)).can_claim
     give_bank_details(expert)
     with app.app_context():
-        setup = services.payment_setup(_user(expert))
+        setup = payment_setup.payment_setup(_user(expert))
         assert setup.paid_by is PaidBy.BANK_DETAILS_UNCONFIRMED
         assert setup.can_claim and not setup.can_be_paid
     _given_method(app, expert, finance_admin)
     with app.app_context():
-        setup = services.payment_setup(_user(expert))
+        setup = payment_setup.payment_setup(_user(expert))
         assert setup.paid_by is PaidBy.OTHER_METHOD
         assert setup.can_claim and not setup.can_be_paid  # nobody has checked it yet
         assert setup.other_method is not None
         assert setup.other_method.method is PaymentMethod.CHEQUE
-        assert services.status_text(_user(expert)) == "Finance pays you by cheque"
+        assert payment_setup.status_text(_user(expert)) == "Finance pays you by cheque"
 
 
 def test_payment_setup_with_confirmed_bank_details_can_be_paid(
@@ -291,7 +299,7 @@ def test_payment_setup_with_confirmed_bank_details_can_be_paid(
     give_bank_details(expert, confirmed_by=finance_admin)
 
     with app.app_context():
-        setup = services.payment_setup(_user(expert))
+        setup = payment_setup.payment_setup(_user(expert))
 
     assert setup.paid_by is PaidBy.BANK_DETAILS_CONFIRMED
     assert setup.can_be_paid
@@ -643,9 +651,11 @@ def test_submit_claim_after_the_method_ended_is_refused_again(app, expert, finan
     method_id = _given_method(app, expert, finance_admin)
     claim_id = _draft(app, sign_up)
     with app.test_request_context():
-        row = services.payment_method_or_none(method_id)
+        row = payment_methods.payment_method_or_none(method_id)
         assert row is not None
-        services.end_payment_method(row, actor=_user(finance_admin), reason="x", ip_address=None)
+        payment_methods.end_payment_method(
+            row, actor=_user(finance_admin), reason="x", ip_address=None
+        )
         claim = claim_services.load_claim(claim_id)
         assert claim is not None
 
@@ -673,7 +683,7 @@ def test_record_method_racing_another_finance_admin_is_refused_cleanly(
     other_admin = make_user(name="Other Admin", roles=(Role.FINANCE_ADMIN,))
     _record(expert, other_admin)
     # As if both had checked for a current method before either saved.
-    monkeypatch.setattr(services, "current_payment_method", lambda person: None)
+    monkeypatch.setattr(payment_methods, "current_payment_method", lambda person: None)
 
     with pytest.raises(DomainError, match="Someone else has just changed") as raised:
         _record(expert, finance_admin, APPOINTEE)
@@ -689,19 +699,19 @@ def test_record_method_racing_another_finance_admin_is_refused_cleanly(
 
 
 def _confirm(row: OtherPaymentMethod, actor: User) -> None:
-    services.confirm_payment_method(row, actor=_user(actor), ip_address="127.0.0.1")
+    payment_methods.confirm_payment_method(row, actor=_user(actor), ip_address="127.0.0.1")
 
 
 @pytest.mark.usefixtures("ctx")
 def test_record_method_waits_to_be_checked_before_it_can_be_paid(expert, finance_admin):
     row = _record(expert, finance_admin)
 
-    setup = services.payment_setup(_user(expert))
+    setup = payment_setup.payment_setup(_user(expert))
 
     assert not row.is_confirmed
     assert setup.paid_by is PaidBy.OTHER_METHOD
     assert setup.can_claim and not setup.can_be_paid
-    assert services.payment_setups([_user(expert)])[expert.id].can_be_paid is False
+    assert payment_setup.payment_setups([_user(expert)])[expert.id].can_be_paid is False
 
 
 @pytest.mark.usefixtures("ctx")
@@ -714,7 +724,7 @@ def test_confirm_method_by_another_finance_person_lets_it_be_paid_and_audits(
 
     (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is not None and stored.confirmed_by_id == approver.id
-    assert services.payment_setup(_user(expert)).can_be_paid
+    assert payment_setup.payment_setup(_user(expert)).can_be_paid
     (event,) = events(app, "payment_method.confirmed")
     assert event.actor_id == approver.id and event.subject_user_id == expert.id
     assert "Cheque" in event.detail
@@ -725,7 +735,7 @@ def test_confirm_method_emails_the_person_how_they_are_paid_without_its_details(
     expert, finance_admin, approver, outbox
 ):
     row = _record(expert, finance_admin, APPOINTEE)
-    stale = services.payment_method_or_none(row.id)
+    stale = payment_methods.payment_method_or_none(row.id)
     assert stale is not None
 
     _confirm(row, approver)
@@ -742,7 +752,7 @@ def test_confirm_method_emails_the_person_how_they_are_paid_without_its_details(
     assert "pay you through an appointee or organisation" in body
     assert "/account/bank-details" in body
     assert "Mary Jones" not in body
-    assert not services.looks_like_bank_numbers(body)
+    assert not payment_methods.looks_like_bank_numbers(body)
 
 
 @pytest.mark.usefixtures("ctx")
@@ -752,13 +762,13 @@ def test_confirm_method_you_recorded_is_refused_even_holding_both_finance_roles(
     both = make_user(name="Bo Both", roles=(Role.FINANCE_ADMIN, Role.FINANCE_APPROVER))
     row = _record(expert, both, APPOINTEE)
 
-    assert not services.can_confirm_payment_method(row, _user(both))
+    assert not payment_methods.can_confirm_payment_method(row, _user(both))
     with pytest.raises(PermissionDenied, match="Another member of the finance team"):
         _confirm(row, both)
 
     (stored,) = rows_of(app, OtherPaymentMethod)
     assert stored.confirmed_at is None
-    assert not services.payment_setup(_user(expert)).can_be_paid
+    assert not payment_setup.payment_setup(_user(expert)).can_be_paid
     assert events(app, "payment_method.confirmed") == []
 
 
@@ -784,7 +794,7 @@ def test_confirm_method_by_someone_outside_finance_is_refused(make_user, expert,
 @pytest.mark.usefixtures("ctx")
 def test_confirm_method_twice_is_refused_and_audited_once(app, expert, finance_admin, approver):
     row = _record(expert, finance_admin)
-    stale = services.payment_method_or_none(row.id)
+    stale = payment_methods.payment_method_or_none(row.id)
     assert stale is not None
     _confirm(row, approver)
 
@@ -798,7 +808,9 @@ def test_confirm_method_twice_is_refused_and_audited_once(app, expert, finance_a
 @pytest.mark.usefixtures("ctx")
 def test_confirm_method_that_has_ended_is_refused(app, expert, finance_admin, approver):
     row = _record(expert, finance_admin)
-    services.end_payment_method(row, actor=_user(finance_admin), reason="Done", ip_address=None)
+    payment_methods.end_payment_method(
+        row, actor=_user(finance_admin), reason="Done", ip_address=None
+    )
 
     with pytest.raises(DomainError, match="already been checked"):
         _confirm(row, approver)
@@ -822,7 +834,7 @@ def test_confirm_method_through_the_person_page_lets_it_be_paid(
     assert "Checked: Eli Expert is paid by cheque" in after
     assert "Checked by finance" in after and "by Fay Approver" in after
     with app.app_context():
-        assert services.payment_setup(_user(expert)).can_be_paid
+        assert payment_setup.payment_setup(_user(expert)).can_be_paid
 
 
 def test_confirm_method_page_hides_the_button_from_whoever_recorded_it(
@@ -875,7 +887,7 @@ def test_finance_home_counts_methods_waiting_to_be_checked(
     give_bank_details(make_user(name="Bank Person"))
 
     with app.app_context():
-        assert services.waiting_count() == 2
+        assert confirmation.waiting_count() == 2
 
 
 # People who are no longer experts keep a set-up finance can see and end ----------------------

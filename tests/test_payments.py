@@ -328,19 +328,19 @@ def test_demo_expert_has_a_slip_and_the_demo_finance_admin_a_bank_file(app, clie
 
 
 def _pay_by_cheque(app, person, *, recorder, checker) -> None:
-    from payclaims.people import services as people_services
+    from payclaims.people import payment_methods
     from payclaims.people.models import PaymentMethod
 
     with app.app_context():
-        row = people_services.record_payment_method(
+        row = payment_methods.record_payment_method(
             db.session.get(User, person.id),
             actor=db.session.get(User, recorder.id),
-            new=people_services.NewPaymentMethod(
+            new=payment_methods.NewPaymentMethod(
                 method=PaymentMethod.CHEQUE, details="", reason="Has no bank account"
             ),
             ip_address=None,
         )
-        people_services.confirm_payment_method(
+        payment_methods.confirm_payment_method(
             row, actor=db.session.get(User, checker.id), ip_address=None
         )
 

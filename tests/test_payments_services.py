@@ -50,7 +50,7 @@ from payclaims.payments.slips import (
     slip_reference,
     slip_stylesheet,
 )
-from payclaims.people import services as people_services
+from payclaims.people import payment_methods, payment_setup
 from payclaims.people.models import PaymentMethod
 from tests.test_benefits_checks import give_profile
 
@@ -539,16 +539,16 @@ def _pay_by(
     details: str = "",
 ) -> int:
     """Record another payment method for ``person`` (checked by ``checker`` if given)."""
-    row = people_services.record_payment_method(
+    row = payment_methods.record_payment_method(
         _user(person),
         actor=_user(recorder),
-        new=people_services.NewPaymentMethod(
+        new=payment_methods.NewPaymentMethod(
             method=method, details=details, reason="Has no bank account"
         ),
         ip_address=None,
     )
     if checker is not None:
-        people_services.confirm_payment_method(row, actor=_user(checker), ip_address=None)
+        payment_methods.confirm_payment_method(row, actor=_user(checker), ip_address=None)
     return row.id
 
 
@@ -677,9 +677,9 @@ def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_no
             if method_id is None:
                 _pay_by(person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
             else:
-                row = people_services.payment_method_or_none(method_id)
+                row = payment_methods.payment_method_or_none(method_id)
                 assert row is not None
-                people_services.end_payment_method(
+                payment_methods.end_payment_method(
                     row, actor=_user(admin), reason="Gave bank details", ip_address=None
                 )
             return pdfs
@@ -819,11 +819,11 @@ def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_s
             details="Paid through the support worker",
         )
         _pay_by(unchecked_over_bank.person, PaymentMethod.PREPAID_CARD, recorder=admin)
-        ended = people_services.payment_method_or_none(
+        ended = payment_methods.payment_method_or_none(
             _pay_by(method_ended.person, PaymentMethod.CHEQUE, recorder=admin)
         )
         assert ended is not None
-        people_services.end_payment_method(
+        payment_methods.end_payment_method(
             ended, actor=_user(admin), reason="Gave bank details", ip_address=None
         )
         current = db.session.scalars(
@@ -838,7 +838,7 @@ def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_s
         waiting = waiting_claims()
         everyone = [bank, unconfirmed, nothing, cheque_checked, cheque_unchecked]
         everyone += [method_over_bank, unchecked_over_bank, method_ended, details_changed]
-        setups = people_services.payment_setups([_user(claim.person) for claim in everyone])
+        setups = payment_setup.payment_setups([_user(claim.person) for claim in everyone])
         python_says = {
             claim.id: payment_problem(setups[claim.person.id]) is None for claim in everyone
         }

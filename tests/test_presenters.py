@@ -23,7 +23,7 @@ from payclaims.approvals.models import ClaimApproval
 from payclaims.auth import presenters as auth
 from payclaims.auth.models import User
 from payclaims.benefits import presenters as benefits
-from payclaims.benefits.engine import (
+from payclaims.benefits.engine.types import (
     Benefit,
     BenefitCheck,
     BenefitResult,
@@ -31,18 +31,19 @@ from payclaims.benefits.engine import (
     Level,
     WeekStart,
 )
-from payclaims.benefits.models import BenefitRule
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.profile.models import BenefitProfile, FeeChoice
+from payclaims.benefits.rules.models import BenefitRule
 from payclaims.claims import presenters as claims
-from payclaims.claims.categories import ExpenseCategory
-from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice
+from payclaims.claims.models import Claim, ClaimLine, ClaimStatus
 from payclaims.costcentres import presenters as costcentres
 from payclaims.costcentres.models import CostCentre
 from payclaims.forms import DateField
 from payclaims.people import presenters as people
+from payclaims.people.bank_details import ShownBankDetails
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import PaymentSetup, ShownBankDetails
+from payclaims.people.payment_setup import PaymentSetup
 from payclaims.roles import presenters as roles
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import (
     FeeUnit,
     LocationType,

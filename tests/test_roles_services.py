@@ -12,13 +12,13 @@ from sqlalchemy import insert, select, update
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import Role, User
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import uk_today
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.roles import services
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import (
     FeeUnit,
     InvolvementLevel,

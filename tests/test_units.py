@@ -362,7 +362,8 @@ def test_safe_next_with_other_site_or_nothing_refuses(target: str | None) -> Non
 
 
 def test_approved_totals_with_a_reduced_line_and_a_reduced_fee_pay_the_lower_amounts() -> None:
-    from payclaims.claims.models import Claim, ClaimLine, FeeChoice, LineKind
+    from payclaims.benefits.profile.models import FeeChoice
+    from payclaims.claims.models import Claim, ClaimLine, LineKind
 
     fee = ClaimLine(kind=LineKind.FEE, amount_pence=10000, approved_pence=6000)
     taxi = ClaimLine(kind=LineKind.EXPENSE, amount_pence=2500, approved_pence=None)

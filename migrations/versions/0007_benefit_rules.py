@@ -3,8 +3,8 @@
 Dated benefit rule figures (``benefit_rules``) that the benefits engine reads and finance admins
 add to, correct (a correction keeps the old row, pointing at its replacement) and confirm. Seeded
 with every figure of ../shared/benefits/RULES.md, written out below as literals (the same rows as
-payclaims/benefits/rules.py seed_rows() gives, which the tests check) so that later changes to
-the app's seed data never change what this migration inserts.
+payclaims/benefits/rules/catalogue.py seed_rows() gives, which the tests check) so that later
+changes to the app's seed data never change what this migration inserts.
 
 Revision ID: 0007
 Revises: 0006
@@ -24,7 +24,7 @@ branch_labels = None
 depends_on = None
 
 # The seed figures of ../shared/benefits/RULES.md as they were when this migration was written:
-# literals, so later changes to payclaims.benefits.rules never change what it inserts
+# literals, so later changes to payclaims.benefits.rules.catalogue never change what it inserts
 # (tests/test_benefits_rules.py checks they equal seed_rows()).
 SOURCE_0 = "CPAG 'Universal credit rates 2024/25' and '2025/26'; gov.uk 'Proposed benefit and pension rates 2026 to 2027'; UC Regulations 2013 reg 22"
 SOURCE_1 = "gov.uk 'Permitted work factsheet'; 'Proposed benefit and pension rates 2026 to 2027'; 2026: 16 x NLW £12.71, up to the next 50p"

@@ -8,13 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from payclaims.approvals.services import (
-    ALL_STATUSES,
-    NO_PROFILE,
-    WAITING,
-    approve_field,
-    note_field,
-)
+from payclaims.approvals.decisions import approve_field, note_field
+from payclaims.approvals.queue import ALL_STATUSES, NO_PROFILE, WAITING
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from payclaims.approvals.models import ClaimApproval
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
 from payclaims.claims import presenters as claim_presenters
 from payclaims.claims.models import Claim
 from payclaims.presenting import Tag, tag

@@ -1,4 +1,5 @@
-"""Approvals: coordinators confirm claims; finance approvers work their queue and decide."""
+"""Approvals: coordinators confirm claims; finance approvers work their queue and decide; finance
+staff working a claim see the claimant's benefits profile and payments statement."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
-from payclaims.approvals import services
+from payclaims.approvals import decisions, finance_profiles, routing
+from payclaims.approvals.export import export_claims
 from payclaims.approvals.forms import (
     CONFIRM,
     DelegationForm,
@@ -17,16 +19,19 @@ from payclaims.approvals.forms import (
     approve_form_for,
 )
 from payclaims.approvals.models import ApprovalDelegation, ApprovalStage
-from payclaims.auth.access import roles_required
-from payclaims.auth.models import FINANCE_ROLES, Role
-from payclaims.benefits.checks import (
-    ClaimPanel,
-    badge_text,
-    check_claim,
-    check_claims,
-    next_payment_date,
+from payclaims.approvals.queue import (
+    WAITING,
+    QueueFilters,
+    approvals_for,
+    claims_at_level,
+    queue_query,
+    to_confirm_query,
 )
+from payclaims.auth.access import roles_required
+from payclaims.auth.models import FINANCE_ROLES, Role, User
+from payclaims.benefits.payment_dates import next_payment_date
 from payclaims.claims import services as claim_services
+from payclaims.claims.benefits_check import ClaimPanel, badge_text, check_claim, check_claims
 from payclaims.claims.forms import VersionedForm
 from payclaims.claims.lifecycle import StaleClaim
 from payclaims.claims.models import Claim, ClaimStatus
@@ -36,7 +41,9 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
 from payclaims.paging import ListPage
-from payclaims.people.services import current_details
+from payclaims.payments import statements
+from payclaims.payments.forms import StatementForm, statement_range
+from payclaims.people.bank_details import current_details
 
 bp = Blueprint("approvals", __name__)
 
@@ -46,7 +53,7 @@ CLAIMS_PER_PAGE = 25
 
 def _lost_race(claim_id: int) -> ResponseReturnValue:
     """Tell the loser what happened and show the claim as it stands now."""
-    flash(services.moved_message(claim_id), "error")
+    flash(decisions.moved_message(claim_id), "error")
     if request.endpoint == "approvals.confirm":
         return redirect(url_for("approvals.confirm", claim_id=claim_id))
     return redirect(url_for("approvals.claim", claim_id=claim_id))
@@ -79,9 +86,7 @@ def _reload(claim_id: int) -> ResponseReturnValue:
 @roles_required(*CONFIRMING)
 def to_confirm() -> ResponseReturnValue:
     """Claims waiting for the coordinator to confirm the work took place, oldest first."""
-    page = db.paginate(
-        services.to_confirm_query(current_user), per_page=CLAIMS_PER_PAGE, error_out=False
-    )
+    page = db.paginate(to_confirm_query(current_user), per_page=CLAIMS_PER_PAGE, error_out=False)
     return render_template("approvals/to_confirm.html", page=page)
 
 
@@ -103,7 +108,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
             return _reload(claim_id)
         try:
             if form.decision.data == CONFIRM:
-                services.verify_claim(
+                decisions.verify_claim(
                     claim,
                     actor=current_user,
                     ip_address=request.remote_addr,
@@ -111,7 +116,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
                 )
                 flash(f"Claim {claim.reference} confirmed and sent to finance.", "success")
             else:
-                services.return_claim(
+                decisions.return_claim(
                     claim,
                     actor=current_user,
                     reason=form.question.data or "",
@@ -133,7 +138,7 @@ def confirm(claim_id: int) -> ResponseReturnValue:
         claim=claim,
         form=form,
         can_confirm=claim.status is ClaimStatus.SUBMITTED
-        and services.can_verify(claim, current_user),
+        and decisions.can_verify(claim, current_user),
         unit_name=claim_services.unit_name,
     )
 
@@ -141,13 +146,13 @@ def confirm(claim_id: int) -> ResponseReturnValue:
 # Finance: the queue -----------------------------------------------------------------------
 
 
-def _queue_filters(form: QueueFilterForm) -> services.QueueFilters:
+def _queue_filters(form: QueueFilterForm) -> QueueFilters:
     if not form.validate():
-        return services.QueueFilters()
+        return QueueFilters()
     cost_centre = form.cost_centre.data or ""
     age = form.age.data or ""
-    return services.QueueFilters(
-        status=form.status.data or services.WAITING,
+    return QueueFilters(
+        status=form.status.data or WAITING,
         cost_centre_id=int(cost_centre) if cost_centre.isdigit() else None,
         older_than_days=int(age) if age.isdigit() else None,
         min_pence=form.min_amount.data,
@@ -162,7 +167,7 @@ def _filter_form() -> QueueFilterForm:
         SelectChoice("", "Any cost centre"),
         *(
             SelectChoice(str(cost_centre.id), cost_centre.label)
-            for cost_centre in services.active_cost_centres_for(current_user, uk_today())
+            for cost_centre in routing.active_cost_centres_for(current_user, uk_today())
         ),
     ]
     return form
@@ -176,11 +181,11 @@ def queue() -> ResponseReturnValue:
     filters = _queue_filters(form)
     today = uk_today()
     paid_on = next_payment_date(today)
-    query = services.queue_query(current_user, filters, today)
+    query = queue_query(current_user, filters, today)
     page: ListPage[Claim] | Pagination
     if filters.benefits_level:
         # The level is computed: check every matching claim (one batch), then page.
-        matching, checks = services.claims_at_level(query, filters.benefits_level, paid_on)
+        matching, checks = claims_at_level(query, filters.benefits_level, paid_on)
         page = ListPage.of(
             matching, page=request.args.get("page", 1, type=int), per_page=CLAIMS_PER_PAGE
         )
@@ -195,8 +200,8 @@ def queue() -> ResponseReturnValue:
         checks=checks,
         paid_on=paid_on,
         badge_text=badge_text,
-        approvals=services.approvals_for(page.items),
-        delegations=services.delegations_to(current_user, today),
+        approvals=approvals_for(page.items),
+        delegations=routing.delegations_to(current_user, today),
         # Only the filter form's own fields: url_for must never see _external, _scheme, ...
         export_args={
             field.name: request.args[field.name] for field in form if request.args.get(field.name)
@@ -209,7 +214,7 @@ def queue() -> ResponseReturnValue:
 def export() -> ResponseReturnValue:
     """The claims the queue's filters give, as a spreadsheet (CSV) for accounting."""
     today = uk_today()
-    text = services.export_claims(
+    text = export_claims(
         _queue_filters(_filter_form()),
         actor=current_user,
         today=today,
@@ -226,7 +231,7 @@ def export() -> ResponseReturnValue:
 def _finance_claim_or_404(claim_id: int) -> Claim:
     """A claim the signed-in finance person may see; any other is "not found"."""
     claim = claim_services.load_claim(claim_id)
-    if claim is None or not services.can_see_as_finance(claim, current_user, uk_today()):
+    if claim is None or not routing.can_see_as_finance(claim, current_user, uk_today()):
         abort(404)
     return claim
 
@@ -237,7 +242,7 @@ def claim(claim_id: int) -> ResponseReturnValue:
     """One claim for finance: lines, receipts, flags, bank details, approvals and history."""
     found = _finance_claim_or_404(claim_id)
     today = uk_today()
-    approvals = services.approvals_this_round(found)
+    approvals = decisions.approvals_this_round(found)
     # Paid claims are checked on the day they were paid; the rest on the next payment date.
     paid_on = found.paid_on or next_payment_date(today)
     check = check_claim(found, paid_on)
@@ -247,8 +252,8 @@ def claim(claim_id: int) -> ResponseReturnValue:
         benefits=None if check is None else ClaimPanel(paid_on=paid_on, check=check),
         badge_text=badge_text,
         approvals=approvals,
-        problem=services.decision_problem(found, current_user, today, approvals),
-        routing=services.routing_for(found, current_user, today),
+        problem=decisions.decision_problem(found, current_user, today, approvals),
+        routing=routing.routing_for(found, current_user, today),
         bank_details=current_details(found.person),
         unit_name=claim_services.unit_name,
     )
@@ -271,7 +276,7 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
 
 def _decidable_or_redirect(claim_id: int) -> Claim | ResponseReturnValue:
     found = _finance_claim_or_404(claim_id)
-    problem = services.decision_problem(found, current_user, uk_today())
+    problem = decisions.decision_problem(found, current_user, uk_today())
     if problem is not None:
         flash(problem, "error")
         return redirect(url_for("approvals.claim", claim_id=claim_id))
@@ -290,11 +295,11 @@ def approve(claim_id: int) -> ResponseReturnValue:
         if not _sent_version(form):
             return _reload(claim_id)
         reductions = {
-            line.id: services.LineReduction(amount.data, note.data or "")
+            line.id: decisions.LineReduction(amount.data, note.data or "")
             for line, (amount, note) in zip(found.lines, form.line_fields(found), strict=True)
         }
         try:
-            stage = services.approve_claim(
+            stage = decisions.approve_claim(
                 found,
                 actor=current_user,
                 today=uk_today(),
@@ -327,7 +332,7 @@ def approve(claim_id: int) -> ResponseReturnValue:
         "approvals/approve.html",
         claim=found,
         form=form,
-        approvals=services.approvals_this_round(found),
+        approvals=decisions.approvals_this_round(found),
         unit_name=claim_services.unit_name,
     )
 
@@ -342,7 +347,7 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
             return _reload(claim_id)
         try:
             if rejecting:
-                services.reject_claim(
+                decisions.reject_claim(
                     found,
                     actor=current_user,
                     reason=form.reason.data or "",
@@ -351,7 +356,7 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
                     expected_version=form.seen_version,
                 )
             else:
-                services.return_claim(
+                decisions.return_claim(
                     found,
                     actor=current_user,
                     reason=form.reason.data or "",
@@ -372,7 +377,7 @@ def _reason_decision(claim_id: int, *, rejecting: bool) -> ResponseReturnValue:
         claim=found,
         form=form,
         rejecting=rejecting,
-        example=services.REJECTION_EXAMPLE,
+        example=decisions.REJECTION_EXAMPLE,
     )
 
 
@@ -402,14 +407,14 @@ def delegation() -> ResponseReturnValue:
         SelectChoice("", "Choose a finance approver"),
         *(
             SelectChoice(str(user.id), user.name)
-            for user in services.finance_approvers()
+            for user in routing.finance_approvers()
             if user.id != current_user.id
         ),
     ]
     if form.validate_on_submit():
         delegate = form.delegate.data or ""
         try:
-            made = services.create_delegation(
+            made = routing.create_delegation(
                 actor=current_user,
                 delegate_id=int(delegate) if delegate.isdigit() else 0,
                 starts_on=form.starts_on.data,
@@ -425,8 +430,8 @@ def delegation() -> ResponseReturnValue:
     return render_template(
         "approvals/delegation.html",
         form=form,
-        delegations=services.delegations_of(current_user),
-        delegated_to_me=services.delegations_to(current_user, uk_today()),
+        delegations=routing.delegations_of(current_user),
+        delegated_to_me=routing.delegations_to(current_user, uk_today()),
         end_form=PostForm(),
         today=uk_today(),
     )
@@ -440,6 +445,46 @@ def end_delegation(delegation_id: int) -> ResponseReturnValue:
     if found is None or found.approver_id != current_user.id:
         abort(404)
     if PostForm().validate_on_submit():
-        services.end_delegation(found, actor=current_user, ip_address=request.remote_addr)
+        routing.end_delegation(found, actor=current_user, ip_address=request.remote_addr)
         flash(f"{found.delegate.name} no longer decides your claims.", "success")
     return redirect(url_for("approvals.delegation"))
+
+
+@bp.route("/finance/claims/<int:claim_id>/benefits-profile")
+@roles_required(*FINANCE_ROLES)
+def finance_profile(claim_id: int) -> ResponseReturnValue:
+    """A claimant's benefits profile, for finance working their claim (audited)."""
+    claim = claim_services.load_claim(claim_id)
+    if claim is None or not finance_profiles.finance_works_on(claim, current_user):
+        abort(404)
+    shown = finance_profiles.profile_for_finance(
+        claim, actor=current_user, ip_address=request.remote_addr
+    )
+    return render_template("approvals/finance_profile.html", claim=claim, profile=shown)
+
+
+@bp.route("/finance/people/<int:user_id>/payments-statement.pdf")
+@roles_required(*FINANCE_ROLES)
+def finance_statement_pdf(user_id: int) -> ResponseReturnValue:
+    """A person's payments statement, for finance working their claims; audited."""
+    person = db.session.get(User, user_id)
+    if (
+        person is None
+        or not person.has_role(Role.EXPERT)
+        or not finance_profiles.finance_works_for(person, current_user)
+    ):
+        abort(404)
+    form = StatementForm(request.args)
+    chosen = statement_range(form)
+    if chosen is None:
+        abort(400)
+    pdf = finance_profiles.statement_pdf_for_finance(
+        person,
+        actor=current_user,
+        start_on=chosen[0],
+        end_on=chosen[1],
+        ip_address=request.remote_addr,
+    )
+    return stored_file_response(
+        pdf, content_type="application/pdf", filename=statements.filename(*chosen)
+    )

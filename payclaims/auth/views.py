@@ -36,7 +36,7 @@ from payclaims.database import utc_now
 from payclaims.errors import DomainError, InvalidLink
 from payclaims.extensions import limiter
 from payclaims.forms import PostForm, add_error
-from payclaims.people.services import status_text as bank_details_status
+from payclaims.people.payment_setup import status_text as bank_details_status
 
 bp = Blueprint("auth", __name__)
 

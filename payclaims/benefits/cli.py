@@ -15,14 +15,14 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from payclaims.benefits.engine import (
-    MissingFigure,
+from payclaims.benefits.engine.types import MissingFigure
+from payclaims.benefits.rules.store import load_rule_set
+from payclaims.benefits.scenarios import (
     ScenarioError,
     check_scenario,
     check_to_dict,
     parse_scenarios,
 )
-from payclaims.benefits.rules import load_rule_set
 
 
 @click.command("benefits-check")

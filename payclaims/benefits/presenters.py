@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import url_for
 
-from payclaims.benefits.engine import BenefitResult, Confidence, Level, WorkAllowance
-from payclaims.benefits.models import BenefitRule
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.engine.types import BenefitResult, Confidence, Level, WorkAllowance
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.benefits.rules.models import BenefitRule
 from payclaims.dates import format_date
 from payclaims.money import format_pence
 from payclaims.presenting import SummaryRow, Tag, row, tag

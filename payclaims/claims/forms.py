@@ -23,7 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from payclaims.claims.models import CapPeriod, FeeChoice, OverCap
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.models import CapPeriod, OverCap
 from payclaims.claims.rates import TENTHS, Vehicle
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
 
@@ -131,7 +132,7 @@ class SubmitClaimForm(VersionedForm):
     declaration = BooleanField(
         "I confirm that this claim is true, and that I have not claimed for it anywhere else"
     )
-    # Asked only when a benefits panel is shown (payclaims/benefits/checks.py).
+    # Asked only when a benefits panel is shown (payclaims/claims/benefits_check.py).
     benefits_read = BooleanField(
         "I have read what this payment might do to my benefits, and I want to send the claim"
     )

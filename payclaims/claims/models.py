@@ -10,10 +10,11 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.rates import TENTHS, Vehicle
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, RoleVersion, SignUp
 
 HUNDREDTHS = 100
@@ -87,26 +88,6 @@ LIVE_STATUSES = frozenset(
         ClaimStatus.RETURNED,
     }
 )
-
-
-class FeeChoice(enum.StrEnum):
-    """How the person wants their fee paid."""
-
-    FULL = "full"
-    REDUCED = "reduced"
-    EXPENSES_ONLY = "expenses_only"
-
-    @property
-    def label(self) -> str:
-        """The choice in plain words."""
-        return FEE_CHOICE_LABELS[self]
-
-
-FEE_CHOICE_LABELS = {
-    FeeChoice.FULL: "The full fee",
-    FeeChoice.REDUCED: "A reduced fee",
-    FeeChoice.EXPENSES_ONLY: "Expenses only (no fee)",
-}
 
 
 class LineKind(enum.StrEnum):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.money import format_pence
 from payclaims.presenting import Tag, tag
 

@@ -22,10 +22,10 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
-from payclaims.benefits.checks import sending_warning
-from payclaims.benefits.engine import Level
-from payclaims.benefits.profiles import default_fee_choice
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.engine.types import Level
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.benefits.profile.services import default_fee_choice
+from payclaims.claims.benefits_check import sending_warning
 from payclaims.claims.lifecycle import (
     InvalidTransition,
     StaleClaim,
@@ -42,7 +42,6 @@ from payclaims.claims.models import (
     ClaimLine,
     ClaimStatus,
     ExpenseCategorySetting,
-    FeeChoice,
     LineKind,
     OverCap,
     Receipt,
@@ -53,7 +52,8 @@ from payclaims.dates import UK, add_months, format_date, tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.money import format_pence, multiply
-from payclaims.people.services import payment_setup
+from payclaims.people.payment_setup import payment_setup
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, RoleVersion, SignUp, SignUpStatus
 from payclaims.roles.services import can_change
 from payclaims.uploads import JPEG, PDF, PNG, UploadError, check_upload

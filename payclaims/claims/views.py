@@ -20,9 +20,9 @@ from werkzeug.wrappers import Response
 
 from payclaims.auth.access import roles_required
 from payclaims.auth.models import Role
-from payclaims.benefits.checks import claim_panel
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import services
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.claims.benefits_check import claim_panel
 from payclaims.claims.forms import (
     CategoryRulesForm,
     ClaimActionForm,
@@ -34,13 +34,15 @@ from payclaims.claims.forms import (
     VersionedForm,
 )
 from payclaims.claims.lifecycle import StaleClaim
-from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, FeeChoice, OverCap
+from payclaims.claims.models import CapPeriod, Claim, ClaimLine, ClaimStatus, OverCap
 from payclaims.dates import uk_today
 from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.people.services import current_details, current_payment_method
+from payclaims.people.bank_details import current_details
+from payclaims.people.payment_methods import current_payment_method
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, SignUp
 from payclaims.signups.services import load_sign_up
 

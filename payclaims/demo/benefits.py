@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from payclaims.benefits.engine import WeekStart
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.benefits.engine.types import WeekStart
+from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
 

@@ -15,13 +15,12 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
+from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims.models import (
     Claim,
     ClaimEvent,
     ClaimLine,
     ClaimStatus,
-    FeeChoice,
     LineKind,
     Receipt,
 )
@@ -30,6 +29,7 @@ from payclaims.claims.services import fee_amount
 from payclaims.dates import uk_today
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit, RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import PNG
 

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.dates import add_months, uk_today
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import (
     FeeUnit,
     InvolvementLevel,

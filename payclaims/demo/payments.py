@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from payclaims import crypto
 from payclaims.claims.models import Claim
 from payclaims.database import utc_now
 from payclaims.dates import uk_today
@@ -19,7 +20,6 @@ from payclaims.extensions import db
 from payclaims.payments.confirm import confirm_run
 from payclaims.payments.models import PaymentRun
 from payclaims.payments.runs import create_run, load_run
-from payclaims.people import crypto
 from payclaims.people.models import BankDetails
 
 # Made-up details (a sort code no bank uses), one account per demo payee.

@@ -6,13 +6,13 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from payclaims.approvals.services import finance_summary, to_confirm_count
+from payclaims.approvals.queue import finance_summary, to_confirm_count
 from payclaims.auth.access import public, roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
 from payclaims.dates import uk_today
 from payclaims.forms import PostForm
 from payclaims.home.services import coordinator_summary, expert_summary
-from payclaims.people.services import waiting_count as bank_details_waiting_count
+from payclaims.people.confirmation import waiting_count as bank_details_waiting_count
 
 bp = Blueprint("home", __name__)
 

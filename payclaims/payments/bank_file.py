@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from payclaims import crypto
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
@@ -21,7 +22,6 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.payments.models import PaymentRun, RemittanceSlip
 from payclaims.payments.runs import RUN_PAYMENTS
-from payclaims.people import crypto
 
 BANK_FILE_HEADINGS = (
     "Payee name",

@@ -15,12 +15,13 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from payclaims import crypto
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
-from payclaims.benefits.checks import PANEL_LEVELS, badge_text, check_claims
-from payclaims.benefits.engine import BenefitCheck, Level
+from payclaims.benefits.engine.types import BenefitCheck, Level
+from payclaims.claims.benefits_check import PANEL_LEVELS, badge_text, check_claims
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.database import utc_now
@@ -48,7 +49,6 @@ from payclaims.payments.slips import (
     slip_claim,
     slip_reference,
 )
-from payclaims.people import crypto
 from payclaims.people.models import BankDetails, OtherPaymentMethod
 
 BENEFITS_NOT_SEEN = "Tick to say you have seen the benefits changes before you confirm the run"

@@ -1,13 +1,19 @@
 """Forms for payment runs: a new run, claims to add to a draft run, and the one-button
-actions on a draft run."""
+actions on a draft run; and the dates of a person's payments statement (and reading them)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, SelectMultipleField, ValidationError
 from wtforms.validators import DataRequired
 
+from payclaims.dates import uk_today
 from payclaims.forms import DateField
+from payclaims.payments.statements import tax_year_dates
 
 
 class NewRunForm(FlaskForm):
@@ -55,3 +61,30 @@ class AddClaimsForm(RunActionForm):
     def adds_everything(self) -> bool:
         """Whether the button pressed adds every claim that can be paid."""
         return self.everything.data == "all"
+
+
+class StatementForm(FlaskForm):
+    """The dates a payments statement covers (a GET form: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    start_on = DateField("From")
+    end_on = DateField("To")
+
+    def validate_end_on(self, field: Any) -> None:
+        """Not before the start, and at most two years after it."""
+        start, end = self.start_on.data, field.data
+        if start is not None and end is not None:
+            if end < start:
+                raise ValidationError("The end date must be on or after the start date")
+            if (end - start).days > 731:
+                raise ValidationError("Choose a range of 2 years or less")
+
+
+def statement_range(form: StatementForm) -> tuple[date, date] | None:
+    """The range asked for, the current tax year if none; None when the form has problems."""
+    if request.args and not form.validate():
+        return None
+    default_start, default_end = tax_year_dates(uk_today())
+    return form.start_on.data or default_start, form.end_on.data or default_end

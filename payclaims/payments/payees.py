@@ -10,7 +10,7 @@ from payclaims.claims.models import Claim
 from payclaims.payments.models import PaymentRun
 from payclaims.payments.slips import slip_reference
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import PaidBy, PaymentSetup, payment_setups
+from payclaims.people.payment_setup import PaidBy, PaymentSetup, payment_setups
 
 # What finance calls each other payment method when it is not checked yet.
 UNCHECKED_METHOD_NAMES = {

@@ -24,13 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from payclaims.approvals.services import approved_total_sql
 from payclaims.audit.models import AuditAction, AuditEvent
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
 from payclaims.claims.lifecycle import ClaimsChanged, move_claims
 from payclaims.claims.models import Claim, ClaimLine, ClaimStatus
+from payclaims.claims.totals import approved_total_sql
 from payclaims.database import utc_now
 from payclaims.dates import format_date
 from payclaims.errors import DomainError

@@ -14,7 +14,8 @@ from sqlalchemy.orm import joinedload, undefer
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import FINANCE_ROLES, Role, User
-from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, FeeChoice
+from payclaims.benefits.profile.models import FeeChoice
+from payclaims.claims.models import Claim, ClaimLine, ClaimStatus
 from payclaims.claims.services import unit_name
 from payclaims.extensions import db
 from payclaims.money import format_pence

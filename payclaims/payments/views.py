@@ -1,5 +1,5 @@
 """Payments: finance admins' payment runs and bank files; everyone's remittance slips;
-finance's per-payee tax-year totals."""
+finance's per-payee tax-year totals; a person's own payments statement."""
 
 from __future__ import annotations
 
@@ -18,11 +18,18 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import SelectChoice, add_error
 from payclaims.money import format_pence
-from payclaims.payments import reports
+from payclaims.payments import reports, statements
 from payclaims.payments import runs as payment_runs
 from payclaims.payments.bank_file import bank_file_for_download
 from payclaims.payments.confirm import RunConfirmed, benefits_check_for_run, confirm_run
-from payclaims.payments.forms import AddClaimsForm, ConfirmRunForm, NewRunForm, RunActionForm
+from payclaims.payments.forms import (
+    AddClaimsForm,
+    ConfirmRunForm,
+    NewRunForm,
+    RunActionForm,
+    StatementForm,
+    statement_range,
+)
 from payclaims.payments.models import PaymentRun
 from payclaims.payments.payees import paid_outside_bank_file
 from payclaims.payments.payees import payees as payees_of
@@ -348,4 +355,33 @@ def tax_year_totals_csv() -> ResponseReturnValue:
                 f'attachment; filename="payments-tax-year-{start.year}-{start.year + 1}.csv"'
             )
         },
+    )
+
+
+@bp.route("/account/payments-statement")
+@roles_required(Role.EXPERT)
+def statement() -> ResponseReturnValue:
+    """Choose the dates of a payments statement, and see what it will hold."""
+    form = StatementForm(request.args)
+    chosen = statement_range(form)
+    summary = None
+    if chosen is not None:
+        if not request.args:
+            form = StatementForm(formdata=None, start_on=chosen[0], end_on=chosen[1])
+        summary = statements.build_statement(current_user, start_on=chosen[0], end_on=chosen[1])
+    return render_template("payments/statement.html", form=form, summary=summary)
+
+
+@bp.route("/account/payments-statement.pdf")
+@roles_required(Role.EXPERT)
+def statement_pdf() -> ResponseReturnValue:
+    """The person's own payments statement as a PDF."""
+    form = StatementForm(request.args)
+    chosen = statement_range(form)
+    if chosen is None:
+        query = request.query_string.decode()
+        return redirect(f"{url_for('payments.statement')}?{query}")
+    pdf = statements.statement_pdf(current_user, start_on=chosen[0], end_on=chosen[1])
+    return stored_file_response(
+        pdf, content_type="application/pdf", filename=statements.filename(*chosen)
     )

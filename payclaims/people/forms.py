@@ -10,15 +10,14 @@ from wtforms import Field, PasswordField, SelectField, StringField, TextAreaFiel
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from payclaims.forms import SelectChoice, strip_text
-from payclaims.people.models import PaymentMethod
-from payclaims.people.services import (
+from payclaims.people.bank_details import (
     account_number_problem,
     name_on_account_problem,
-    payment_details_problem,
-    payment_reason_problem,
     roll_number_problem,
     sort_code_problem,
 )
+from payclaims.people.models import PaymentMethod
+from payclaims.people.payment_methods import payment_details_problem, payment_reason_problem
 
 METHOD_CHOICES = [SelectChoice(method.value, method.label) for method in PaymentMethod]
 

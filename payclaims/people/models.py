@@ -29,7 +29,7 @@ class BankDetails(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # Fernet tokens only: never the plain values (see payclaims/people/crypto.py).
+    # Fernet tokens only: never the plain values (see payclaims/crypto.py).
     name_on_account_encrypted: Mapped[str] = mapped_column(Text)
     sort_code_encrypted: Mapped[str] = mapped_column(Text)
     account_number_encrypted: Mapped[str] = mapped_column(Text)

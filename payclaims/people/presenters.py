@@ -6,7 +6,8 @@ from flask import url_for
 from markupsafe import Markup
 
 from payclaims.dates import format_date
-from payclaims.people.services import PaidBy, PaymentSetup, ShownBankDetails
+from payclaims.people.bank_details import ShownBankDetails
+from payclaims.people.payment_setup import PaidBy, PaymentSetup
 from payclaims.presenting import SummaryRow, Tag, html_row, row, tag
 
 

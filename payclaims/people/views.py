@@ -14,10 +14,12 @@ from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
-from payclaims.people import services
+from payclaims.people import bank_details as bank_details_service  # a view is bank_details
+from payclaims.people import payment_methods, payment_setup
+from payclaims.people.bank_details import NewBankDetails
 from payclaims.people.forms import BankDetailsForm, EndPaymentMethodForm, PaymentMethodForm
 from payclaims.people.models import OtherPaymentMethod, PaymentMethod
-from payclaims.people.services import NewBankDetails, NewPaymentMethod
+from payclaims.people.payment_methods import NewPaymentMethod
 
 bp = Blueprint("people", __name__)
 
@@ -30,8 +32,8 @@ def bank_details() -> ResponseReturnValue:
     """A person's own bank details, masked, and whether finance has checked them."""
     return render_template(
         "people/bank_details.html",
-        details=services.current_details(current_user),
-        other_method=services.current_payment_method(current_user),
+        details=bank_details_service.current_details(current_user),
+        other_method=payment_methods.current_payment_method(current_user),
     )
 
 
@@ -44,7 +46,7 @@ def change_bank_details() -> ResponseReturnValue:
     form = BankDetailsForm()
     if form.validate_on_submit():
         try:
-            services.change_bank_details(
+            bank_details_service.change_bank_details(
                 current_user,
                 actor=current_user,
                 details=NewBankDetails(
@@ -68,7 +70,7 @@ def change_bank_details() -> ResponseReturnValue:
     return render_template(
         "people/change_bank_details.html",
         form=form,
-        has_details=services.has_bank_details(current_user),
+        has_details=bank_details_service.has_bank_details(current_user),
     )
 
 
@@ -76,12 +78,15 @@ def change_bank_details() -> ResponseReturnValue:
 @roles_required(*FINANCE_ROLES)
 def bank_changes() -> ResponseReturnValue:
     """Bank details waiting for finance to confirm them, and those confirmed recently."""
-    waiting = services.waiting_for_confirmation()
+    waiting = bank_details_service.waiting_for_confirmation()
     return render_template(
         "people/bank_changes.html",
-        waiting=[(details, services.can_confirm(details, current_user)) for details in waiting],
-        confirmed=services.recently_confirmed(),
-        methods=services.methods_waiting_for_confirmation(),
+        waiting=[
+            (details, bank_details_service.can_confirm(details, current_user))
+            for details in waiting
+        ],
+        confirmed=bank_details_service.recently_confirmed(),
+        methods=payment_methods.methods_waiting_for_confirmation(),
         action_form=PostForm(),
     )
 
@@ -90,12 +95,12 @@ def bank_changes() -> ResponseReturnValue:
 @roles_required(*FINANCE_ROLES)
 def confirm_bank_details(bank_details_id: int) -> Response:
     """Confirm someone's new bank details after checking them on a known contact."""
-    details = services.bank_details_or_none(bank_details_id)
+    details = bank_details_service.bank_details_or_none(bank_details_id)
     if details is None:
         abort(404)
     if PostForm().validate_on_submit():
         try:
-            services.confirm_bank_details(
+            bank_details_service.confirm_bank_details(
                 details, actor=current_user, ip_address=request.remote_addr
             )
         except DomainError as error:
@@ -114,13 +119,13 @@ def payees() -> ResponseReturnValue:
     """Find a person we pay, by name or email, and see what they are paid by."""
     text = " ".join(request.args.get("q", "").split())[:200]
     page = db.paginate(
-        services.payees_query(text=text or None), per_page=PAYEES_PER_PAGE, error_out=False
+        payment_setup.payees_query(text=text or None), per_page=PAYEES_PER_PAGE, error_out=False
     )
     return render_template(
         "people/payees.html",
         q=text,
         page=page,
-        setups=services.payment_setups(list(page.items)),
+        setups=payment_setup.payment_setups(list(page.items)),
     )
 
 
@@ -128,7 +133,7 @@ def _payee_or_404(user_id: int) -> User:
     """Someone we pay: an expert by experience, or anyone with a payment set-up or claims
     (who may have lost the expert role since). Anyone else is not found here."""
     person = db.get_or_404(User, user_id)
-    if not services.is_payee(person):
+    if not payment_setup.is_payee(person):
         abort(404)
     return person
 
@@ -136,7 +141,7 @@ def _payee_or_404(user_id: int) -> User:
 def _payee_method_or_404(user_id: int, method_id: int) -> tuple[User, OtherPaymentMethod]:
     """Someone we pay and one of their other payment methods; another person's is not found."""
     person = _payee_or_404(user_id)
-    row = services.payment_method_or_none(method_id)
+    row = payment_methods.payment_method_or_none(method_id)
     if row is None or row.person_id != person.id:
         abort(404)
     return person, row
@@ -147,7 +152,7 @@ def _payee_method_or_404(user_id: int, method_id: int) -> tuple[User, OtherPayme
 def payment(user_id: int) -> ResponseReturnValue:
     """One person's payment set-up: bank details (masked) and any other payment method."""
     person = _payee_or_404(user_id)
-    setup = services.payment_setup(person)
+    setup = payment_setup.payment_setup(person)
     method = setup.other_method
     return render_template(
         "people/payment.html",
@@ -155,11 +160,11 @@ def payment(user_id: int) -> ResponseReturnValue:
         setup=setup,
         can_confirm=method is not None
         and not method.is_confirmed
-        and services.can_confirm_payment_method(method, current_user),
-        details=services.current_details(person),
-        history=services.payment_method_history(person),
-        can_record=services.can_record_payment_method(person, current_user),
-        can_end=services.can_end_payment_method(person, current_user),
+        and payment_methods.can_confirm_payment_method(method, current_user),
+        details=bank_details_service.current_details(person),
+        history=payment_methods.payment_method_history(person),
+        can_record=payment_methods.can_record_payment_method(person, current_user),
+        can_end=payment_methods.can_end_payment_method(person, current_user),
         action_form=PostForm(),
     )
 
@@ -169,16 +174,16 @@ def payment(user_id: int) -> ResponseReturnValue:
 def record_payment_method(user_id: int) -> ResponseReturnValue:
     """Record another way to pay someone who cannot or will not give bank details."""
     person = _payee_or_404(user_id)
-    if not services.can_record_payment_method(person, current_user):
+    if not payment_methods.can_record_payment_method(person, current_user):
         abort(403)
-    current = services.current_payment_method(person)
+    current = payment_methods.current_payment_method(person)
     if current is not None and request.method == "GET":
         flash(f"{person.name} is already paid {current.method.phrase}. End that first.")
         return redirect(url_for("people.payment", user_id=person.id))
     form = PaymentMethodForm()
     if form.validate_on_submit():
         try:
-            services.record_payment_method(
+            payment_methods.record_payment_method(
                 person,
                 actor=current_user,
                 new=NewPaymentMethod(
@@ -205,7 +210,7 @@ def record_payment_method(user_id: int) -> ResponseReturnValue:
 def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
     """End another payment method, saying why; it stays in the person's history."""
     person, row = _payee_method_or_404(user_id, method_id)
-    if not services.can_end_payment_method(person, current_user):
+    if not payment_methods.can_end_payment_method(person, current_user):
         abort(403)
     back = url_for("people.payment", user_id=person.id)
     if not row.is_current:
@@ -214,7 +219,7 @@ def end_payment_method(user_id: int, method_id: int) -> ResponseReturnValue:
     form = EndPaymentMethodForm()
     if form.validate_on_submit():
         try:
-            services.end_payment_method(
+            payment_methods.end_payment_method(
                 row,
                 actor=current_user,
                 reason=form.reason.data or "",
@@ -239,7 +244,9 @@ def confirm_payment_method(user_id: int, method_id: int) -> Response:
     person, row = _payee_method_or_404(user_id, method_id)
     if PostForm().validate_on_submit():
         try:
-            services.confirm_payment_method(row, actor=current_user, ip_address=request.remote_addr)
+            payment_methods.confirm_payment_method(
+                row, actor=current_user, ip_address=request.remote_addr
+            )
         except DomainError as error:
             flash(error.message, "error")
         else:

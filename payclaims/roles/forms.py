@@ -14,9 +14,9 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from wtforms.widgets import TextInput
 
 from payclaims.auth.models import User
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.costcentres.models import CostCentre
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import (
     FeeUnit,
     InvolvementLevel,

@@ -20,11 +20,11 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User, UserRole
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.costcentres.models import CostCentre
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import (
     LIVE_SIGN_UP_STATUSES,
     FeeUnit,

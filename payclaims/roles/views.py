@@ -14,13 +14,13 @@ from werkzeug.wrappers import Response
 
 from payclaims.auth.access import deny, roles_required
 from payclaims.auth.models import FINANCE_ROLES, Role
-from payclaims.claims.categories import ExpenseCategory
 from payclaims.dates import format_date, uk_today
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
 from payclaims.money import format_pence
 from payclaims.roles import services
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.forms import (
     PAID,
     OpportunityFilterForm,

@@ -1,39 +1,51 @@
 """The benefits check for claims: a claim's lines as the engine's payment, the person's other
-payments around the date, the rules from the database; the expected payment date; and the
-short badge finance sees.
+payments around the date, the rules from the database; and the short badge finance sees (the
+expected payment date is ``payclaims/benefits/payment_dates.py``).
 
 For everyone else:
 
 - ``check_claim(claim, paid_on)`` -> ``BenefitCheck | None`` (None: the person has no profile);
 - ``check_claims(claims, paid_on)`` -> ``{claim id: BenefitCheck | None}`` in a fixed number of
   queries, for lists (the finance queue, a payment run);
-- ``badge_text(check)`` -> "UC: about £12.65 less" (None when clear);
-- ``next_payment_date(today)`` -> the next payment run day from the finance settings.
+- ``badge_text(check)`` -> "UC: about £12.65 less" (None when clear).
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from payclaims.benefits import engine
-from payclaims.benefits.engine import Benefit, BenefitCheck, BenefitResult, Level
-from payclaims.benefits.profile_models import BENEFIT_SHORT_LABELS, BenefitProfile
-from payclaims.benefits.profiles import engine_profile
-from payclaims.benefits.rules import RULE_KEYS_BY_KEY, RulePeriod, RuleUnit, load_rule_set
-from payclaims.claims.categories import ExpenseCategory
-from payclaims.claims.models import HUNDREDTHS, Claim, ClaimLine, ClaimStatus, FeeChoice, LineKind
+from payclaims.benefits.engine.check import check_payment
+from payclaims.benefits.engine.types import (
+    Benefit,
+    BenefitCheck,
+    BenefitResult,
+    Expense,
+    Fee,
+    FigureUsed,
+    Level,
+    Line,
+    Mileage,
+    Payment,
+    RuleSet,
+    Vehicle,
+)
+from payclaims.benefits.payment_dates import next_payment_date
+from payclaims.benefits.profile.models import BENEFIT_SHORT_LABELS, BenefitProfile, FeeChoice
+from payclaims.benefits.profile.services import engine_profile
+from payclaims.benefits.rules.catalogue import RULE_KEYS_BY_KEY, RulePeriod, RuleUnit
+from payclaims.benefits.rules.store import load_rule_set
+from payclaims.claims.models import HUNDREDTHS, Claim, ClaimLine, ClaimStatus, LineKind
 from payclaims.claims.rates import TENTHS, RateKey, rate_on
 from payclaims.dates import format_date
 from payclaims.extensions import db
 from payclaims.money import format_pence
+from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import FeeUnit
 
 # Claims counted as other payments: paid (on their date) and those approved to be paid.
@@ -42,33 +54,6 @@ PENDING_STATUSES = (ClaimStatus.APPROVED, ClaimStatus.SCHEDULED)
 # is at most 31 days; ESA hours look back to the weeks the fees were worked in).
 WINDOW_BEFORE = timedelta(days=120)
 WINDOW_AFTER = timedelta(days=40)
-WEEKLY, MONTHLY = "weekly", "monthly"
-
-
-# When payments are made -------------------------------------------------------------------
-
-
-def payment_date_after(today: date, *, frequency: str, day: int) -> date:
-    """The first run day after ``today``: weekly on ``day`` (1 Monday ... 7 Sunday), or monthly
-    on that day of the month (the month's last day when it is shorter)."""
-    if frequency == WEEKLY:
-        ahead = (day - 1 - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    year, month = today.year, today.month
-    for _ in range(2):
-        run = date(year, month, min(day, calendar.monthrange(year, month)[1]))
-        if run > today:
-            return run
-        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
-    raise AssertionError("a monthly run day always comes within two months")
-
-
-def next_payment_date(today: date) -> date:
-    """The next payment run after ``today``, from PAYMENT_RUN_FREQUENCY and PAYMENT_RUN_DAY."""
-    config = current_app.config
-    return payment_date_after(
-        today, frequency=config["PAYMENT_RUN_FREQUENCY"], day=int(config["PAYMENT_RUN_DAY"])
-    )
 
 
 # A claim as the engine's payment ----------------------------------------------------------
@@ -82,7 +67,7 @@ def _fee_hours(line: ClaimLine) -> Decimal | None:
     return Decimal(line.units_hundredths or 0) / HUNDREDTHS + line.prep_hours
 
 
-def _fee_lines(claim: Claim) -> list[engine.Fee]:
+def _fee_lines(claim: Claim) -> list[Fee]:
     """The fee lines with the fee choice applied: none for expenses only; a reduced fee shared
     across the lines in proportion to their amounts (the last line takes the rounding)."""
     lines = claim.fee_lines
@@ -90,7 +75,7 @@ def _fee_lines(claim: Claim) -> list[engine.Fee]:
         return []
     approved = sum(line.payable_pence for line in lines)
     to_pay = claim.approved_fee_pence
-    fees: list[engine.Fee] = []
+    fees: list[Fee] = []
     shared = 0
     for index, line in enumerate(lines):
         if index == len(lines) - 1:
@@ -100,25 +85,23 @@ def _fee_lines(claim: Claim) -> list[engine.Fee]:
         else:
             amount = 0
         shared += amount
-        fees.append(
-            engine.Fee(amount_pence=amount, hours=_fee_hours(line), worked_on=line.session_on)
-        )
+        fees.append(Fee(amount_pence=amount, hours=_fee_hours(line), worked_on=line.session_on))
     return fees
 
 
-def _mileage(line: ClaimLine) -> engine.Mileage | None:
+def _mileage(line: ClaimLine) -> Mileage | None:
     """A mileage line with the rate paid a mile (passengers' 5p a mile taken off first)."""
     if line.vehicle is None or not line.miles_tenths:
         return None
     miles = Decimal(line.miles_tenths) / TENTHS
     passengers = miles * (line.passengers or 0) * rate_on(RateKey.PASSENGER, line.session_on)
     rate = max(Decimal(0), Decimal(line.payable_pence) - passengers) / miles
-    return engine.Mileage(miles=miles, vehicle=engine.Vehicle(line.vehicle.value), rate_pence=rate)
+    return Mileage(miles=miles, vehicle=Vehicle(line.vehicle.value), rate_pence=rate)
 
 
-def claim_lines(claim: Claim) -> tuple[engine.Line, ...]:
+def claim_lines(claim: Claim) -> tuple[Line, ...]:
     """The claim's lines as the engine reads them, amounts as finance will pay them."""
-    lines: list[engine.Line] = list(_fee_lines(claim))
+    lines: list[Line] = list(_fee_lines(claim))
     for line in claim.lines:
         if line.kind is not LineKind.EXPENSE:
             continue
@@ -126,15 +109,13 @@ def claim_lines(claim: Claim) -> tuple[engine.Line, ...]:
         if mileage is not None:
             lines.append(mileage)
         else:
-            lines.append(
-                engine.Expense(amount_pence=line.payable_pence, receipted=bool(line.receipts))
-            )
+            lines.append(Expense(amount_pence=line.payable_pence, receipted=bool(line.receipts)))
     return tuple(lines)
 
 
-def claim_payment(claim: Claim, paid_on: date) -> engine.Payment:
+def claim_payment(claim: Claim, paid_on: date) -> Payment:
     """The claim as a payment on ``paid_on``."""
-    return engine.Payment(paid_on=paid_on, lines=claim_lines(claim))
+    return Payment(paid_on=paid_on, lines=claim_lines(claim))
 
 
 # Other payments to the person ---------------------------------------------------------------
@@ -167,7 +148,7 @@ def _other_claims(person_ids: Iterable[int], paid_on: date) -> list[Claim]:
     )
 
 
-def _as_earlier(claim: Claim, paid_on: date) -> engine.Payment:
+def _as_earlier(claim: Claim, paid_on: date) -> Payment:
     """A paid claim on its date; an approved one on ``paid_on`` (the same run)."""
     on = claim.paid_on if claim.status is ClaimStatus.PAID and claim.paid_on else paid_on
     return claim_payment(claim, on)
@@ -186,7 +167,7 @@ def _profiles(person_ids: Iterable[int]) -> dict[int, BenefitProfile]:
 
 
 def check_claims(
-    claims: Sequence[Claim], paid_on: date, *, rules: engine.RuleSet | None = None
+    claims: Sequence[Claim], paid_on: date, *, rules: RuleSet | None = None
 ) -> dict[int, BenefitCheck | None]:
     """Each claim checked as if paid on ``paid_on`` (None where the person has no profile), in
     a fixed number of queries whatever the number of claims.
@@ -217,14 +198,14 @@ def check_claims(
             for other in others.get(claim.person_id, [])
             if other.id != claim.id
         ]
-        results[claim.id] = engine.check_payment(
+        results[claim.id] = check_payment(
             engine_profile(profile), earlier, claim_payment(claim, paid_on), rules
         )
     return results
 
 
 def check_claim(
-    claim: Claim, paid_on: date, *, rules: engine.RuleSet | None = None
+    claim: Claim, paid_on: date, *, rules: RuleSet | None = None
 ) -> BenefitCheck | None:
     """What paying ``claim`` on ``paid_on`` is likely to do to each of the person's benefits;
     None when they have no benefits profile."""
@@ -266,7 +247,7 @@ def badge_text(check: BenefitCheck | None) -> str | None:
     return "; ".join(texts) or None
 
 
-def figure_text(figure: engine.FigureUsed) -> str:
+def figure_text(figure: FigureUsed) -> str:
     """A figure used, in words: 'Universal Credit work allowance, higher (no housing costs):
     £710.00 a month, from 6 April 2026'."""
     rule = RULE_KEYS_BY_KEY.get(figure.key)

@@ -1,6 +1,7 @@
 """Payments statements: what a person was paid, by date paid, with fees apart from expenses,
 totalled per Universal Credit assessment period or benefit week as their profile needs, and per
-tax year. Made to hand to DWP or a Jobcentre, as HTML and as a PDF.
+tax year. Made to hand to DWP or a Jobcentre, as HTML and as a PDF (finance staff download a
+claimant's through ``payclaims/approvals/finance_profiles.py``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,12 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from payclaims.audit.models import AuditAction
-from payclaims.audit.services import record_event
-from payclaims.auth.models import Role, User
-from payclaims.benefits.engine import assessment_period, benefit_week
-from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.benefits.profiles import finance_works_for, profile_of
+from payclaims.auth.models import User
+from payclaims.benefits.engine.periods import assessment_period, benefit_week
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.benefits.profile.services import profile_of
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.dates import format_date, tax_year_of
-from payclaims.errors import PermissionDenied
 from payclaims.extensions import db
 from payclaims.pdf import render_pdf, static_root
 from payclaims.roles.models import SignUp
@@ -213,21 +211,3 @@ def statement_pdf(person: User, *, start_on: date, end_on: date) -> bytes:
         support_email=current_app.config["SUPPORT_EMAIL"],
     )
     return render_pdf(html, static_root=static_root())
-
-
-def statement_pdf_for_finance(
-    person: User, *, actor: User, start_on: date, end_on: date, ip_address: str | None
-) -> bytes:
-    """Someone's statement for finance staff; the download is audited."""
-    if not person.has_role(Role.EXPERT) or not finance_works_for(person, actor):
-        raise PermissionDenied("Only finance staff working this person's claims can download it.")
-    pdf = statement_pdf(person, start_on=start_on, end_on=end_on)
-    record_event(
-        AuditAction.BENEFITS_STATEMENT_DOWNLOADED,
-        actor=actor,
-        subject=person,
-        ip_address=ip_address,
-        detail=f"{format_date(start_on)} to {format_date(end_on)}",
-    )
-    db.session.commit()
-    return pdf

@@ -13,9 +13,9 @@ from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
 from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User
-from payclaims.benefits.engine import Confidence
-from payclaims.benefits.models import BenefitRule, value_text
-from payclaims.benefits.rules import RULE_KEYS, RULE_KEYS_BY_KEY, RuleKey
+from payclaims.benefits.engine.types import Confidence
+from payclaims.benefits.rules.catalogue import RULE_KEYS, RULE_KEYS_BY_KEY, RuleKey
+from payclaims.benefits.rules.models import BenefitRule, value_text
 from payclaims.database import utc_now
 from payclaims.dates import format_date
 from payclaims.errors import DomainError

@@ -1,4 +1,4 @@
-"""Forms of the person's side of benefits: the profile, the what-if page and the statement."""
+"""Forms of the person's side of benefits: the profile and the what-if page."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from payclaims.benefits.engine import PENSION_CREDIT_DISREGARDS, Benefit, Disregard, WeekStart
-from payclaims.benefits.profile_models import DISREGARD_LABELS
-from payclaims.benefits.profiles import ProfileAnswers
-from payclaims.claims.models import FeeChoice
+from payclaims.benefits.engine.types import (
+    PENSION_CREDIT_DISREGARDS,
+    Benefit,
+    Disregard,
+    WeekStart,
+)
+from payclaims.benefits.profile.models import DISREGARD_LABELS, FeeChoice
+from payclaims.benefits.profile.services import ProfileAnswers
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -171,22 +175,3 @@ class WhatIfForm(ProfileFieldsForm):
             raise ValidationError("Enter the hours as a number, like 3 or 1.5") from error
         if not 0 < hours <= 24:
             raise ValidationError("Enter the hours as a number from 0.5 to 24")
-
-
-class StatementForm(FlaskForm):
-    """The dates a payments statement covers (a GET form: it changes nothing)."""
-
-    class Meta:
-        csrf = False
-
-    start_on = DateField("From")
-    end_on = DateField("To")
-
-    def validate_end_on(self, field: Any) -> None:
-        """Not before the start, and at most two years after it."""
-        start, end = self.start_on.data, field.data
-        if start is not None and end is not None:
-            if end < start:
-                raise ValidationError("The end date must be on or after the start date")
-            if (end - start).days > 731:
-                raise ValidationError("Choose a range of 2 years or less")

@@ -1,4 +1,5 @@
-"""Field encryption for bank details, and masking for display. Plain functions, no Flask.
+"""Field encryption for bank details, and masking for display. Plain functions: only
+``configured_fernet`` reads the app's configuration.
 
 Tokens are Fernet (AES-128-CBC with HMAC-SHA256, so tampering is detected). Keys are listed
 newest first: the newest encrypts, every key decrypts, and ``rotate`` re-encrypts a token
@@ -11,6 +12,7 @@ import binascii
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
 
 GENERATE_KEY_COMMAND = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
@@ -59,6 +61,11 @@ def build_fernet(keys: Sequence[str]) -> MultiFernet:
                 f"Fernet key. Make one with: {GENERATE_KEY_COMMAND}"
             ) from error
     return MultiFernet(fernets)
+
+
+def configured_fernet() -> MultiFernet:
+    """The configured keys; a clear ``BankKeyError`` when there are none (development)."""
+    return build_fernet(keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))
 
 
 def encrypt(fernet: MultiFernet, text: str) -> str:

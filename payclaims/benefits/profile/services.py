@@ -1,5 +1,6 @@
-"""Benefits profile use cases: reading, saving and deleting one's own profile, finance reading
-it from a claim they work, and the default fee choice it gives new claims.
+"""Benefits profile use cases: reading, saving and deleting one's own profile, the profile as the
+engine takes it, and the default fee choice it gives new claims (finance staff read a claimant's
+profile through ``payclaims/approvals/finance_profiles.py``).
 
 Audit entries say only that the profile was changed, deleted or seen: never which benefits.
 """
@@ -13,27 +14,28 @@ from sqlalchemy import CursorResult, delete, select
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
-from payclaims.auth.models import FINANCE_ROLES, Role, User
-from payclaims.benefits import engine
-from payclaims.benefits.engine import Benefit, Disregard, WeekStart
-from payclaims.benefits.profile_models import BENEFIT_COLUMNS, BenefitProfile, work_allowance_for
-from payclaims.claims.models import Claim, ClaimStatus, FeeChoice
+from payclaims.auth.models import Role, User
+from payclaims.benefits.engine.types import (
+    Benefit,
+    CarersAllowance,
+    Disregard,
+    Esa,
+    HousingBenefit,
+    PensionCredit,
+    Profile,
+    UniversalCredit,
+    WeekStart,
+)
+from payclaims.benefits.profile.models import (
+    BENEFIT_COLUMNS,
+    BenefitProfile,
+    FeeChoice,
+    work_allowance_for,
+)
 from payclaims.database import utc_now
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 
-# Claims finance works on: sent and not withdrawn or still a draft.
-FINANCE_CLAIM_STATUSES = frozenset(
-    {
-        ClaimStatus.SUBMITTED,
-        ClaimStatus.VERIFIED,
-        ClaimStatus.APPROVED,
-        ClaimStatus.SCHEDULED,
-        ClaimStatus.PAID,
-        ClaimStatus.RETURNED,
-        ClaimStatus.REJECTED,
-    }
-)
 MAX_WEEKLY_EARNINGS_PENCE = 100_000_00
 
 
@@ -58,7 +60,7 @@ def profile_of(person_id: int) -> BenefitProfile | None:
     return db.session.scalar(select(BenefitProfile).where(BenefitProfile.person_id == person_id))
 
 
-def engine_profile(profile: BenefitProfile | ProfileAnswers) -> engine.Profile:
+def engine_profile(profile: BenefitProfile | ProfileAnswers) -> Profile:
     """The profile (stored, or typed on the what-if page) as the benefits engine takes it."""
     if isinstance(profile, BenefitProfile):
         benefits = frozenset(profile.benefits)
@@ -78,20 +80,20 @@ def engine_profile(profile: BenefitProfile | ProfileAnswers) -> engine.Profile:
     gets = answers.benefits.__contains__
     uc = None
     if gets(Benefit.UNIVERSAL_CREDIT):
-        uc = engine.UniversalCredit(
+        uc = UniversalCredit(
             assessment_period_start_day=answers.uc_assessment_period_start_day or 1,
             work_allowance=work_allowance_for(answers.uc_child_or_lcw, answers.uc_housing_costs),
         )
-    return engine.Profile(
+    return Profile(
         universal_credit=uc,
-        esa=engine.Esa(answers.esa_supported_permitted_work) if gets(Benefit.ESA) else None,
-        carers_allowance=engine.CarersAllowance(answers.carers_other_weekly_earnings_pence)
+        esa=Esa(answers.esa_supported_permitted_work) if gets(Benefit.ESA) else None,
+        carers_allowance=CarersAllowance(answers.carers_other_weekly_earnings_pence)
         if gets(Benefit.CARERS_ALLOWANCE)
         else None,
-        pension_credit=engine.PensionCredit(answers.pension_credit_disregard or Disregard.SINGLE)
+        pension_credit=PensionCredit(answers.pension_credit_disregard or Disregard.SINGLE)
         if gets(Benefit.PENSION_CREDIT)
         else None,
-        housing_benefit=engine.HousingBenefit(answers.housing_benefit_disregard or Disregard.SINGLE)
+        housing_benefit=HousingBenefit(answers.housing_benefit_disregard or Disregard.SINGLE)
         if gets(Benefit.HOUSING_BENEFIT)
         else None,
         council_tax_reduction=gets(Benefit.COUNCIL_TAX_REDUCTION),
@@ -225,55 +227,3 @@ def delete_profile(person: User, *, actor: User, ip_address: str | None) -> bool
         )
     db.session.commit()
     return deleted
-
-
-def is_finance(user: User) -> bool:
-    """Whether ``user`` is active finance staff (approver or admin)."""
-    return user.is_active and user.has_role(*FINANCE_ROLES)
-
-
-def finance_works_on(claim: Claim, user: User) -> bool:
-    """Finance staff working a sent claim see its benefits details: finance admins, and the
-    approvers it is routed to (or their delegates); never for their own claim."""
-    # Imported here: the approvals area imports the benefits checks for its queue.
-    from payclaims.approvals.services import can_see_as_finance
-    from payclaims.dates import uk_today
-
-    return (
-        is_finance(user)
-        and claim.person_id != user.id
-        and claim.status in FINANCE_CLAIM_STATUSES
-        and can_see_as_finance(claim, user, uk_today())
-    )
-
-
-def finance_works_for(person: User, user: User) -> bool:
-    """Finance staff who may see a person's benefits details: finance admins, and approvers
-    working at least one of the person's sent claims; never their own."""
-    if person.id == user.id or not is_finance(user):
-        return False
-    if user.has_role(Role.FINANCE_ADMIN):
-        return True
-    claims = db.session.scalars(
-        select(Claim).where(Claim.person_id == person.id, Claim.status.in_(FINANCE_CLAIM_STATUSES))
-    ).all()
-    return any(finance_works_on(claim, user) for claim in claims)
-
-
-def profile_for_finance(
-    claim: Claim, *, actor: User, ip_address: str | None
-) -> BenefitProfile | None:
-    """The claimant's profile for finance working the claim; every look is audited."""
-    if not finance_works_on(claim, actor):
-        raise PermissionDenied("Only finance staff working this claim can see this.")
-    profile = profile_of(claim.person_id)
-    record_event(
-        AuditAction.BENEFITS_PROFILE_VIEWED,
-        actor=actor,
-        subject=claim.person,
-        ip_address=ip_address,
-        detail=f"From claim {claim.reference}",
-        about=("claim", claim.id),
-    )
-    db.session.commit()
-    return profile

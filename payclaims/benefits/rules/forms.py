@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from payclaims.benefits.engine import Confidence
-from payclaims.benefits.rules import RuleKey, RulePeriod, RuleUnit
+from payclaims.benefits.engine.types import Confidence
+from payclaims.benefits.rules.catalogue import RuleKey, RulePeriod, RuleUnit
 from payclaims.forms import DateField, PenceField, SelectChoice, strip_text
 
 PERCENT_FORMAT = re.compile(r"\d{1,3}(?:\.\d{1,2})?")

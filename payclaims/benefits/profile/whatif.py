@@ -9,13 +9,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from payclaims.benefits import engine
-from payclaims.benefits.checks import next_payment_date
-from payclaims.benefits.engine import BenefitCheck
-from payclaims.benefits.profile_forms import WhatIfForm
-from payclaims.benefits.profile_models import BenefitProfile
-from payclaims.benefits.profiles import ProfileAnswers, engine_profile
-from payclaims.benefits.rules import load_rule_set
+from payclaims.benefits.engine.check import check_payment
+from payclaims.benefits.engine.types import BenefitCheck, Expense, Fee, Line, Payment
+from payclaims.benefits.payment_dates import next_payment_date
+from payclaims.benefits.profile.forms import WhatIfForm
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.benefits.profile.services import ProfileAnswers, engine_profile
+from payclaims.benefits.rules.store import load_rule_set
 from payclaims.dates import format_date
 from payclaims.roles.models import FeeUnit, RoleDescription
 
@@ -57,18 +57,18 @@ def starting_values(role: RoleDescription | None, *, today: date) -> dict[str, A
 
 def _payment(
     paid_on: date, *, sessions: int, fee: int, hours: Decimal | None, receipted: int, other: int
-) -> engine.Payment:
+) -> Payment:
     """``sessions`` sessions a week apart up to ``paid_on``, paid together on it."""
-    lines: list[engine.Line] = [
-        engine.Fee(amount_pence=fee, hours=hours, worked_on=paid_on - timedelta(weeks=index))
+    lines: list[Line] = [
+        Fee(amount_pence=fee, hours=hours, worked_on=paid_on - timedelta(weeks=index))
         for index in range(sessions)
         if fee or hours
     ]
     if receipted:
-        lines.append(engine.Expense(amount_pence=receipted * sessions, receipted=True))
+        lines.append(Expense(amount_pence=receipted * sessions, receipted=True))
     if other:
-        lines.append(engine.Expense(amount_pence=other * sessions, receipted=False))
-    return engine.Payment(paid_on=paid_on, lines=tuple(lines))
+        lines.append(Expense(amount_pence=other * sessions, receipted=False))
+    return Payment(paid_on=paid_on, lines=tuple(lines))
 
 
 def estimate(
@@ -94,7 +94,7 @@ def estimate(
         payment = _payment(
             paid_on, sessions=count, fee=fee, hours=hours, receipted=receipted, other=other
         )
-        return engine.check_payment(profile, [], payment, rules)
+        return check_payment(profile, [], payment, rules)
 
     scenarios = [
         Scenario(

@@ -6,16 +6,38 @@ Special-category adjacent data: only the person, and finance staff working their
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
-from payclaims.benefits.engine import Benefit, Disregard, WeekStart, WorkAllowance
-from payclaims.claims.models import FeeChoice
+from payclaims.benefits.engine.types import Benefit, Disregard, WeekStart, WorkAllowance
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
+
+
+# How a claim's fee is paid: each claim's own choice, and the profile's default for new claims.
+class FeeChoice(enum.StrEnum):
+    """How the person wants their fee paid."""
+
+    FULL = "full"
+    REDUCED = "reduced"
+    EXPENSES_ONLY = "expenses_only"
+
+    @property
+    def label(self) -> str:
+        """The choice in plain words."""
+        return FEE_CHOICE_LABELS[self]
+
+
+FEE_CHOICE_LABELS = {
+    FeeChoice.FULL: "The full fee",
+    FeeChoice.REDUCED: "A reduced fee",
+    FeeChoice.EXPENSES_ONLY: "Expenses only (no fee)",
+}
+
 
 # Short names for badges; the others use the benefit's label.
 BENEFIT_SHORT_LABELS = {

@@ -1,14 +1,14 @@
-"""The benefit rule figures: the seed data (one structure, used by the tests; migration 0007
-holds the same rows as literals, and a test checks they stay equal) and the loader that gives the
-engine a :class:`~payclaims.benefits.engine.RuleSet`.
+"""The benefit rule catalogue: the keys the engine knows and the seed figures (one structure,
+used by the tests; migration 0007 holds the same rows as literals, and a test checks they stay
+equal). ``store.py`` loads the figures from the database as the engine's
+:class:`~payclaims.benefits.engine.types.RuleSet`.
 
 Source: ../shared/benefits/RULES.md (its table: figures from 2024-04-08, 2025-04-07 and
 2026-04-06, the uprating dates of the benefit figures). Figures that follow the tax year
 (``hmrc.mileage.*``, ``tax.trading_allowance``) start on 6 April, and the National Living Wage
 on 1 April, the days they change; their values are those of RULES.md's columns.
 
-Keep this module free of Flask and of the models at import time (the engine's tests use it
-without an app).
+Keep this module free of Flask and of the models (the engine's tests use it without an app).
 """
 
 from __future__ import annotations
@@ -16,13 +16,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
-from payclaims.benefits.engine import Confidence, Figure, RuleSet
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
-    from sqlalchemy.orm import Session, scoped_session
+from payclaims.benefits.engine.types import Confidence, Figure, RuleSet
 
 
 class RuleUnit(enum.StrEnum):
@@ -292,49 +287,3 @@ def seed_rows() -> list[dict[str, object]]:
 def seed_rule_set() -> RuleSet:
     """The seed figures as a RuleSet, without a database (engine tests, examples)."""
     return RuleSet(seed_figures())
-
-
-def load_rule_set(session: Session | scoped_session[Session] | None = None) -> RuleSet:
-    """The current figures (not corrected by a later row) from the database, in one query."""
-    from sqlalchemy import select
-
-    from payclaims.benefits.models import BenefitRule
-    from payclaims.extensions import db
-
-    rows = (
-        (session or db.session)
-        .execute(
-            select(
-                BenefitRule.key,
-                BenefitRule.value,
-                BenefitRule.effective_from,
-                BenefitRule.effective_to,
-                BenefitRule.confidence,
-            ).where(BenefitRule.replaced_by_id.is_(None))
-        )
-        .all()
-    )
-    return RuleSet(
-        tuple(
-            Figure(
-                key=key,
-                value=value,
-                effective_from=effective_from,
-                effective_to=effective_to,
-                confidence=confidence,
-            )
-            for key, value, effective_from, effective_to, confidence in rows
-        )
-    )
-
-
-def restore_seed_rules(connection: Connection) -> None:
-    """Insert the seed figures into an empty ``benefit_rules`` table (the PostgreSQL tests empty
-    every table between tests and put the figures back with this)."""
-    from sqlalchemy import insert as sa_insert
-
-    from payclaims.benefits.models import BenefitRule
-    from payclaims.database import utc_now
-
-    now = utc_now()
-    connection.execute(sa_insert(BenefitRule), [{**row, "created_at": now} for row in seed_rows()])

@@ -16,8 +16,8 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from payclaims.auth.models import User
-from payclaims.benefits.engine import Confidence
-from payclaims.benefits.rules import RULE_KEYS_BY_KEY, RuleKey, RulePeriod, RuleUnit
+from payclaims.benefits.engine.types import Confidence
+from payclaims.benefits.rules.catalogue import RULE_KEYS_BY_KEY, RuleKey, RulePeriod, RuleUnit
 from payclaims.database import portable_enum, utc_now
 from payclaims.extensions import Model
 

@@ -1,29 +1,20 @@
-"""The person's side of benefits: their profile, the what-if page and payments statements;
-and finance's view of a claimant's profile and statement. Routes on the ``benefits`` blueprint.
-"""
+"""The person's side of benefits: their profile and the what-if page. Routes on the
+``benefits`` blueprint."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from payclaims.auth.access import roles_required
-from payclaims.auth.models import FINANCE_ROLES, Role, User
-from payclaims.benefits import profiles, statements, whatif
-from payclaims.benefits.profile_forms import (
-    BenefitProfileForm,
-    StatementForm,
-    WhatIfForm,
-    yes_no_text,
-)
-from payclaims.benefits.profile_models import BenefitProfile
+from payclaims.auth.models import Role
+from payclaims.benefits.profile import services as profiles
+from payclaims.benefits.profile import whatif
+from payclaims.benefits.profile.forms import BenefitProfileForm, WhatIfForm, yes_no_text
+from payclaims.benefits.profile.models import BenefitProfile
 from payclaims.benefits.views import bp
-from payclaims.claims.services import load_claim
 from payclaims.dates import uk_today
-from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, add_error
@@ -102,17 +93,6 @@ def delete_profile() -> ResponseReturnValue:
     return render_template("benefits/delete_profile.html", form=form)
 
 
-@bp.route("/finance/claims/<int:claim_id>/benefits-profile")
-@roles_required(*FINANCE_ROLES)
-def finance_profile(claim_id: int) -> ResponseReturnValue:
-    """A claimant's benefits profile, for finance working their claim (audited)."""
-    claim = load_claim(claim_id)
-    if claim is None or not profiles.finance_works_on(claim, current_user):
-        abort(404)
-    shown = profiles.profile_for_finance(claim, actor=current_user, ip_address=request.remote_addr)
-    return render_template("benefits/finance_profile.html", claim=claim, profile=shown)
-
-
 @bp.route("/benefits/what-if")
 @roles_required(Role.EXPERT)
 def what_if() -> ResponseReturnValue:
@@ -149,67 +129,3 @@ def _role_from_query() -> RoleDescription | None:
     if role is None or role.published_version is None:
         return None
     return role
-
-
-def _statement_range(form: StatementForm) -> tuple[date, date] | None:
-    """The range asked for, the current tax year if none; None when the form has problems."""
-    if request.args and not form.validate():
-        return None
-    default_start, default_end = statements.tax_year_dates(uk_today())
-    return form.start_on.data or default_start, form.end_on.data or default_end
-
-
-@bp.route("/account/payments-statement")
-@roles_required(Role.EXPERT)
-def statement() -> ResponseReturnValue:
-    """Choose the dates of a payments statement, and see what it will hold."""
-    form = StatementForm(request.args)
-    chosen = _statement_range(form)
-    summary = None
-    if chosen is not None:
-        if not request.args:
-            form = StatementForm(formdata=None, start_on=chosen[0], end_on=chosen[1])
-        summary = statements.build_statement(current_user, start_on=chosen[0], end_on=chosen[1])
-    return render_template("benefits/statement.html", form=form, summary=summary)
-
-
-@bp.route("/account/payments-statement.pdf")
-@roles_required(Role.EXPERT)
-def statement_pdf() -> ResponseReturnValue:
-    """The person's own payments statement as a PDF."""
-    form = StatementForm(request.args)
-    chosen = _statement_range(form)
-    if chosen is None:
-        query = request.query_string.decode()
-        return redirect(f"{url_for('benefits.statement')}?{query}")
-    pdf = statements.statement_pdf(current_user, start_on=chosen[0], end_on=chosen[1])
-    return stored_file_response(
-        pdf, content_type="application/pdf", filename=statements.filename(*chosen)
-    )
-
-
-@bp.route("/finance/people/<int:user_id>/payments-statement.pdf")
-@roles_required(*FINANCE_ROLES)
-def finance_statement_pdf(user_id: int) -> ResponseReturnValue:
-    """A person's payments statement, for finance working their claims; audited."""
-    person = db.session.get(User, user_id)
-    if (
-        person is None
-        or not person.has_role(Role.EXPERT)
-        or not profiles.finance_works_for(person, current_user)
-    ):
-        abort(404)
-    form = StatementForm(request.args)
-    chosen = _statement_range(form)
-    if chosen is None:
-        abort(400)
-    pdf = statements.statement_pdf_for_finance(
-        person,
-        actor=current_user,
-        start_on=chosen[0],
-        end_on=chosen[1],
-        ip_address=request.remote_addr,
-    )
-    return stored_file_response(
-        pdf, content_type="application/pdf", filename=statements.filename(*chosen)
-    )

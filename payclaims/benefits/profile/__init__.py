@@ -1,0 +1,1 @@
+"""The person's own benefits profile and the what-if page built on it."""
