@@ -37,8 +37,17 @@ from payclaims.benefits.profile.models import FeeChoice  # noqa: E402
 from payclaims.claims.models import Claim, ClaimLine, ClaimStatus, LineKind  # noqa: E402
 from payclaims.costcentres.models import CostCentre  # noqa: E402
 from payclaims.extensions import db  # noqa: E402
-from payclaims.payments import services  # noqa: E402
+from payclaims.payments.confirm import confirm_run  # noqa: E402
 from payclaims.payments.models import PaymentRun, RunClaim  # noqa: E402
+from payclaims.payments.runs import create_run, load_run  # noqa: E402
+from payclaims.payments.slips import (  # noqa: E402
+    SlipClaim,
+    SlipData,
+    SlipLine,
+    slip_html,
+    slip_reference,
+    slip_stylesheet,
+)
 from payclaims.pdf import render_many, render_pdf, static_root  # noqa: E402
 from payclaims.people.models import BankDetails  # noqa: E402
 from payclaims.roles.models import (  # noqa: E402
@@ -70,12 +79,12 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * PAGE_SIZE / 1_000_000
 
 
-def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
+def slip_data(person_id: int, claims_each: int = 1) -> SlipData:
     """A typical slip: one claim (or ``claims_each``), each with two fee lines and an expense."""
     claims = []
     for number in range(1, claims_each + 1):
         fee_lines = tuple(
-            services.SlipLine(
+            SlipLine(
                 on=TODAY - timedelta(days=7 * number + day),
                 description="Interview panel for the community team",
                 detail="3 hours × £20.00",  # noqa: RUF001
@@ -89,7 +98,7 @@ def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
             for day in (0, 1)
         )
         expense_lines = (
-            services.SlipLine(
+            SlipLine(
                 on=TODAY - timedelta(days=7 * number),
                 description="Bus there and back",
                 detail="Public transport (bus, train, tram)",
@@ -100,7 +109,7 @@ def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
             ),
         )
         claims.append(
-            services.SlipClaim(
+            SlipClaim(
                 reference=f"C-{person_id * 10 + number:06d}",
                 role_title="Interview panel member",
                 fee_choice_label="The full fee",
@@ -112,7 +121,7 @@ def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
                 expenses_paid_pence=450,
             )
         )
-    return services.SlipData(
+    return SlipData(
         person_id=person_id,
         bank_details_id=person_id,
         organisation_name="Riverside Recovery College",
@@ -121,7 +130,7 @@ def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
         payee_name=f"Payee number {person_id}",
         account_ending="5678",
         payment_on=TODAY + timedelta(days=3),
-        reference=services.slip_reference(1, person_id),
+        reference=slip_reference(1, person_id),
         run_reference="RUN00001",
         claims=tuple(claims),
         claim_ids=(person_id * 10 + 1, person_id * 10 + 2),
@@ -131,9 +140,9 @@ def slip_data(person_id: int, claims_each: int = 1) -> services.SlipData:
 def single_slip(app: Flask, claims_each: int = 1) -> dict[str, float]:
     """Median and p95 of one slip rendered in this (warm) process, and its size."""
     with app.app_context():
-        html = services.slip_html(slip_data(1, claims_each))
+        html = slip_html(slip_data(1, claims_each))
         root = static_root()
-        css = services.slip_stylesheet()
+        css = slip_stylesheet()
     start = time.perf_counter()
     first = render_pdf(html, static_root=root, stylesheet=css)
     first_ms = (time.perf_counter() - start) * 1000
@@ -162,9 +171,9 @@ def run_of(app: Flask, payees: int, workers: int) -> dict[str, float]:
     start = time.perf_counter()
     cpu_start = _cpu_seconds()
     with app.app_context():
-        documents = [services.slip_html(slip_data(n)) for n in range(1, payees + 1)]
+        documents = [slip_html(slip_data(n)) for n in range(1, payees + 1)]
         root = static_root()
-        css = services.slip_stylesheet()
+        css = slip_stylesheet()
     pdfs = render_many(documents, static_root=root, workers=workers, pool_from=2, stylesheet=css)
     seconds = time.perf_counter() - start
     cpu = _cpu_seconds() - cpu_start
@@ -198,8 +207,8 @@ def memory(app: Flask) -> dict[str, float]:
     """RSS after a warm-up and after 1,000 more renders (different payees each time)."""
     with app.app_context():
         root = static_root()
-        css = services.slip_stylesheet()
-        documents = [services.slip_html(slip_data(n, 1 + n % 2)) for n in range(1, 51)]
+        css = slip_stylesheet()
+        documents = [slip_html(slip_data(n, 1 + n % 2)) for n in range(1, 51)]
     for n in range(MEMORY_WARM_UP):
         render_pdf(documents[n % len(documents)], static_root=root, stylesheet=css)
     after_warm_up = rss_mb()
@@ -373,7 +382,7 @@ def seed_run(app: Flask, payees: int) -> int:
         db.session.commit()
         admin = db.session.get(User, 1)
         assert admin is not None
-        run = services.create_run(actor=admin, payment_on=TODAY + timedelta(days=3), today=TODAY)
+        run = create_run(actor=admin, payment_on=TODAY + timedelta(days=3), today=TODAY)
         assert db.session.scalar(select(RunClaim.id).where(RunClaim.run_id == run.id).limit(1))
         return run.id
 
@@ -383,10 +392,11 @@ def confirm_large_run(app: Flask, payees: int) -> dict[str, float]:
     run_id = seed_run(app, payees)
     with app.app_context():
         admin = db.session.get(User, 1)
-        run = services.load_run(run_id)
+        run = load_run(run_id)
         assert admin is not None and run is not None
         start = time.perf_counter()
-        services.confirm_run(run, actor=admin)
+        # As the admin who read the run page: any benefits changes are seen (none are seeded).
+        confirm_run(run, actor=admin, benefits_changes_seen=True)
         seconds = time.perf_counter() - start
         status = db.session.scalar(select(PaymentRun.status).where(PaymentRun.id == run_id))
         assert status == "confirmed"

@@ -163,6 +163,7 @@ EXPECTED: dict[str, str | frozenset[Role]] = {
     "payments.bank_file": FINANCE_ADMIN_ONLY,
     # Experts reach only their own slips (others' are "not found": tests/test_payments.py).
     "payments.slip": EXPERT_ONLY | FINANCE,
+    "payments.claim_slip": EXPERT_ONLY | FINANCE,
     "payments.mine": EXPERT_ONLY,
     "payments.tax_year_totals": FINANCE,
     "payments.tax_year_totals_csv": FINANCE,

@@ -50,7 +50,7 @@ create_app(
     {{"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite:///{tmp_path}/db.sqlite"}},
     instance_path="{tmp_path}",
 )
-import payclaims.payments.statements, payclaims.payments.services, payclaims.pdf
+import payclaims.payments.statements, payclaims.payments.slips, payclaims.pdf
 assert "weasyprint" not in sys.modules, "create_app()"
 """
     done = subprocess.run(

@@ -40,7 +40,6 @@ from payclaims.downloads import stored_file_response
 from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import PostForm, SelectChoice, add_error
-from payclaims.payments.services import slip_for_claim
 from payclaims.people.bank_details import current_details
 from payclaims.people.payment_methods import current_payment_method
 from payclaims.roles.expenses import ExpenseCategory
@@ -165,7 +164,8 @@ def detail(claim_id: int) -> ResponseReturnValue:
         can_withdraw=claim.can_become(ClaimStatus.WITHDRAWN)
         and access.can_withdraw(claim, current_user),
         next_step=access.next_step(claim),
-        remittance_slip=slip_for_claim(claim) if claim.person_id == current_user.id else None,
+        # Paid claims link their slip to their person (the payments area serves the link).
+        links_slip=claim.status is ClaimStatus.PAID and claim.person_id == current_user.id,
         action_form=ClaimActionForm(version=claim.version),
         unit_name=fees.unit_name,
     )

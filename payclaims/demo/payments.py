@@ -17,8 +17,9 @@ from payclaims.database import utc_now
 from payclaims.dates import uk_today
 from payclaims.demo.people import DEMO_DOMAIN, demo_person
 from payclaims.extensions import db
-from payclaims.payments import services
+from payclaims.payments.confirm import confirm_run
 from payclaims.payments.models import PaymentRun
+from payclaims.payments.runs import create_run, load_run
 from payclaims.people.models import BankDetails
 
 # Made-up details (a sort code no bank uses), one account per demo payee.
@@ -68,18 +69,18 @@ def seed_payments(runs: dict[str, list[Claim]]) -> None:
     paid_on = today - timedelta(days=PAID_DAYS_AGO)
     confirmed = runs.get("confirmed", [])
     if confirmed:
-        run = services.create_run(
+        run = create_run(
             actor=admin,
             payment_on=paid_on,
             today=paid_on,
             claim_ids=[claim.id for claim in confirmed],
         )
-        loaded = services.load_run(run.id)
+        loaded = load_run(run.id)
         assert loaded is not None
-        services.confirm_run(loaded, actor=admin)
+        confirm_run(loaded, actor=admin)
     draft = runs.get("draft", [])
     if draft:
-        services.create_run(
+        create_run(
             actor=demo_person(f"finance-admin@{DEMO_DOMAIN}"),
             payment_on=today + timedelta(days=DRAFT_PAYS_IN_DAYS),
             today=today,

@@ -43,7 +43,7 @@ class RunActionForm(FlaskForm):
 
 class ConfirmRunForm(RunActionForm):
     """Confirm a draft run; the tick is asked for only when claims' benefits levels got worse
-    since the people sent them (the view checks it then)."""
+    since the people sent them (confirming checks it then)."""
 
     benefits_seen = BooleanField("I have seen the benefits changes")
 

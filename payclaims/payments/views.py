@@ -18,7 +18,10 @@ from payclaims.errors import DomainError
 from payclaims.extensions import db
 from payclaims.forms import SelectChoice, add_error
 from payclaims.money import format_pence
-from payclaims.payments import services, statements
+from payclaims.payments import reports, statements
+from payclaims.payments import runs as payment_runs
+from payclaims.payments.bank_file import bank_file_for_download
+from payclaims.payments.confirm import RunConfirmed, benefits_check_for_run, confirm_run
 from payclaims.payments.forms import (
     AddClaimsForm,
     ConfirmRunForm,
@@ -28,6 +31,14 @@ from payclaims.payments.forms import (
     statement_range,
 )
 from payclaims.payments.models import PaymentRun
+from payclaims.payments.payees import paid_outside_bank_file
+from payclaims.payments.payees import payees as payees_of
+from payclaims.payments.slips import (
+    can_download_slip,
+    slip_for_claim,
+    slip_for_download,
+    slips_of,
+)
 
 bp = Blueprint("payments", __name__)
 
@@ -38,7 +49,7 @@ TAX_YEARS_SHOWN = 6
 
 
 def _run_or_404(run_id: int) -> PaymentRun:
-    run = services.load_run(run_id)
+    run = payment_runs.load_run(run_id)
     if run is None:
         abort(404)
     return run
@@ -57,9 +68,9 @@ def _claim_choices(claims: list[Claim]) -> list[SelectChoice]:
 def _excluded(page: int = 1) -> dict[str, object]:
     """A page of the approved claims left out of runs (the first unless told), with reasons."""
     excluded = db.paginate(
-        services.excluded_claims_query(), page=page, per_page=CLAIMS_PER_PAGE, error_out=False
+        payment_runs.excluded_claims_query(), page=page, per_page=CLAIMS_PER_PAGE, error_out=False
     )
-    return {"excluded": excluded, "exclusions": services.exclusions(excluded.items)}
+    return {"excluded": excluded, "exclusions": payment_runs.exclusions(excluded.items)}
 
 
 @bp.route("/finance/payment-runs")
@@ -69,8 +80,8 @@ def runs() -> ResponseReturnValue:
     those that cannot be paid yet."""
     return render_template(
         "payments/runs.html",
-        runs=services.runs(),
-        waiting=services.waiting_claims(),
+        runs=payment_runs.runs(),
+        waiting=payment_runs.waiting_claims(),
         **_excluded(request.args.get("page", 1, type=int)),
     )
 
@@ -81,7 +92,7 @@ def new_run() -> ResponseReturnValue:
     """Choose a payment date and the approved claims to pay (a page of them, all ticked at
     first)."""
     payable = db.paginate(
-        services.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
+        payment_runs.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
     )
     form = NewRunForm()
     form.claim_ids.choices = _claim_choices(payable.items)
@@ -90,7 +101,7 @@ def new_run() -> ResponseReturnValue:
     if form.validate_on_submit():
         assert isinstance(form.payment_on.data, date)
         try:
-            run = services.create_run(
+            run = payment_runs.create_run(
                 actor=current_user,
                 payment_on=form.payment_on.data,
                 today=uk_today(),
@@ -109,21 +120,25 @@ def new_run() -> ResponseReturnValue:
         "payments/new_run.html",
         form=form,
         payable=payable,
-        waiting=services.waiting_claims(),
+        waiting=payment_runs.waiting_claims(),
         **_excluded(),
     )
 
 
 def _run_page(payment_run: PaymentRun, confirm_form: ConfirmRunForm) -> ResponseReturnValue:
-    payees = services.payees(payment_run)
+    payees = payees_of(payment_run)
     return render_template(
         "payments/run.html",
         run=payment_run,
         payees=payees,
-        **({"waiting": services.waiting_claims(), **_excluded()} if payment_run.is_draft else {}),
-        outside=services.paid_outside_bank_file(payment_run, payees),
+        **(
+            {"waiting": payment_runs.waiting_claims(), **_excluded()}
+            if payment_run.is_draft
+            else {}
+        ),
+        outside=paid_outside_bank_file(payment_run, payees),
         total_pence=sum(payee.total_pence for payee in payees),
-        benefits=services.benefits_check_for_run(payment_run),
+        benefits=benefits_check_for_run(payment_run),
         action_form=RunActionForm(version=payment_run.version),
         confirm_form=confirm_form,
         form=confirm_form,
@@ -144,19 +159,19 @@ def add_claims(run_id: int) -> ResponseReturnValue:
     """Add approved claims to a draft run: those ticked on this page, or all that can be paid."""
     payment_run = db.get_or_404(PaymentRun, run_id)
     if not payment_run.is_draft:
-        flash(services.NOT_DRAFT, "error")
+        flash(payment_runs.NOT_DRAFT, "error")
         return redirect(url_for("payments.run", run_id=run_id))
     form = AddClaimsForm()
     if form.validate_on_submit():
         try:
-            added = services.add_claims(
+            added = payment_runs.add_claims(
                 payment_run,
                 actor=current_user,
                 claim_ids=None if form.adds_everything else list(form.claim_ids.data or []),
                 expected_version=form.seen_version,
                 ip_address=request.remote_addr,
             )
-        except services.RunChanged as error:
+        except payment_runs.RunChanged as error:
             flash(error.message, "error")
             return redirect(url_for("payments.run", run_id=run_id))
         except DomainError as error:
@@ -169,7 +184,7 @@ def add_claims(run_id: int) -> ResponseReturnValue:
             )
             return redirect(url_for("payments.run", run_id=run_id))
     payable = db.paginate(
-        services.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
+        payment_runs.payable_claims_query(), per_page=CLAIMS_PER_PAGE, error_out=False
     )
     form.claim_ids.choices = _claim_choices(payable.items)
     return render_template(
@@ -177,7 +192,7 @@ def add_claims(run_id: int) -> ResponseReturnValue:
         run=payment_run,
         form=form,
         payable=payable,
-        waiting=services.waiting_claims(),
+        waiting=payment_runs.waiting_claims(),
         **_excluded(),
     )
 
@@ -193,7 +208,7 @@ def remove_claim(run_id: int, claim_id: int) -> ResponseReturnValue:
     form = RunActionForm()
     if form.validate_on_submit():
         try:
-            services.remove_claim(
+            payment_runs.remove_claim(
                 payment_run,
                 claim,
                 actor=current_user,
@@ -214,33 +229,26 @@ def confirm(run_id: int) -> ResponseReturnValue:
     payment_run = _run_or_404(run_id)
     form = ConfirmRunForm()
     if form.validate_on_submit():
-        # Recomputed now: the tick must cover the changes as they are when confirming.
-        worse = services.benefits_check_for_run(payment_run).worse if payment_run.is_draft else []
-        if worse and not form.benefits_seen.data:
-            add_error(
-                form,
-                DomainError(
-                    "Tick to say you have seen the benefits changes before you confirm the run",
-                    field="benefits_seen",
-                ),
-            )
-            return _run_page(payment_run, form)
         try:
-            confirmed = services.confirm_run(
+            confirmed = confirm_run(
                 payment_run,
                 actor=current_user,
                 expected_version=form.seen_version,
                 ip_address=request.remote_addr,
-                benefits_acknowledged=services.RunBenefits.describe(worse),
+                benefits_changes_seen=bool(form.benefits_seen.data),
             )
         except DomainError as error:
-            flash(error.message, "error")
+            if error.field is None:
+                flash(error.message, "error")
+            else:
+                add_error(form, error)
+                return _run_page(payment_run, form)
         else:
             flash(_confirmed_message(confirmed), "success")
     return redirect(url_for("payments.run", run_id=run_id))
 
 
-def _confirmed_message(confirmed: services.RunConfirmed) -> str:
+def _confirmed_message(confirmed: RunConfirmed) -> str:
     """What confirming did; honest about payees the mail server would not take an email for."""
     if not confirmed.not_emailed:
         return (
@@ -266,7 +274,7 @@ def bank_file(run_id: int) -> ResponseReturnValue:
     """The confirmed run's bank payment file (CSV); every download is audited."""
     payment_run = _run_or_404(run_id)
     try:
-        content = services.bank_file_for_download(
+        content = bank_file_for_download(
             payment_run, actor=current_user, ip_address=request.remote_addr
         )
     except DomainError as error:
@@ -283,17 +291,28 @@ def bank_file(run_id: int) -> ResponseReturnValue:
 @roles_required(Role.EXPERT, *FINANCE_ROLES)
 def slip(slip_id: int) -> ResponseReturnValue:
     """A remittance slip as issued: the payee's own, or any for finance; others "not found"."""
-    found = services.slip_for_download(slip_id, actor=current_user, ip_address=request.remote_addr)
+    found = slip_for_download(slip_id, actor=current_user, ip_address=request.remote_addr)
     if found is None:
         abort(404)
     return stored_file_response(found.pdf, content_type="application/pdf", filename=found.filename)
+
+
+@bp.route("/claims/<int:claim_id>/remittance-slip")
+@roles_required(Role.EXPERT, *FINANCE_ROLES)
+def claim_slip(claim_id: int) -> ResponseReturnValue:
+    """The slip that paid a claim, for the claim page's link (the claims area links here by
+    endpoint, so it never imports payments): on to its download, or "not found"."""
+    found = slip_for_claim(db.get_or_404(Claim, claim_id))
+    if found is None or not can_download_slip(found, current_user):
+        abort(404)
+    return redirect(url_for("payments.slip", slip_id=found.id))
 
 
 @bp.route("/my-payments")
 @roles_required(Role.EXPERT)
 def mine() -> ResponseReturnValue:
     """The person's payments, each with its remittance slip to download."""
-    return render_template("payments/mine.html", slips=services.slips_of(current_user))
+    return render_template("payments/mine.html", slips=slips_of(current_user))
 
 
 def _tax_year_start() -> date:
@@ -318,7 +337,7 @@ def tax_year_totals() -> ResponseReturnValue:
         start=start,
         years=years,
         label=lambda start: tax_year_of(start).label,
-        totals=services.tax_year_totals(start),
+        totals=reports.tax_year_totals(start),
     )
 
 
@@ -327,9 +346,7 @@ def tax_year_totals() -> ResponseReturnValue:
 def tax_year_totals_csv() -> ResponseReturnValue:
     """The tax year's per-payee totals as a spreadsheet (CSV); the export is audited."""
     start = _tax_year_start()
-    text = services.export_tax_year_totals(
-        start, actor=current_user, ip_address=request.remote_addr
-    )
+    text = reports.export_tax_year_totals(start, actor=current_user, ip_address=request.remote_addr)
     return Response(
         "\ufeff" + text,
         mimetype="text/csv",

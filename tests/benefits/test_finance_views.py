@@ -16,8 +16,10 @@ from payclaims.auth.models import Role, User
 from payclaims.benefits.engine.types import Level
 from payclaims.claims.models import Claim, ClaimStatus
 from payclaims.extensions import db
-from payclaims.payments import services as payments
+from payclaims.payments.confirm import RunBenefits, benefits_check_for_run
 from payclaims.payments.models import PaymentRun
+from payclaims.payments.payees import payees as payees_of
+from payclaims.payments.runs import create_run, load_run
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from tests.claims.test_benefits_check import give_profile
 from tests.helpers import sign_in
@@ -164,9 +166,7 @@ def _draft_run(app: Flask, admin: User, claim_ids: list[int]) -> int:
     with app.app_context():
         actor = db.session.get(User, admin.id)
         assert actor is not None
-        run = payments.create_run(
-            actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=claim_ids
-        )
+        run = create_run(actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=claim_ids)
         return run.id
 
 
@@ -202,10 +202,10 @@ def test_benefits_check_for_run_lists_claims_worse_than_seen(
     run_id = _draft_run(app, admin, [worse.id, same.id, plain.id])
 
     with app.app_context():
-        run = payments.load_run(run_id)
+        run = load_run(run_id)
         assert run is not None
-        result = payments.benefits_check_for_run(run)
-        payees = {payee.person.id: payee for payee in payments.payees(run)}
+        result = benefits_check_for_run(run)
+        payees = {payee.person.id: payee for payee in payees_of(run)}
         payee_check = result.for_payee(payees[worse_person.id])
 
         assert result.paid_on == PAY_ON
@@ -215,7 +215,7 @@ def test_benefits_check_for_run_lists_claims_worse_than_seen(
         assert result.claims[plain.id].check is None
         assert result.for_payee(payees[plain_person.id]) is None
         assert payee_check is not None and payee_check.badge == "UC: about £33.00 less"
-        assert "no warning -> reduces" in payments.RunBenefits.describe(result.worse)
+        assert "no warning -> reduces" in RunBenefits.describe(result.worse)
 
 
 def test_benefits_check_for_run_counts_a_lower_stored_level_as_worse(
@@ -228,9 +228,9 @@ def test_benefits_check_for_run_counts_a_lower_stored_level_as_worse(
     run_id = _draft_run(app, admin, [claim.id])
 
     with app.app_context():
-        run = payments.load_run(run_id)
+        run = load_run(run_id)
         assert run is not None
-        assert [item.claim.id for item in payments.benefits_check_for_run(run).worse] == [claim.id]
+        assert [item.claim.id for item in benefits_check_for_run(run).worse] == [claim.id]
 
 
 def test_run_page_lists_worse_claims_and_needs_the_tick(

@@ -16,12 +16,15 @@ from datetime import date, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
+from payclaims.audit.services import record_event
 from payclaims.auth.models import Role, User
 from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.errors import DomainError
 from payclaims.extensions import db
-from payclaims.payments import services
+from payclaims.payments import runs
+from payclaims.payments.confirm import confirm_run
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
+from payclaims.payments.runs import add_claims, create_run, load_run
 
 PAY_ON = date.today() + timedelta(days=1)
 
@@ -86,11 +89,11 @@ def test_two_admins_confirming_one_run_at_once_pay_it_once(
         barrier.wait()
         return [b"%PDF-1.7 test slip" for _ in slips]
 
-    monkeypatch.setattr(services, "render_slips", rendered_then_wait)
+    monkeypatch.setattr("payclaims.payments.confirm.render_slips", rendered_then_wait)
     for _ in range(rounds):
         claim_ids = [make_approved_claim(person=person).id for person in payees]
         with app.app_context():
-            run = services.create_run(
+            run = create_run(
                 actor=db.session.get(User, admins[0].id),  # type: ignore[arg-type]
                 payment_on=PAY_ON,
                 today=date.today(),
@@ -99,10 +102,10 @@ def test_two_admins_confirming_one_run_at_once_pay_it_once(
             run_id = run.id
 
         def confirm(admin: User, run_id: int = run_id) -> None:
-            loaded = services.load_run(run_id)
+            loaded = load_run(run_id)
             actor = db.session.get(User, admin.id)
             assert loaded is not None and actor is not None
-            services.confirm_run(loaded, actor=actor)
+            confirm_run(loaded, actor=actor)
 
         outcomes = _race(app, [lambda a=admin: confirm(a) for admin in admins])
 
@@ -126,9 +129,7 @@ def test_two_admins_putting_one_claim_in_runs_at_once_schedule_it_once(
         def create(admin: User, claim_id: int = claim_id) -> None:
             actor = db.session.get(User, admin.id)
             assert actor is not None
-            services.create_run(
-                actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=[claim_id]
-            )
+            create_run(actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=[claim_id])
 
         outcomes = _race(app, [lambda a=admin: create(a) for admin in admins])
 
@@ -160,7 +161,7 @@ def test_two_admins_adding_one_claim_to_two_runs_at_once_put_it_in_one(
             actor = db.session.get(User, admin.id)
             assert actor is not None
             run_ids.append(
-                services.create_run(
+                create_run(
                     actor=actor,
                     payment_on=PAY_ON,
                     today=date.today(),
@@ -168,14 +169,14 @@ def test_two_admins_adding_one_claim_to_two_runs_at_once_put_it_in_one(
                 ).id
             )
     barrier = threading.Barrier(2, timeout=30)
-    read = services._payable
+    read = runs._payable
 
     def read_then_wait(claim_ids: object) -> object:
         found = read(claim_ids)  # type: ignore[arg-type]
         barrier.wait()
         return found
 
-    monkeypatch.setattr(services, "_payable", read_then_wait)
+    monkeypatch.setattr(runs, "_payable", read_then_wait)
     for _ in range(rounds):
         claim_id = make_approved_claim().id
         with app.app_context():
@@ -185,7 +186,7 @@ def test_two_admins_adding_one_claim_to_two_runs_at_once_put_it_in_one(
             run = db.session.get(PaymentRun, run_id)
             actor = db.session.get(User, admin.id)
             assert run is not None and actor is not None
-            services.add_claims(run, actor=actor, claim_ids=[claim_id])
+            add_claims(run, actor=actor, claim_ids=[claim_id])
 
         outcomes = _race(
             app,
@@ -229,7 +230,7 @@ def test_bank_details_changed_while_a_run_is_confirmed_wait_for_the_payment(
         pytest.skip("row locks (FOR SHARE) exist on PostgreSQL; SQLite has one writer at a time")
     admin = make_user(roles=(Role.FINANCE_ADMIN,))
     made = make_approved_claim()
-    real_record_event = services.record_event
+    real_record_event = record_event
     seen: dict[str, bool] = {}
 
     def change_details() -> None:
@@ -255,14 +256,14 @@ def test_bank_details_changed_while_a_run_is_confirmed_wait_for_the_payment(
         return real_record_event(action, **values)  # type: ignore[arg-type]
 
     threads: list[threading.Thread] = []
-    monkeypatch.setattr(services, "record_event", record_event_then_race)
+    monkeypatch.setattr("payclaims.payments.confirm.record_event", record_event_then_race)
     with app.app_context(), app.test_request_context():
-        run = services.create_run(
+        run = create_run(
             actor=db.session.get(User, admin.id), payment_on=PAY_ON, today=date.today()
         )
-        loaded = services.load_run(run.id)
+        loaded = load_run(run.id)
         assert loaded is not None
-        services.confirm_run(loaded, actor=db.session.get(User, admin.id))
+        confirm_run(loaded, actor=db.session.get(User, admin.id))
     for thread in threads:
         thread.join(timeout=30)
 

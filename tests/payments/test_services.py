@@ -21,10 +21,38 @@ from payclaims.claims.models import Claim, ClaimEvent, ClaimStatus
 from payclaims.dates import format_date, tax_year_of
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from payclaims.payments import services
+from payclaims.payments import confirm, runs
+from payclaims.payments.bank_file import BANK_FILE_HEADINGS, bank_file_for_download
+from payclaims.payments.confirm import confirm_run, snapshot_run
 from payclaims.payments.models import PaymentRun, RemittanceSlip, RunClaim, RunStatus
+from payclaims.payments.payees import OutsidePayment, paid_outside_bank_file, payment_problem
+from payclaims.payments.payees import payees as payees_of
+from payclaims.payments.reports import export_tax_year_totals, tax_year_totals
+from payclaims.payments.runs import (
+    Exclusion,
+    RunChanged,
+    WaitingClaims,
+    add_claims,
+    create_run,
+    excluded_claims_query,
+    exclusions,
+    load_run,
+    payable_claims_query,
+    remove_claim,
+    waiting_claims,
+)
+from payclaims.payments.slips import (
+    SlipClaim,
+    SlipData,
+    SlipLine,
+    render_slips,
+    slip_html,
+    slip_reference,
+    slip_stylesheet,
+)
 from payclaims.people import payment_methods, payment_setup
 from payclaims.people.models import PaymentMethod
+from tests.claims.test_benefits_check import give_profile
 
 TODAY = date.today()
 PAY_ON = TODAY + timedelta(days=3)
@@ -43,22 +71,20 @@ def _user(user: User) -> User:
 
 
 def _run(run_id: int) -> PaymentRun:
-    run = services.load_run(run_id)
+    run = load_run(run_id)
     assert run is not None
     return run
 
 
 def _create(admin: User, claim_ids: list[int] | None = None) -> PaymentRun:
-    run = services.create_run(
-        actor=_user(admin), payment_on=PAY_ON, today=TODAY, claim_ids=claim_ids
-    )
+    run = create_run(actor=_user(admin), payment_on=PAY_ON, today=TODAY, claim_ids=claim_ids)
     return _run(run.id)
 
 
-def _waiting() -> tuple[list[Claim], list[services.Exclusion]]:
+def _waiting() -> tuple[list[Claim], list[Exclusion]]:
     """Every approved claim in no run: those that can be paid, and those left out (reasons)."""
-    ready = list(db.session.scalars(services.payable_claims_query()))
-    excluded = services.exclusions(db.session.scalars(services.excluded_claims_query()))
+    ready = list(db.session.scalars(payable_claims_query()))
+    excluded = exclusions(db.session.scalars(excluded_claims_query()))
     return ready, excluded
 
 
@@ -82,7 +108,7 @@ def test_create_run_schedules_payable_claims_and_totals_per_payee(
 
     with app.app_context():
         run = _create(admin)
-        payees = services.payees(run)
+        payees = payees_of(run)
 
         assert {_status(c.id) for c in (first, second, other)} == {ClaimStatus.SCHEDULED}
         by_name = {payee.person.name: payee for payee in payees}
@@ -130,7 +156,7 @@ def test_create_run_with_chosen_claims_takes_only_those(app, admin, make_approve
 def test_create_run_with_a_past_date_is_refused(app, admin, make_approved_claim):
     make_approved_claim()
     with app.app_context(), pytest.raises(DomainError) as error:
-        services.create_run(actor=_user(admin), payment_on=TODAY - timedelta(days=1), today=TODAY)
+        create_run(actor=_user(admin), payment_on=TODAY - timedelta(days=1), today=TODAY)
     assert error.value.field == "payment_on"
 
 
@@ -138,7 +164,7 @@ def test_create_run_as_a_finance_approver_is_refused(app, make_user, make_approv
     make_approved_claim()
     approver = make_user(roles=(Role.FINANCE_APPROVER,))
     with app.app_context(), pytest.raises(PermissionDenied):
-        services.create_run(actor=_user(approver), payment_on=PAY_ON, today=TODAY)
+        create_run(actor=_user(approver), payment_on=PAY_ON, today=TODAY)
 
 
 def test_a_claim_is_in_one_open_run_at_most(app, admin, make_approved_claim):
@@ -166,7 +192,7 @@ def test_remove_claim_puts_it_back_to_approved_for_a_later_run(app, admin, make_
         run = _create(admin)
         claim = db.session.get(Claim, removed.id)
         assert claim is not None
-        services.remove_claim(run, claim, actor=_user(admin), expected_version=run.version)
+        remove_claim(run, claim, actor=_user(admin), expected_version=run.version)
 
         assert _status(removed.id) is ClaimStatus.APPROVED
         assert [item.claim_id for item in _run(run.id).items] == [kept.id]
@@ -181,8 +207,8 @@ def test_remove_claim_with_a_stale_version_is_refused(app, admin, make_approved_
         run = _create(admin)
         claim = db.session.get(Claim, removed.id)
         assert claim is not None
-        with pytest.raises(services.RunChanged):
-            services.remove_claim(run, claim, actor=_user(admin), expected_version=run.version - 1)
+        with pytest.raises(RunChanged):
+            remove_claim(run, claim, actor=_user(admin), expected_version=run.version - 1)
         assert _status(removed.id) is ClaimStatus.SCHEDULED
 
 
@@ -196,7 +222,7 @@ def test_confirm_run_pays_every_claim_once_with_a_slip_per_payee(
 
     with app.app_context():
         run = _create(admin)
-        confirmed = services.confirm_run(run, actor=_user(admin), expected_version=run.version).run
+        confirmed = confirm_run(run, actor=_user(admin), expected_version=run.version).run
 
         assert confirmed.status is RunStatus.CONFIRMED
         for claim_id in (first.id, second.id, other.id):
@@ -218,8 +244,8 @@ def test_confirm_run_pays_every_claim_once_with_a_slip_per_payee(
         assert audits.count(AuditAction.CLAIM_PAID.value) == 3
         assert audits.count(AuditAction.PAYMENT_RUN_CONFIRMED.value) == 1
 
-        with pytest.raises(services.RunChanged, match="already been confirmed"):
-            services.confirm_run(_run(run.id), actor=_user(admin))
+        with pytest.raises(RunChanged, match="already been confirmed"):
+            confirm_run(_run(run.id), actor=_user(admin))
         assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 2
 
     emails = [message for message in outbox() if "pat@example.org" in message.to]
@@ -236,8 +262,8 @@ def test_payment_steps_are_recorded_on_behalf_of_nobody(app, admin, make_approve
         run = _create(admin)
         claim = db.session.get(Claim, taken_out.id)
         assert claim is not None
-        services.remove_claim(run, claim, actor=_user(admin))
-        services.confirm_run(_run(run.id), actor=_user(admin))
+        remove_claim(run, claim, actor=_user(admin))
+        confirm_run(_run(run.id), actor=_user(admin))
 
         steps = db.session.execute(
             select(ClaimEvent.claim_id, ClaimEvent.to_status, ClaimEvent.on_behalf_of_id)
@@ -258,8 +284,8 @@ def test_confirm_run_changed_since_the_page_was_shown_is_refused(app, admin, mak
     make_approved_claim()
     with app.app_context():
         run = _create(admin)
-        with pytest.raises(services.RunChanged):
-            services.confirm_run(run, actor=_user(admin), expected_version=run.version + 1)
+        with pytest.raises(RunChanged):
+            confirm_run(run, actor=_user(admin), expected_version=run.version + 1)
         assert _run(run.id).status is RunStatus.DRAFT
 
 
@@ -277,7 +303,7 @@ def test_confirm_run_after_bank_details_changed_pays_nobody(app, admin, make_app
         db.session.commit()
 
         with pytest.raises(DomainError, match="cannot be paid yet"):
-            services.confirm_run(_run(run.id), actor=_user(admin))
+            confirm_run(_run(run.id), actor=_user(admin))
         assert _status(claim.id) is ClaimStatus.SCHEDULED
         assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
 
@@ -296,7 +322,7 @@ def test_slip_shows_payee_lines_totals_reference_and_reasons(
     with app.app_context():
         app.config["ORGANISATION_ADDRESS"] = "Riverside House\n1 Mill Lane\nRivertown RT1 2AB"
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         slip = db.session.scalars(select(RemittanceSlip)).one()
         text = " ".join(_pdf_text(slip.pdf).split())
 
@@ -334,7 +360,7 @@ def test_slip_gives_each_claims_totals_only_when_it_has_several(
     make_approved_claim(person=make_user(name="One Claim"), expense_pence=450)
 
     with app.app_context():
-        services.confirm_run(_create(admin), actor=_user(admin))
+        confirm_run(_create(admin), actor=_user(admin))
         texts = {
             slip.person_id: " ".join(_pdf_text(slip.pdf).split())
             for slip in db.session.scalars(select(RemittanceSlip))
@@ -366,9 +392,9 @@ def test_slip_stays_lean_enough_to_render_a_large_run_in_time(app, admin, make_a
     make_approved_claim(expense_pence=450, reduce_first_to=4000, approval_note="Shorter panel")
 
     with app.app_context():
-        snapshot = services.snapshot_run(_create(admin))
+        snapshot = snapshot_run(_create(admin))
         counter = _TagCounter()
-        counter.feed(services.slip_html(snapshot.slips[0]).split("<body>", 1)[1])
+        counter.feed(slip_html(snapshot.slips[0]).split("<body>", 1)[1])
 
     assert "table" not in counter.tags and "br" not in counter.tags
     assert len(counter.tags) <= 20, counter.tags
@@ -378,7 +404,7 @@ def test_slip_pdf_is_tagged_for_screen_readers(app, admin, make_approved_claim):
     make_approved_claim()
 
     with app.app_context():
-        services.confirm_run(_create(admin), actor=_user(admin))
+        confirm_run(_create(admin), actor=_user(admin))
         slip = db.session.scalars(select(RemittanceSlip)).one()
         reader = PdfReader(io.BytesIO(slip.pdf))
         catalog = reader.trailer["/Root"]
@@ -411,7 +437,7 @@ def test_slip_with_an_attachment_link_in_a_description_embeds_no_file(
 
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         slip = db.session.scalars(select(RemittanceSlip)).one()
         reader = PdfReader(io.BytesIO(slip.pdf))
 
@@ -428,10 +454,10 @@ def test_bank_file_is_the_file_issued_and_every_download_is_audited(
     make_approved_claim(person=make_user(name="Pat Payee"), expense_pence=5)
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         confirmed = _run(run.id)
-        first = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
-        second = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        first = bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        second = bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
         sha256 = _run(run.id).bank_file_sha256
         reference = _run(run.id).slips[0].reference
         downloads = db.session.scalar(
@@ -443,7 +469,7 @@ def test_bank_file_is_the_file_issued_and_every_download_is_audited(
     assert first == second
     assert hashlib.sha256(first).hexdigest() == sha256
     rows = list(csv.reader(io.StringIO(first.decode())))
-    assert rows[0] == list(services.BANK_FILE_HEADINGS)
+    assert rows[0] == list(BANK_FILE_HEADINGS)
     assert rows[1] == ["A Person", "123456", "12345678", "60.05", reference, ""]
     assert downloads == 2
 
@@ -453,9 +479,9 @@ def test_bank_file_for_a_finance_approver_is_refused(app, admin, make_user, make
     approver = make_user(roles=(Role.FINANCE_APPROVER,))
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         with pytest.raises(PermissionDenied):
-            services.bank_file_for_download(_run(run.id), actor=_user(approver), ip_address=None)
+            bank_file_for_download(_run(run.id), actor=_user(approver), ip_address=None)
 
 
 def test_tax_year_totals_add_up_slips_by_payee_and_export_is_formula_safe(
@@ -465,10 +491,10 @@ def test_tax_year_totals_add_up_slips_by_payee_and_export_is_formula_safe(
     make_approved_claim(person=person, expense_pence=100)
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         start = tax_year_of(PAY_ON).start
-        (total,) = services.tax_year_totals(start)
-        text = services.export_tax_year_totals(start, actor=_user(admin), ip_address=None)
+        (total,) = tax_year_totals(start)
+        text = export_tax_year_totals(start, actor=_user(admin), ip_address=None)
         audited = db.session.scalar(
             select(func.count())
             .select_from(AuditEvent)
@@ -492,7 +518,7 @@ def test_confirm_large_run_renders_slips_in_a_pool_of_processes_the_same_way(
 
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         slips = db.session.scalars(select(RemittanceSlip).order_by(RemittanceSlip.id)).all()
         texts = {slip.person_id: _pdf_text(slip.pdf) for slip in slips}
 
@@ -545,29 +571,27 @@ def test_confirm_run_pays_a_checked_cheque_payee_outside_the_bank_file(
         assert {claim.id for claim in ready} == {cheque.id, bank.id}
         assert excluded == []
         run = _create(admin)
-        outside = services.paid_outside_bank_file(run, services.payees(run))
-        reference = services.slip_reference(run.id, chris.id)
-        assert outside == [
-            services.OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)
-        ]
+        outside = paid_outside_bank_file(run, payees_of(run))
+        reference = slip_reference(run.id, chris.id)
+        assert outside == [OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)]
 
-        services.confirm_run(run, actor=_user(admin), expected_version=run.version)
+        confirm_run(run, actor=_user(admin), expected_version=run.version)
         confirmed = _run(run.id)
-        content = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        content = bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
         slip = db.session.scalars(
             select(RemittanceSlip).where(RemittanceSlip.person_id == chris.id)
         ).one()
         pdf = _pdf_text(slip.pdf)
-        after = services.paid_outside_bank_file(confirmed, services.payees(confirmed))
+        after = paid_outside_bank_file(confirmed, payees_of(confirmed))
 
     assert _status_of(app, cheque.id) is ClaimStatus.PAID
     assert (slip.bank_details_id, slip.other_payment_method_id) == (None, method_id)
     rows = list(csv.reader(io.StringIO(content.decode())))
-    assert [row[4] for row in rows[1:]] == [services.slip_reference(run.id, bank.person.id)]
+    assert [row[4] for row in rows[1:]] == [slip_reference(run.id, bank.person.id)]
     assert hashlib.sha256(content).hexdigest() == confirmed.bank_file_sha256
     assert "Paid by cheque" in pdf
     assert "Account ending" not in pdf
-    assert after == [services.OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)]
+    assert after == [OutsidePayment("Chris Walker", "by cheque", "", 6150, reference)]
     email = next(message for message in outbox() if "chris@example.org" in message.to)
     assert "by cheque" in str(email.body)
     assert "account ending" not in str(email.body)
@@ -586,13 +610,13 @@ def test_confirm_run_pays_a_checked_method_before_confirmed_bank_details(
             details="Mind in Rivertown",
         )
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
         confirmed = _run(run.id)
-        content = services.bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
-        outside = services.paid_outside_bank_file(confirmed, [])
+        content = bank_file_for_download(confirmed, actor=_user(admin), ip_address=None)
+        outside = paid_outside_bank_file(confirmed, [])
         pdf = _pdf_text(db.session.scalars(select(RemittanceSlip.pdf)).one())
 
-    assert content.decode().splitlines() == [",".join(services.BANK_FILE_HEADINGS)]
+    assert content.decode().splitlines() == [",".join(BANK_FILE_HEADINGS)]
     assert hashlib.sha256(content).hexdigest() == confirmed.bank_file_sha256
     assert [(item.phrase, item.details) for item in outside] == [
         ("through an appointee or organisation", "Mind in Rivertown")
@@ -630,7 +654,7 @@ def test_confirm_run_after_a_method_was_recorded_since_it_was_drafted_pays_nobod
         _pay_by(claim.person, PaymentMethod.PREPAID_CARD, recorder=admin)
 
         with pytest.raises(DomainError, match="Prepaid card recorded by finance but not checked"):
-            services.confirm_run(_run(run.id), actor=_user(admin))
+            confirm_run(_run(run.id), actor=_user(admin))
         assert _status(claim.id) is ClaimStatus.SCHEDULED
         assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
 
@@ -646,7 +670,7 @@ def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_no
         if change == "method ended":
             method_id = _pay_by(person, PaymentMethod.CHEQUE, recorder=admin, checker=checker)
         run = _create(admin)
-        render = services.render_slips
+        render = render_slips
 
         def render_then_change(slips):
             pdfs = render(slips)
@@ -660,9 +684,9 @@ def test_confirm_run_when_how_a_payee_is_paid_changes_while_slips_render_pays_no
                 )
             return pdfs
 
-        monkeypatch.setattr(services, "render_slips", render_then_change)
-        with pytest.raises(services.RunChanged, match="How Chris Walker is paid changed"):
-            services.confirm_run(_run(run.id), actor=_user(admin))
+        monkeypatch.setattr(confirm, "render_slips", render_then_change)
+        with pytest.raises(RunChanged, match="How Chris Walker is paid changed"):
+            confirm_run(_run(run.id), actor=_user(admin))
 
         assert _run(run.id).status is RunStatus.DRAFT
         assert _status(claim.id) is ClaimStatus.SCHEDULED
@@ -674,11 +698,9 @@ def _status_of(app, claim_id: int) -> ClaimStatus:
         return _status(claim_id)
 
 
-def _hand_made_slip(
-    *, fee_note: str = "", description: str = "Interview panel"
-) -> services.SlipData:
+def _hand_made_slip(*, fee_note: str = "", description: str = "Interview panel") -> SlipData:
     """A slip built by hand: one claim with one fee line, as confirming would build it."""
-    fee_line = services.SlipLine(
+    fee_line = SlipLine(
         on=TODAY,
         description=description,
         detail="3 hours × £20.00",  # noqa: RUF001
@@ -687,7 +709,7 @@ def _hand_made_slip(
         notes=(),
         receipted=False,
     )
-    claim = services.SlipClaim(
+    claim = SlipClaim(
         reference="C-000001",
         role_title="Interview panel member",
         fee_choice_label="A reduced fee" if fee_note else "The full fee",
@@ -698,7 +720,7 @@ def _hand_made_slip(
         fee_paid_pence=5000 if fee_note else 6000,
         expenses_paid_pence=0,
     )
-    return services.SlipData(
+    return SlipData(
         person_id=1,
         bank_details_id=1,
         organisation_name="Riverside Recovery College",
@@ -717,8 +739,8 @@ def _hand_made_slip(
 def test_fee_lines_say_approved_not_paid_when_the_fee_choice_changed_what_was_paid(app):
     note = "You chose a reduced fee of £50.00, so £50.00 of the £60.00 fee was paid."
     with app.app_context():
-        full = services.slip_html(_hand_made_slip())
-        reduced = services.slip_html(_hand_made_slip(fee_note=note))
+        full = slip_html(_hand_made_slip())
+        reduced = slip_html(_hand_made_slip(fee_note=note))
 
     assert "Claimed £60.00, paid £60.00." in full
     assert "Claimed £60.00, approved £60.00." in reduced and "paid £60.00" not in reduced
@@ -734,7 +756,7 @@ def test_line_breaks_people_type_cannot_add_lines_to_a_slip(
     make_approved_claim(person=person, description="Panel\u2028Claimed £9,999.00, paid £9,999.00.")
 
     with app.app_context():
-        services.confirm_run(_create(admin), actor=_user(admin))
+        confirm_run(_create(admin), actor=_user(admin))
         lines = [
             line.strip()
             for line in _pdf_text(db.session.scalars(select(RemittanceSlip.pdf)).one()).splitlines()
@@ -754,8 +776,8 @@ def test_a_long_word_on_a_slip_wraps_inside_the_page(app):
     from weasyprint.formatting_structure.boxes import TextBox
 
     with app.app_context():
-        html = services.slip_html(_hand_made_slip(description="https://example.org/" + "a" * 200))
-        css = CSS(string=services.slip_stylesheet().read_text(encoding="utf-8"))
+        html = slip_html(_hand_made_slip(description="https://example.org/" + "a" * 200))
+        css = CSS(string=slip_stylesheet().read_text(encoding="utf-8"))
     page = HTML(string=html).render(stylesheets=[css]).pages[0]
 
     def text_boxes(box):
@@ -813,13 +835,12 @@ def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_s
 
     with app.app_context():
         ready, excluded = _waiting()
-        waiting = services.waiting_claims()
+        waiting = waiting_claims()
         everyone = [bank, unconfirmed, nothing, cheque_checked, cheque_unchecked]
         everyone += [method_over_bank, unchecked_over_bank, method_ended, details_changed]
         setups = payment_setup.payment_setups([_user(claim.person) for claim in everyone])
         python_says = {
-            claim.id: services.payment_problem(setups[claim.person.id]) is None
-            for claim in everyone
+            claim.id: payment_problem(setups[claim.person.id]) is None for claim in everyone
         }
 
     payable = {bank.id, cheque_checked.id, method_over_bank.id, method_ended.id}
@@ -832,7 +853,7 @@ def test_claims_waiting_are_split_in_sql_exactly_as_each_persons_payment_setup_s
     }
     assert {claim.id for claim in ready} == payable
     assert {item.claim.id for item in excluded} == left_out
-    assert waiting == services.WaitingClaims(payable=4, payable_pence=4 * 6000 + 5, excluded=5)
+    assert waiting == WaitingClaims(payable=4, payable_pence=4 * 6000 + 5, excluded=5)
     assert python_says == {claim.id: claim.id in payable for claim in everyone}
     reasons = {item.claim.id: item.reason for item in excluded}
     assert reasons[unchecked_over_bank.id].startswith("Prepaid card recorded by finance")
@@ -867,7 +888,7 @@ def test_add_claims_schedules_the_chosen_claims_in_the_draft_run_as_creating_it_
     not_chosen = make_approved_claim()
 
     with app.app_context():
-        added = services.add_claims(
+        added = add_claims(
             _run(run.id),
             actor=_user(admin),
             claim_ids=[later.id, another.id],
@@ -895,7 +916,7 @@ def test_add_claims_schedules_the_chosen_claims_in_the_draft_run_as_creating_it_
             (later.person.id, f"C-{later.id:06d} added to {run.reference}", run.id),
             (another.person.id, f"C-{another.id:06d} added to {run.reference}", run.id),
         ]
-        assert sum(payee.total_pence for payee in services.payees(changed)) == 3 * 6000 + 100
+        assert sum(payee.total_pence for payee in payees_of(changed)) == 3 * 6000 + 100
 
 
 def test_add_claims_without_a_choice_adds_every_claim_that_can_be_paid(
@@ -908,7 +929,7 @@ def test_add_claims_without_a_choice_adds_every_claim_that_can_be_paid(
     unconfirmed = make_approved_claim(bank="unconfirmed")
 
     with app.app_context():
-        added = services.add_claims(_run(run.id), actor=_user(admin))
+        added = add_claims(_run(run.id), actor=_user(admin))
 
         assert added == 2
         assert [item.claim_id for item in _run(run.id).items][1:] == payable
@@ -922,9 +943,9 @@ def test_confirm_prepared_before_claims_were_added_pays_nothing(app, admin, make
     later = make_approved_claim()
 
     with app.app_context():
-        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
-        with pytest.raises(services.RunChanged):
-            services.confirm_run(_run(run.id), actor=_user(admin), expected_version=run.version)
+        add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        with pytest.raises(RunChanged):
+            confirm_run(_run(run.id), actor=_user(admin), expected_version=run.version)
 
         assert _run(run.id).status is RunStatus.DRAFT
         assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
@@ -937,8 +958,8 @@ def test_add_claims_with_a_stale_version_adds_nothing(app, admin, make_approved_
     later = make_approved_claim()
 
     with app.app_context():
-        with pytest.raises(services.RunChanged, match="no claims were added"):
-            services.add_claims(
+        with pytest.raises(RunChanged, match="no claims were added"):
+            add_claims(
                 _run(run.id),
                 actor=_user(admin),
                 claim_ids=[later.id],
@@ -963,7 +984,7 @@ def test_add_a_claim_already_in_another_run_says_which_and_adds_none_of_the_choi
 
     with app.app_context():
         with pytest.raises(DomainError) as error:
-            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+            add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
 
         assert error.value.field == "claim_ids"
         assert error.value.message == (
@@ -985,7 +1006,7 @@ def test_add_a_claim_put_in_another_run_while_adding_rolls_back_every_claim(
     free = make_approved_claim()
     taken = make_approved_claim()
     other_admin = make_user(roles=(Role.FINANCE_ADMIN,))
-    read = services._payable
+    read = runs._payable
     raced: list[int] = []
 
     def read_then_race(claim_ids):
@@ -995,10 +1016,10 @@ def test_add_a_claim_put_in_another_run_while_adding_rolls_back_every_claim(
                 raced.append(_create(other_admin, [taken.id]).id)
         return found
 
-    monkeypatch.setattr(services, "_payable", read_then_race)
+    monkeypatch.setattr(runs, "_payable", read_then_race)
     with app.app_context():
         with pytest.raises(DomainError, match=f"C-{taken.id:06d} is already in payment run RUN"):
-            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
+            add_claims(_run(run.id), actor=_user(admin), claim_ids=[free.id, taken.id])
 
         assert _status(free.id) is ClaimStatus.APPROVED
         assert [item.claim_id for item in _run(raced[0]).items] == [taken.id]
@@ -1022,7 +1043,7 @@ def test_add_a_claim_whose_person_can_no_longer_be_paid_adds_nothing(
     waiting = make_approved_claim(bank="unconfirmed")
 
     with app.app_context(), pytest.raises(DomainError, match="can no longer be paid in a run"):
-        services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[waiting.id])
+        add_claims(_run(run.id), actor=_user(admin), claim_ids=[waiting.id])
 
 
 def test_add_no_claims_asks_for_a_choice(app, admin, make_approved_claim):
@@ -1030,7 +1051,7 @@ def test_add_no_claims_asks_for_a_choice(app, admin, make_approved_claim):
     with app.app_context():
         run = _create(admin)
         with pytest.raises(DomainError, match="Choose at least one claim to add") as error:
-            services.add_claims(run, actor=_user(admin), claim_ids=[])
+            add_claims(run, actor=_user(admin), claim_ids=[])
     assert error.value.field == "claim_ids"
 
 
@@ -1038,12 +1059,12 @@ def test_add_claims_to_a_confirmed_run_is_refused(app, admin, make_approved_clai
     make_approved_claim()
     with app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
     later = make_approved_claim()
 
     with app.app_context():
-        with pytest.raises(services.RunChanged, match="has been confirmed"):
-            services.add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
+        with pytest.raises(RunChanged, match="has been confirmed"):
+            add_claims(_run(run.id), actor=_user(admin), claim_ids=[later.id])
         assert _status(later.id) is ClaimStatus.APPROVED
 
 
@@ -1056,7 +1077,7 @@ def test_add_claims_as_a_finance_approver_is_refused(app, admin, make_user, make
 
     with app.app_context():
         with pytest.raises(PermissionDenied):
-            services.add_claims(_run(run.id), actor=_user(approver), claim_ids=[later.id])
+            add_claims(_run(run.id), actor=_user(approver), claim_ids=[later.id])
         assert _status(later.id) is ClaimStatus.APPROVED
 
 
@@ -1073,7 +1094,7 @@ def test_confirm_run_emails_every_payee_over_one_connection(
 
     with smtp_app.app_context():
         run = _create(admin)
-        services.confirm_run(run, actor=_user(admin))
+        confirm_run(run, actor=_user(admin))
 
     assert mail_server.connections == [[person.email for person in payees]]
     assert mail_server.quits == 1
@@ -1101,7 +1122,7 @@ def test_confirm_run_when_an_email_fails_still_pays_emails_the_rest_and_logs_the
 
     with smtp_app.app_context():
         run = _create(admin)
-        confirmed = services.confirm_run(run, actor=_user(admin)).run
+        confirmed = confirm_run(run, actor=_user(admin)).run
         statuses = set(db.session.scalars(select(Claim.status)))
 
     assert confirmed.status is RunStatus.CONFIRMED
@@ -1128,3 +1149,47 @@ def test_fee_lines_are_paid_in_full_only_when_the_fee_paid_is_what_they_were_app
     assert full.fee_lines_paid_in_full
     assert not reduced.fee_lines_paid_in_full
     assert not expenses_only.fee_lines_paid_in_full
+
+
+def test_confirm_run_without_the_tick_when_a_claim_got_worse_is_refused_and_pays_nothing(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Wes Worse")
+    claim = make_approved_claim(person=person)
+    give_profile(app, person)  # no warning seen when sending: now it reduces UC
+
+    with app.app_context():
+        run = _create(admin, [claim.id])
+        with pytest.raises(DomainError, match="seen the benefits changes") as refused:
+            confirm_run(run, actor=_user(admin), benefits_changes_seen=False)
+
+        assert refused.value.field == "benefits_seen"
+        assert _run(run.id).status is RunStatus.DRAFT
+        assert _status(claim.id) is ClaimStatus.SCHEDULED
+        assert db.session.scalar(select(func.count()).select_from(RemittanceSlip)) == 0
+
+        confirmed = confirm_run(_run(run.id), actor=_user(admin), benefits_changes_seen=True).run
+
+        assert confirmed.status is RunStatus.CONFIRMED
+        assert _status(claim.id) is ClaimStatus.PAID
+        detail = db.session.scalar(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == AuditAction.PAYMENT_RUN_CONFIRMED.value
+            )
+        )
+        assert detail is not None
+        assert f"benefits changes seen: C-{claim.id:06d} no warning -> reduces" in detail
+
+
+def test_confirm_run_without_the_tick_when_nothing_got_worse_is_accepted(
+    app, admin, make_user, make_approved_claim
+):
+    person = make_user(name="Pat Plain")  # no benefits profile: no check can get worse
+    claim = make_approved_claim(person=person)
+
+    with app.app_context():
+        run = _create(admin, [claim.id])
+        confirmed = confirm_run(run, actor=_user(admin), benefits_changes_seen=False).run
+
+        assert confirmed.status is RunStatus.CONFIRMED
+        assert _status(claim.id) is ClaimStatus.PAID

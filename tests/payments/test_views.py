@@ -236,6 +236,22 @@ def test_my_payments_and_my_claims_say_when_it_was_paid_with_the_slip(client, pa
     assert "download your remittance slip (PDF)" in claim
 
 
+def test_claim_page_links_to_its_slip_which_only_the_payee_can_follow(client, make_user, paid):
+    link = f"/claims/{paid['claim_id']}/remittance-slip"
+    sign_in(client, paid["person"])
+
+    claim = client.get(f"/claims/{paid['claim_id']}").get_data(as_text=True)
+    followed = client.get(link)
+
+    assert f'href="{link}"' in claim
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == f"/remittance-slips/{paid['slip_id']}.pdf"
+    assert client.get(followed.headers["Location"]).data.startswith(b"%PDF")
+    client.get("/sign-out")
+    sign_in(client, make_user(name="Other Expert"))
+    assert client.get(link).status_code == 404
+
+
 def test_payee_is_emailed_with_a_link_to_the_slip(client, outbox, paid):
     (email,) = [message for message in outbox() if "pat@example.org" in message.to]
 
@@ -387,12 +403,12 @@ def test_run_page_runs_the_same_queries_whatever_the_number_of_payees(
 
 def _run_of(app, admin, claim_ids: list[int]) -> int:
     """A draft run of these claims, made by ``admin``; its id."""
-    from payclaims.payments import services
+    from payclaims.payments.runs import create_run
 
     with app.app_context():
         actor = db.session.get(User, admin.id)
         assert actor is not None
-        return services.create_run(
+        return create_run(
             actor=actor, payment_on=PAY_ON, today=date.today(), claim_ids=claim_ids
         ).id
 
