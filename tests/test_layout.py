@@ -60,3 +60,13 @@ def test_readme_where_things_are_names_every_package() -> None:
     section = readme.split("## Where things are", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"^\s+([a-z_]+)/", section, flags=re.MULTILINE))
     assert _areas() - named == set()
+
+
+def test_no_test_module_imports_from_a_conftest() -> None:
+    """Shared test code lives in helpers modules; conftest files only hold fixtures and hooks."""
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if re.search(r"^\s*(from|import)\s+\S*conftest\b", path.read_text(), re.MULTILINE)
+    )
+    assert importers == []

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
 from payclaims.roles.models import SignUp
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     PHONE,
     approve_reduced,
     confirm_claim,

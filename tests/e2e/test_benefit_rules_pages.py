@@ -7,7 +7,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.e2e.conftest import follow_link, press_button, sign_in_as, visit
+from tests.e2e.helpers import follow_link, press_button, sign_in_as, visit
 
 
 def test_finance_admin_adds_corrects_and_confirms_a_figure(

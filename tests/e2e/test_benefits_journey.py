@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from payclaims.auth.models import Role, User
 from payclaims.dates import uk_today
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.e2e.conftest import PHONE, follow_link, press_button, sign_in_as, visit
+from tests.e2e.helpers import PHONE, follow_link, press_button, sign_in_as, visit
 
 
 def test_uc_profile_then_a_claim_over_the_allowance_then_a_reduced_fee_then_send(

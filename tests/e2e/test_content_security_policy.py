@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Browser, ConsoleMessage
 
-from tests.e2e.conftest import CHROMIUM, DESKTOP, LiveServer
+from tests.e2e.helpers import CHROMIUM, DESKTOP, LiveServer
 
 
 def _eventually(check: Callable[[], object], seconds: float = 5.0) -> bool:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from payclaims.auth.models import Role, User
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.training.models import TrainingCourse
-from tests.e2e.conftest import follow_link, press_button, sign_in_as, visit
+from tests.e2e.helpers import follow_link, press_button, sign_in_as, visit
 
 
 def test_training_forms_with_a_file_input_are_accessible(

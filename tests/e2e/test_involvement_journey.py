@@ -16,7 +16,7 @@ from payclaims.auth.models import Role, User
 from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.training.models import TrainingCourse
-from tests.e2e.conftest import click_through, follow_link, press_button, sign_in_as, visit
+from tests.e2e.helpers import click_through, follow_link, press_button, sign_in_as, visit
 
 TITLE = "Recovery college co-trainer"
 ACCESS_NEED = "A quiet room to prepare, and the slides a week before."

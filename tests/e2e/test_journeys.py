@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.e2e.conftest import LiveServer, click_through, follow_link, press_button, visit
+from tests.e2e.helpers import LiveServer, click_through, follow_link, press_button, visit
 from tests.settings import PASSWORD
 
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from payclaims.auth.models import Role, User
 from payclaims.dates import format_date, uk_today
 from payclaims.roles.models import SignUp
-from tests.e2e.conftest import (
+from tests.e2e.helpers import (
     PHONE,
     approve_reduced,
     click_through,

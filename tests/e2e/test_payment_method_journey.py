@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from payclaims.auth.models import Role, User
-from tests.e2e.conftest import click_through, follow_link, press_button, sign_in_as, visit
+from tests.e2e.helpers import click_through, follow_link, press_button, sign_in_as, visit
 
 
 def test_record_and_end_a_cheque_payment_method(
