@@ -55,14 +55,6 @@ class RunChanged(DomainError):
     """The run changed (or was confirmed) after it was read, so nothing was done."""
 
 
-# Who may do what --------------------------------------------------------------------------
-
-
-def is_finance_admin(user: User) -> bool:
-    """Whether ``user`` runs payments."""
-    return user.is_active and user.has_role(Role.FINANCE_ADMIN)
-
-
 # Which claims can be paid -----------------------------------------------------------------
 
 
@@ -94,7 +86,7 @@ def _can_be_paid() -> ColumnElement[bool]:
     """The claim's person can be paid now, in SQL, as ``PaymentSetup.can_be_paid`` decides:
     a current other payment method checked by a second finance person (it comes first when
     recorded, checked or not) or, with none, current bank details confirmed by finance.
-    tests/test_payments_services.py checks the two agree for every way of being paid."""
+    tests/payments/test_services.py checks the two agree for every way of being paid."""
     current_method = and_(
         OtherPaymentMethod.person_id == Claim.person_id, OtherPaymentMethod.ended_at.is_(None)
     )

@@ -266,7 +266,7 @@ def seed_rows() -> list[dict[str, object]]:
     """The seed figures as ``benefit_rules`` rows (unit and period from the key).
 
     Used by the tests that put the figures back; migration 0007 inserts the same rows, written
-    out as literals (tests/test_benefits_rules.py checks they are equal).
+    out as literals (tests/benefits/test_rules.py checks they are equal).
     """
     return [
         {
