@@ -2,14 +2,17 @@
 page's parsed HTML, its visible text, the error next to a field and the values a form kept; the
 audit events of one kind and every stored row of a model), signing in with a password and
 counting the SQL statements a block runs (shared with bench/); signing in without the form,
-the link in an email, the role a factory makes and what an approved-claim factory returns."""
+the link in an email, the role a factory makes and what an approved-claim factory returns;
+a claim read back, a benefits profile given, and the small files several areas upload."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -17,12 +20,16 @@ import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_mailman import EmailMessage
+from PIL import Image
 from sqlalchemy import event, select
 from sqlalchemy.orm import selectinload
 from werkzeug.test import TestResponse
 
 from payclaims.audit.models import AuditEvent
 from payclaims.auth.models import User
+from payclaims.benefits.profile.models import BenefitProfile
+from payclaims.claims import access
+from payclaims.claims.models import Claim
 from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import (
@@ -94,6 +101,7 @@ def error_summary(response: TestResponse) -> list[tuple[str, str]]:
     (summary,) = [
         div for div in html(response).iter("div") if has_class(div, "nhsuk-error-summary")
     ]
+    assert "There is a problem" in text_of(summary)
     return [(text_of(link), link.get("href", "")) for link in summary.iter("a")]
 
 
@@ -102,6 +110,61 @@ def input_value(response: TestResponse, field_id: str) -> str | None:
     field = html(response).find(f".//input[@id='{field_id}']")
     assert field is not None
     return field.get("value")
+
+
+def textarea_text(response: TestResponse, field_id: str) -> str:
+    """The text a textarea shows."""
+    area = html(response).find(f".//textarea[@id='{field_id}']")
+    assert area is not None
+    return area.text or ""
+
+
+def error_near(response: TestResponse, element_id: str) -> str:
+    """The error message shown in the form group or row holding ``element_id``."""
+    page = html(response)
+    for container in page.iter():
+        classes = container.get("class", "").split()
+        is_group = "nhsuk-form-group" in classes
+        if (is_group and container.find(f".//*[@id='{element_id}']") is not None) or (
+            container.get("id") == element_id
+        ):
+            messages = [
+                " ".join("".join(e.itertext()).split())
+                for e in container.iter()
+                if "nhsuk-error-message" in e.get("class", "").split()
+            ]
+            if messages:
+                return messages[0]
+    raise AssertionError(f"no error near {element_id}")
+
+
+def cell_text(cell: Element) -> str:
+    """A table cell's text without its hidden responsive heading."""
+    parts = [cell.text or ""]
+    for child in cell:
+        if not has_class(child, "nhsuk-table-responsive__heading"):
+            parts.append(" ".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
+def table_rows(response: TestResponse) -> list[list[str]]:
+    """The text of each body row's cells."""
+    rows = ([cell_text(cell) for cell in row.iter("td")] for row in html(response).iter("tr"))
+    return [cells for cells in rows if cells]
+
+
+EVIL = "<script>alert('x')</script>"
+"""Markup a person might type, which every page must show escaped."""
+
+
+def date_fields(on: date, prefix: str = "session_on") -> dict[str, str]:
+    """The day, month and year fields a date input posts for ``on``."""
+    return {
+        f"{prefix}-day": str(on.day),
+        f"{prefix}-month": str(on.month),
+        f"{prefix}-year": str(on.year),
+    }
 
 
 # Stored rows -------------------------------------------------------------------------------
@@ -126,6 +189,55 @@ def rows_of(app: Flask, model: type[Any]) -> list[Any]:
         found = list(db.session.scalars(select(model).order_by(model.id)))
         db.session.expunge_all()
     return found
+
+
+def load_claim(app: Flask, claim_id: int) -> Claim:
+    """A claim as ``access.load_claim`` reads it, detached for use outside the app."""
+    with app.app_context():
+        claim = access.load_claim(claim_id)
+        assert claim is not None
+        db.session.expunge_all()
+    return claim
+
+
+UC_START_DAY = 14  # assessment period 14 November to 13 December 2026
+
+
+def give_profile(app: Flask, person: User, **values: object) -> None:
+    """A UC profile with no work allowance unless told otherwise."""
+    fields: dict[str, object] = {
+        "gets_universal_credit": True,
+        "uc_assessment_period_start_day": UC_START_DAY,
+        "uc_child_or_lcw": False,
+        **values,
+    }
+    with app.app_context():
+        db.session.add(BenefitProfile(person_id=person.id, **fields))
+        db.session.commit()
+
+
+# Files -------------------------------------------------------------------------------------
+
+
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+"""A tiny valid PDF, to upload."""
+
+
+def image_bytes(kind: str, size: tuple[int, int] = (4, 3)) -> bytes:
+    """A real, tiny image made with Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 90)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+def png_bytes(colour: str = "red") -> bytes:
+    """A small real PNG; a different colour gives a different file."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(out, "PNG")
+    return out.getvalue()
 
 
 # Signing in --------------------------------------------------------------------------------

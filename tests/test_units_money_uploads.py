@@ -6,12 +6,10 @@ None of these needs an app or a database.
 from __future__ import annotations
 
 import hashlib
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from PIL import Image
 
 from payclaims.dates import add_months
 from payclaims.money import (
@@ -32,19 +30,9 @@ from payclaims.uploads import (
     check_upload,
     sniff_type,
 )
+from tests.helpers import TINY_PDF, image_bytes
 
 ALL_TYPES = frozenset({PDF, JPEG, PNG})
-TINY_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
-def image_bytes(kind: str, size: tuple[int, int] = (4, 3)) -> bytes:
-    """A real, tiny image made with Pillow."""
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 90)).save(buffer, format=kind)
-    return buffer.getvalue()
 
 
 # --- Money: parsing what people type ---------------------------------------------------------

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,7 +13,18 @@ from werkzeug.test import TestResponse
 from payclaims.auth.models import Role, User
 from payclaims.auth.services import SIGN_IN_FAILED_MESSAGE
 from payclaims.extensions import db
-from tests.helpers import events, field_error, link_in, sign_in, sign_in_with_password
+from tests.helpers import (
+    error_summary,
+    events,
+    field_error,
+    html,
+    input_value,
+    link_in,
+    sign_in,
+    sign_in_with_password,
+    table_rows,
+    text_of,
+)
 
 NEW_PASSWORD = "lantern harbour velvet 42"
 NON_ADMINS: dict[str, tuple[Role, ...]] = {
@@ -41,48 +50,6 @@ def admin(client: FlaskClient, make_user: Callable[..., User]) -> User:
 
 
 # Helpers -----------------------------------------------------------------------------------
-
-
-def _html(response: TestResponse) -> Element:
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def _text(element: Element) -> str:
-    return " ".join("".join(element.itertext()).split())
-
-
-def _has_class(element: Element, name: str) -> bool:
-    return name in element.get("class", "").split()
-
-
-def _error_summary(response: TestResponse) -> dict[str, str]:
-    """The "There is a problem" summary: each message and the field it links to."""
-    page = _html(response)
-    (summary,) = [div for div in page.iter("div") if _has_class(div, "nhsuk-error-summary")]
-    assert "There is a problem" in _text(summary)
-    return {_text(link): link.get("href", "") for link in summary.iter("a")}
-
-
-def _input_value(response: TestResponse, field_id: str) -> str | None:
-    field = _html(response).find(f".//input[@id='{field_id}']")
-    assert field is not None
-    return field.get("value")
-
-
-def _cell_text(cell: Element) -> str:
-    """A table cell's text without its hidden responsive heading."""
-    parts = [cell.text or ""]
-    for child in cell:
-        if not _has_class(child, "nhsuk-table-responsive__heading"):
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    return " ".join("".join(parts).split())
-
-
-def _table_rows(response: TestResponse) -> list[list[str]]:
-    """The text of each body row's cells (header rows have none)."""
-    rows = ([_cell_text(cell) for cell in row.iter("td")] for row in _html(response).iter("tr"))
-    return [cells for cells in rows if cells]
 
 
 def _user(app: Flask, email: str) -> User | None:
@@ -213,8 +180,8 @@ def test_invite_existing_email_shows_error_next_to_email(app, client, admin, mak
     assert response.status_code == 200
     error = field_error(response, "email")
     assert "There is already an account with this email address" in error
-    assert _error_summary(response) == {error.removeprefix("Error: "): "#email"}
-    assert _input_value(response, "name") == "Typed Name"
+    assert dict(error_summary(response)) == {error.removeprefix("Error: "): "#email"}
+    assert input_value(response, "name") == "Typed Name"
     assert _user_count(app) == people_before
     assert events("staff.invited", app=app) == []
     assert outbox() == []
@@ -225,8 +192,8 @@ def test_invite_without_roles_shows_select_a_role(app, client, admin, outbox):
 
     assert response.status_code == 200
     assert field_error(response, "roles") == "Select at least one role"
-    assert _error_summary(response) == {"Select at least one role": "#roles"}
-    assert _input_value(response, "email") == "sam@example.org"
+    assert dict(error_summary(response)) == {"Select at least one role": "#roles"}
+    assert input_value(response, "email") == "sam@example.org"
     assert _user(app, "sam@example.org") is None
     assert outbox() == []
 
@@ -399,7 +366,7 @@ def people(make_user: Callable[..., User]) -> None:
 
 def _listed_names(response: TestResponse) -> set[str]:
     assert response.status_code == 200
-    return {row[0] for row in _table_rows(response)}
+    return {row[0] for row in table_rows(response)}
 
 
 @pytest.mark.parametrize(
@@ -431,7 +398,7 @@ def test_people_list_filters_by_role_status_and_text(client, admin, people, quer
 
 
 def test_people_list_shows_roles_and_status(client, admin, people):
-    rows = {row[0]: row[1:] for row in _table_rows(client.get("/admin/people"))}
+    rows = {row[0]: row[1:] for row in table_rows(client.get("/admin/people"))}
 
     assert rows["Ivan Invited"] == ["ivan@example.org", "Coordinator, Finance admin", "Invited"]
     assert rows["Dora Gone"] == ["dora@example.org", "Expert by experience", "Deactivated"]
@@ -446,7 +413,7 @@ def test_people_pages_escape_html_in_names(client, admin, make_user):
         page = response.get_data(as_text=True)
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        scripts = [_text(script) for script in _html(response).iter("script")]
+        scripts = [text_of(script) for script in html(response).iter("script")]
         assert not any("alert(1)" in script for script in scripts)
 
 
@@ -456,7 +423,7 @@ def test_people_pages_escape_html_in_names(client, admin, make_user):
 def _audit_rows(response: TestResponse) -> list[dict[str, str]]:
     assert response.status_code == 200
     columns = ("when", "what", "who", "whose", "address", "detail")
-    return [dict(zip(columns, row, strict=True)) for row in _table_rows(response)]
+    return [dict(zip(columns, row, strict=True)) for row in table_rows(response)]
 
 
 def test_audit_trail_lists_events_newest_first(app, client, admin, make_user):
@@ -493,5 +460,5 @@ def test_audit_trail_filters_by_action(app, client, admin, make_user):
     assert [(row["what"], row["whose"]) for row in deactivated] == [
         ("Account deactivated", "Rita Roles")
     ]
-    assert _table_rows(nothing) == []
+    assert table_rows(nothing) == []
     assert "No events match." in nothing.get_data(as_text=True)

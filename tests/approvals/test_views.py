@@ -20,8 +20,7 @@ from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp
-from tests.claims.test_views import _error_near, _text
-from tests.helpers import page_queries, sign_in
+from tests.helpers import error_near, give_profile, page_queries, page_text, sign_in
 
 PDF = b"%PDF-1.4\n%receipt\n"
 TODAY = date.today()
@@ -82,9 +81,9 @@ def test_coordinator_confirms_a_claim_from_the_list(
     sign_in(client, coordinator)
 
     listing = client.get("/coordinator/claims")
-    assert f"C-{claim_id:06d}" in _text(listing)
+    assert f"C-{claim_id:06d}" in page_text(listing)
     page = client.get(f"/coordinator/claims/{claim_id}")
-    assert "Did this work take place as claimed?" in _text(page)
+    assert "Did this work take place as claimed?" in page_text(page)
 
     response = client.post(
         f"/coordinator/claims/{claim_id}",
@@ -93,7 +92,9 @@ def test_coordinator_confirms_a_claim_from_the_list(
 
     assert response.status_code == 302
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
-    assert "No claims are waiting for you to confirm" in _text(client.get("/coordinator/claims"))
+    assert "No claims are waiting for you to confirm" in page_text(
+        client.get("/coordinator/claims")
+    )
 
 
 def test_coordinator_returning_without_a_question_sees_the_error_on_it(
@@ -108,7 +109,7 @@ def test_coordinator_returning_without_a_question_sees_the_error_on_it(
     )
 
     assert response.status_code == 200
-    assert "Say what the person needs" in _error_near(response, "question")
+    assert "Say what the person needs" in error_near(response, "question")
     assert _status(app, claim_id) is ClaimStatus.SUBMITTED
 
 
@@ -127,7 +128,7 @@ def test_coordinator_returns_with_a_question_the_person_then_sees(
     )
     sign_in(client, expert)
 
-    page = _text(client.get(f"/claims/{claim_id}"))
+    page = page_text(client.get(f"/claims/{claim_id}"))
 
     assert "Was this the Tuesday panel?" in page
     assert _status(app, claim_id) is ClaimStatus.RETURNED
@@ -142,7 +143,7 @@ def test_coordinator_of_another_role_gets_not_found(client, make_user, sign_up, 
         client.post(f"/coordinator/claims/{claim_id}", data={"decision": "confirm"}).status_code
         == 404
     )
-    assert f"C-{claim_id:06d}" not in _text(client.get("/coordinator/claims"))
+    assert f"C-{claim_id:06d}" not in page_text(client.get("/coordinator/claims"))
 
 
 def test_coordinator_home_counts_claims_to_confirm(client, coordinator, sign_up, make_sent_claim):
@@ -150,7 +151,7 @@ def test_coordinator_home_counts_claims_to_confirm(client, coordinator, sign_up,
     make_sent_claim(sign_up)
     sign_in(client, coordinator)
 
-    assert "2 claims waiting for you to confirm" in _text(client.get("/coordinator"))
+    assert "2 claims waiting for you to confirm" in page_text(client.get("/coordinator"))
 
 
 # Finance: queue and claim page -------------------------------------------------------------
@@ -162,8 +163,8 @@ def test_queue_shows_claims_routed_to_me_and_the_home_page_counts_them(
     claim_id = make_sent_claim(sign_up, verified_by=coordinator)
     sign_in(client, approver_a)
 
-    page = _text(client.get("/finance/claims"))
-    home = _text(client.get("/finance"))
+    page = page_text(client.get("/finance/claims"))
+    home = page_text(client.get("/finance"))
 
     assert f"C-{claim_id:06d}" in page
     assert "Eli Expert" in page and "Waiting for a decision" in page
@@ -188,7 +189,6 @@ def test_queue_runs_the_same_queries_whatever_the_number_of_claims(
 def test_queue_with_benefits_checks_runs_the_same_queries_whatever_the_number_of_claims(
     app, client, approver_a, coordinator, sign_up, expert, make_sent_claim, level
 ):
-    from tests.claims.test_benefits_check import give_profile
 
     make_sent_claim(sign_up, verified_by=coordinator)
     give_profile(app, expert)
@@ -219,8 +219,8 @@ def test_queue_pages_oldest_first(app, client, approver_a, coordinator, sign_up,
         db.session.commit()
     sign_in(client, approver_a)
 
-    first = _text(client.get("/finance/claims"))
-    second = _text(client.get("/finance/claims?page=2"))
+    first = page_text(client.get("/finance/claims"))
+    second = page_text(client.get("/finance/claims?page=2"))
 
     assert f"C-{ids[0]:06d}" in first and f"C-{ids[-1]:06d}" not in first
     assert f"C-{ids[-1]:06d}" in second
@@ -233,7 +233,7 @@ def test_finance_claim_page_shows_flags_fee_choice_and_masked_bank_details(
     claim_id, _receipt_id = with_receipt
     sign_in(client, approver_a)
 
-    page = _text(client.get(f"/finance/claims/{claim_id}"))
+    page = page_text(client.get(f"/finance/claims/{claim_id}"))
 
     assert "The full fee" in page
     assert "Sort code **-**-56, account ****5678" in page
@@ -292,7 +292,7 @@ def test_finance_admin_sees_every_claim_but_cannot_decide(client, make_user, wit
     sign_in(client, make_user(roles=(Role.FINANCE_ADMIN,)))
 
     assert client.get(f"/finance/claims/{claim_id}").status_code == 200
-    assert f"C-{claim_id:06d}" in _text(client.get("/finance/claims"))
+    assert f"C-{claim_id:06d}" in page_text(client.get("/finance/claims"))
     assert client.post(f"/finance/claims/{claim_id}/approve").status_code == 403
 
 
@@ -319,7 +319,7 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
         assert claim is not None
         line_id = claim.lines[0].id
     sign_in(client, approver_a)
-    assert "Amount to approve" in _text(client.get(f"/finance/claims/{claim_id}/approve"))
+    assert "Amount to approve" in page_text(client.get(f"/finance/claims/{claim_id}/approve"))
 
     response = client.post(
         f"/finance/claims/{claim_id}/approve",
@@ -333,12 +333,12 @@ def test_approve_with_a_reduced_line_shows_it_to_the_person(
     assert response.status_code == 302
     assert _status(app, claim_id) is ClaimStatus.APPROVED
     sign_in(client, expert)
-    page = _text(client.get(f"/claims/{claim_id}"))
+    page = page_text(client.get(f"/claims/{claim_id}"))
     assert "Finance approved £3.00: The day ticket was £3.00" in page
     assert "Approved by finance £3.00" in page
     # The approver and the coordinator decided in their own right, not on the person's behalf.
     assert "on behalf of" not in page
-    mine = _text(client.get("/my-claims"))
+    mine = page_text(client.get("/my-claims"))
     assert "Total Claimed £4.50" in mine and "Approved by finance £3.00" in mine
     assert "£4.50 claimed, £3.00 approved" in str(outbox()[-1].body)
 
@@ -357,7 +357,7 @@ def test_reduction_without_a_reason_is_shown_next_to_it(app, client, approver_a,
     )
 
     assert response.status_code == 200
-    assert "the person will read it" in _error_near(response, f"note_{line_id}")
+    assert "the person will read it" in error_near(response, f"note_{line_id}")
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
 
 
@@ -372,10 +372,10 @@ def test_above_the_limit_the_first_approver_is_told_it_waits_for_a_second(
         data={"version": str(_version(app, claim_id))},
         follow_redirects=True,
     )
-    assert "waits for a second approver" in _text(first)
-    assert "already" in _text(client.get(f"/finance/claims/{claim_id}"))
+    assert "waits for a second approver" in page_text(first)
+    assert "already" in page_text(client.get(f"/finance/claims/{claim_id}"))
     sign_in(client, approver_b)
-    page = _text(client.get(f"/finance/claims/{claim_id}"))
+    page = page_text(client.get(f"/finance/claims/{claim_id}"))
     assert "Waiting for a second approver" in page
     assert "First approval: Ann Approver" in page
     client.post(
@@ -398,7 +398,7 @@ def test_the_loser_of_a_race_is_told_what_happened_and_sees_the_claim(
         f"/finance/claims/{claim_id}/approve", data={"version": str(seen)}, follow_redirects=True
     )
 
-    page = _text(response)
+    page = page_text(response)
     assert "This claim is not waiting for finance: it is not paid." in page
     assert _status(app, claim_id) is ClaimStatus.REJECTED
 
@@ -416,7 +416,7 @@ def test_stale_page_version_gets_the_someone_else_message(
         follow_redirects=True,
     )
 
-    assert "Someone else has just confirmed this claim. Here is where it stands now." in _text(
+    assert "Someone else has just confirmed this claim. Here is where it stands now." in page_text(
         response
     )
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
@@ -428,13 +428,13 @@ def test_reject_page_suggests_kind_wording_and_needs_a_reason(
     claim_id, _receipt_id = with_receipt
     sign_in(client, approver_a)
 
-    assert "Help with kind wording" in _text(client.get(f"/finance/claims/{claim_id}/reject"))
+    assert "Help with kind wording" in page_text(client.get(f"/finance/claims/{claim_id}/reject"))
     response = client.post(
         f"/finance/claims/{claim_id}/reject",
         data={"version": str(_version(app, claim_id)), "reason": ""},
     )
 
-    assert "Say why the claim cannot be paid" in _error_near(response, "reason")
+    assert "Say why the claim cannot be paid" in error_near(response, "reason")
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
 
 
@@ -449,7 +449,7 @@ def test_rejected_claim_shows_the_reason_to_the_person(
     )
     sign_in(client, expert)
 
-    assert "The bus fare was paid by us." in _text(client.get(f"/claims/{claim_id}"))
+    assert "The bus fare was paid by us." in page_text(client.get(f"/claims/{claim_id}"))
 
 
 # Delegation, digests, export, cost centres ---------------------------------------------------
@@ -476,7 +476,7 @@ def test_approver_names_a_delegate_who_then_sees_the_claims(
     assert response.status_code == 302
     sign_in(client, delegate)
 
-    page = _text(client.get("/finance/claims"))
+    page = page_text(client.get("/finance/claims"))
 
     assert "You are standing in for Ann Approver" in page
     assert f"C-{claim_id:06d}" in page
@@ -571,7 +571,7 @@ def test_finance_admin_chooses_approvers_and_the_limit(
             select(AuditEvent).where(AuditEvent.action == "cost_centre.approvers_changed")
         ).one()
         assert "added Ann Approver" in event.detail
-    assert "Ann Approver" in _text(client.get("/finance/cost-centres/"))
+    assert "Ann Approver" in page_text(client.get("/finance/cost-centres/"))
 
 
 def test_only_finance_approvers_can_be_chosen(app, client, make_user, make_cost_centre, expert):
@@ -584,7 +584,7 @@ def test_only_finance_approvers_can_be_chosen(app, client, make_user, make_cost_
     )
 
     assert response.status_code == 200
-    assert "Choose finance approvers from the list" in _text(response)
+    assert "Choose finance approvers from the list" in page_text(response)
 
 
 def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
@@ -601,12 +601,12 @@ def test_audit_trail_filters_claim_decisions_by_person_date_and_claim(
     client.get("/admin/audit/")  # shows (and so clears) the approver's flashed messages
     today = f"since-day={TODAY.day}&since-month={TODAY.month}&since-year={TODAY.year}"
 
-    by_claim = _text(
+    by_claim = page_text(
         client.get(f"/admin/audit/?object_type=claim&object_id={first}&person=ann+approver")
     )
-    by_action = _text(client.get(f"/admin/audit/?action=claim.approved&{today}"))
+    by_action = page_text(client.get(f"/admin/audit/?action=claim.approved&{today}"))
     yesterday = TODAY - timedelta(days=1)
-    before = _text(
+    before = page_text(
         client.get(
             "/admin/audit/?action=claim.approved"
             f"&until-day={yesterday.day}&until-month={yesterday.month}&until-year={yesterday.year}"
@@ -644,7 +644,7 @@ def test_decision_without_the_page_version_asks_to_reload_and_decides_nothing(
         f"/finance/claims/{claim_id}/{action}", data={"reason": "No"}, follow_redirects=True
     )
 
-    assert "Please reload the page" in _text(response)
+    assert "Please reload the page" in page_text(response)
     assert _status(app, claim_id) is ClaimStatus.VERIFIED
 
 
@@ -658,5 +658,5 @@ def test_confirm_without_the_page_version_asks_to_reload_and_decides_nothing(
         f"/coordinator/claims/{claim_id}", data={"decision": "confirm"}, follow_redirects=True
     )
 
-    assert "Please reload the page" in _text(response)
+    assert "Please reload the page" in page_text(response)
     assert _status(app, claim_id) is ClaimStatus.SUBMITTED

@@ -21,8 +21,7 @@ from payclaims.payments.models import PaymentRun
 from payclaims.payments.payees import payees as payees_of
 from payclaims.payments.runs import create_run, load_run
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.claims.test_benefits_check import give_profile
-from tests.helpers import sign_in
+from tests.helpers import give_profile, sign_in
 
 PAY_ON = date.today() + timedelta(days=2)
 SEEN_TICK = "I have seen the benefits changes"

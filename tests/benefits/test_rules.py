@@ -30,6 +30,7 @@ from payclaims.benefits.rules.store import load_rule_set
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
 from tests.helpers import (
+    EVIL,
     error_summary,
     events,
     field_error,
@@ -39,7 +40,6 @@ from tests.helpers import (
     sign_in,
     text_of,
 )
-from tests.training.test_views import EVIL
 
 IP = "192.0.2.9"
 PRIMARY = "gov.uk: Benefit and pension rates 2026 to 2027"

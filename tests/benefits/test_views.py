@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pypdf
 import pytest
-import tinyhtml5
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.test import TestResponse
@@ -26,7 +25,7 @@ from payclaims.costcentres.models import CostCentre
 from payclaims.dates import uk_today
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.helpers import sign_in
+from tests.helpers import page_text, sign_in
 
 UC_ANSWERS = {
     "benefits": ["universal_credit"],
@@ -53,13 +52,6 @@ def role(make_role: Callable[..., RoleDescription]) -> RoleDescription:
 @pytest.fixture
 def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
     return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
-
-
-def _text(response: TestResponse) -> str:
-    page = tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-    main = page.find(".//main")
-    assert main is not None
-    return " ".join("".join(main.itertext()).split())
 
 
 def _profile(app: Flask, person: User) -> BenefitProfile | None:
@@ -116,7 +108,7 @@ def _claim(app: Flask, claim_id: int) -> Claim:
 def test_profile_page_without_profile_explains_why_we_ask(client, expert):
     sign_in(client, expert)
 
-    page = _text(client.get("/account/benefits-profile"))
+    page = page_text(client.get("/account/benefits-profile"))
 
     assert "Why we ask" in page
     assert "Who can see it" in page
@@ -135,7 +127,7 @@ def test_give_profile_saves_it_and_audits_without_the_benefits(app, client, expe
     assert profile.gets_universal_credit and not profile.gets_esa
     assert profile.uc_assessment_period_start_day == 14
     assert profile.work_allowance.value == "lower"
-    page = _text(client.get("/account/benefits-profile"))
+    page = page_text(client.get("/account/benefits-profile"))
     assert "Day 14 of each month" in page
     assert "The lower work allowance" in page
     ((action, detail),) = _audit(app)
@@ -151,7 +143,7 @@ def test_give_profile_with_uc_and_no_start_day_shows_the_error_and_keeps_answers
     response = _give_uc_profile(client, uc_start_day="", uc_child_or_lcw="")
 
     assert response.status_code == 200
-    page = _text(response)
+    page = page_text(response)
     assert "Enter the day your Universal Credit assessment period starts" in page
     assert "Select yes if you are responsible for a child" in page
     assert 'value="universal_credit" checked' in response.get_data(as_text=True)
@@ -164,7 +156,7 @@ def test_give_profile_with_a_bad_start_day_is_refused(app, client, expert, day):
 
     response = _give_uc_profile(client, uc_start_day=day)
 
-    assert "Enter the day as a number from 1 to 31" in _text(response)
+    assert "Enter the day as a number from 1 to 31" in page_text(response)
     assert _profile(app, expert) is None
 
 
@@ -195,7 +187,9 @@ def test_change_profile_drops_answers_of_benefits_no_longer_received(app, client
 def test_delete_profile_really_deletes_it(app, client, expert):
     sign_in(client, expert)
     _give_uc_profile(client)
-    assert "Delete your benefits profile?" in _text(client.get("/account/benefits-profile/delete"))
+    assert "Delete your benefits profile?" in page_text(
+        client.get("/account/benefits-profile/delete")
+    )
 
     response = client.post("/account/benefits-profile/delete")
 
@@ -238,7 +232,7 @@ def test_finance_profile_from_a_sent_claim_shows_it_and_is_audited(
     response = client.get(f"/finance/claims/{claim_id}/benefits-profile")
 
     assert response.status_code == 200
-    assert "Day 14 of each month" in _text(response)
+    assert "Day 14 of each month" in page_text(response)
     assert _audit(app)[-1] == ("benefits_profile.viewed_by_finance", f"From claim C-{claim_id:06d}")
 
 
@@ -283,7 +277,7 @@ def test_others_cannot_see_someone_elses_profile(app, client, expert, sign_up, m
 
     assert response.status_code == 403
     if Role.EXPERT in roles:
-        assert "Day 14" not in _text(client.get("/account/benefits-profile"))
+        assert "Day 14" not in page_text(client.get("/account/benefits-profile"))
 
 
 # The panel on the claim form ----------------------------------------------------------------
@@ -296,7 +290,7 @@ def test_claim_page_with_uc_profile_over_the_allowance_shows_the_estimate(
     _give_uc_profile(client)
     claim_id = _draft(app, sign_up)
 
-    page = _text(client.get(f"/claims/{claim_id}/send"))
+    page = page_text(client.get(f"/claims/{claim_id}/send"))
 
     assert "What this payment might do to your benefits" in page
     assert "Estimated reduction about £33.00" in page
@@ -318,7 +312,7 @@ def test_claim_page_after_choosing_a_reduced_fee_updates_the_estimate(app, clien
     )
 
     assert response.status_code == 302
-    page = _text(client.get(response.headers["Location"]))
+    page = page_text(client.get(response.headers["Location"]))
     assert "Estimated reduction about £11.00" in page
     assert "A reduced fee: £20.00" in page
 
@@ -328,7 +322,7 @@ def test_claim_page_with_expenses_only_shows_no_warning(app, client, expert, sig
     _give_uc_profile(client, default_fee_choice="expenses_only")
     claim_id = _draft(app, sign_up)
 
-    page = _text(client.get(f"/claims/{claim_id}/send"))
+    page = page_text(client.get(f"/claims/{claim_id}/send"))
 
     assert "What this payment might do to your benefits" not in page
     assert "will not reduce or stop your benefits" in page
@@ -339,7 +333,7 @@ def test_claim_page_without_profile_shows_no_panel(app, client, expert, sign_up)
     sign_in(client, expert)
     claim_id = _draft(app, sign_up)
 
-    page = _text(client.get(f"/claims/{claim_id}/send"))
+    page = page_text(client.get(f"/claims/{claim_id}/send"))
 
     assert "your benefits" not in page.lower().replace("might this affect my benefits", "")
 
@@ -352,7 +346,7 @@ def test_send_claim_with_panel_needs_the_benefits_checkbox(app, client, expert, 
     refused = client.post(f"/claims/{claim_id}/send", data={"declaration": "y"})
 
     assert refused.status_code == 200
-    assert "Confirm that you have read what this payment might do" in _text(refused)
+    assert "Confirm that you have read what this payment might do" in page_text(refused)
     assert _claim(app, claim_id).status is ClaimStatus.DRAFT
 
     sent = client.post(f"/claims/{claim_id}/send", data={"declaration": "y", "benefits_read": "y"})
@@ -394,7 +388,7 @@ def test_claim_page_for_a_coordinator_claiming_on_behalf_shows_no_benefits(
         db.session.expunge(coordinator)
     sign_in(client, coordinator)
 
-    page = _text(client.get(f"/claims/{claim_id}"))
+    page = page_text(client.get(f"/claims/{claim_id}"))
 
     assert "What this payment might do" not in page
     assert "£33.00" not in page
@@ -409,8 +403,8 @@ def test_what_if_with_profile_shows_the_effect_and_saves_nothing(app, client, ex
     before = _audit(app)
 
     start = client.get(f"/benefits/what-if?role_id={role.id}")
-    assert "This role pays £20.00 an hour" in _text(start)
-    assert "There is a problem" not in _text(start)
+    assert "This role pays £20.00 an hour" in page_text(start)
+    assert "There is a problem" not in page_text(start)
     assert 'value="40.00"' in start.get_data(as_text=True)  # 2 hours at £20, to start with
 
     response = client.get(
@@ -426,7 +420,7 @@ def test_what_if_with_profile_shows_the_effect_and_saves_nothing(app, client, ex
         },
     )
 
-    page = _text(response)
+    page = page_text(response)
     assert "All 2 sessions paid together on 27 November 2026" in page
     assert "Estimated reduction about £44.00" in page  # 55% of £80
     assert "One session paid on 27 November 2026" in page
@@ -452,7 +446,7 @@ def test_what_if_without_profile_uses_the_answers_typed(app, client, expert):
         },
     )
 
-    page = _text(response)
+    page = page_text(response)
     assert "Carer's Allowance: could stop for that week" in page
     assert _profile(app, expert) is None
 
@@ -533,7 +527,7 @@ def test_statement_pdf_is_tagged_for_screen_readers(client, expert):
 def test_statement_page_defaults_to_the_current_tax_year(client, expert):
     sign_in(client, expert)
 
-    page = _text(client.get("/account/payments-statement"))
+    page = page_text(client.get("/account/payments-statement"))
 
     start = date(
         uk_today().year if uk_today() >= date(uk_today().year, 4, 6) else uk_today().year - 1, 4, 6
@@ -548,7 +542,7 @@ def test_statement_with_end_before_start_shows_the_error(client, expert):
         "/account/payments-statement", query_string=_range(date(2026, 5, 1), date(2026, 4, 1))
     )
 
-    assert "The end date must be on or after the start date" in _text(response)
+    assert "The end date must be on or after the start date" in page_text(response)
 
 
 def test_finance_statement_pdf_of_anyone_is_audited(app, client, expert, sign_up, make_user):

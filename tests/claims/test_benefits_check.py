@@ -23,12 +23,11 @@ from payclaims.demo import seed_demo
 from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.helpers import count_queries
+from tests.helpers import count_queries, give_profile
 from tests.settings import PASSWORD
 
 PAID_ON = date(2026, 11, 27)
 SESSION_ON = date(2026, 11, 20)
-UC_START_DAY = 14  # assessment period 14 November to 13 December 2026
 
 
 @pytest.fixture
@@ -46,19 +45,6 @@ def role(make_role: Callable[..., RoleDescription]) -> RoleDescription:
 def sign_up(make_sign_up: Callable[..., SignUp], role: RoleDescription, expert: User) -> SignUp:
     """The expert's accepted sign-up."""
     return make_sign_up(role, person=expert, status=SignUpStatus.ACCEPTED)
-
-
-def give_profile(app: Flask, person: User, **values: object) -> None:
-    """A UC profile with no work allowance unless told otherwise."""
-    fields: dict[str, object] = {
-        "gets_universal_credit": True,
-        "uc_assessment_period_start_day": UC_START_DAY,
-        "uc_child_or_lcw": False,
-        **values,
-    }
-    with app.app_context():
-        db.session.add(BenefitProfile(person_id=person.id, **fields))
-        db.session.commit()
 
 
 def draft(app: Flask, sign_up: SignUp, *, hours: tuple[int, ...] = (3,)) -> int:

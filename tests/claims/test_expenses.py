@@ -7,7 +7,6 @@ import struct
 import zlib
 from collections.abc import Callable
 from datetime import date
-from io import BytesIO
 
 import pytest
 from PIL import Image, ImageFile
@@ -26,17 +25,11 @@ from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.claims.fixtures import World
+from tests.helpers import png_bytes
 
 TODAY = date(2026, 11, 20)
 MAY = date(2026, 5, 1)
 ALL_CATEGORIES = [category.value for category in ExpenseCategory]
-
-
-def png_bytes(colour: str = "red") -> bytes:
-    """A small real PNG; a different colour gives a different file."""
-    out = BytesIO()
-    Image.new("RGB", (4, 4), colour).save(out, "PNG")
-    return out.getvalue()
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

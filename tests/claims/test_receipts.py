@@ -22,9 +22,16 @@ from payclaims.extensions import db
 from payclaims.roles.expenses import ExpenseCategory
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
 from payclaims.uploads import MAX_UPLOAD_BYTES
-from tests.claims.test_expenses import png_bytes
-from tests.claims.test_views import _date_fields, _error_near, _load, _page, _text
-from tests.helpers import page_queries, sign_in
+from tests.helpers import (
+    date_fields,
+    error_near,
+    html,
+    load_claim,
+    page_queries,
+    page_text,
+    png_bytes,
+    sign_in,
+)
 
 LAST_WEEK = date.today() - timedelta(days=7)
 PDF = b"%PDF-1.4\n%receipt\n"
@@ -89,7 +96,7 @@ def expense_claim(app: Flask, sign_up: SignUp) -> Callable[..., tuple[int, int, 
 
 
 def _post_expense(client: FlaskClient, claim_id: int, **fields: object) -> object:
-    data: dict[str, object] = {"version": "1", **_date_fields(LAST_WEEK), **fields}
+    data: dict[str, object] = {"version": "1", **date_fields(LAST_WEEK), **fields}
     return client.post(
         f"/claims/{claim_id}/expenses/new", data=data, content_type="multipart/form-data"
     )
@@ -112,10 +119,10 @@ def test_expense_form_offers_the_role_s_categories_and_the_camera(app, client, e
 
     page = client.get(f"/claims/{claim_id}/expenses/new")
 
-    text = _text(page)
+    text = page_text(page)
     assert "Taxi (with a reason)" in text and "Mileage in your own vehicle" in text
     assert "Childcare" not in text
-    receipt_input = _page(page).find(".//input[@type='file']")
+    receipt_input = html(page).find(".//input[@type='file']")
     assert receipt_input is not None
     assert receipt_input.get("accept") == "image/*,application/pdf"
     assert receipt_input.get("capture") == "environment"
@@ -136,14 +143,14 @@ def test_add_expense_with_a_receipt_photo_shows_it_on_the_claim(app, client, exp
     )
 
     assert response.status_code == 302
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     (line,) = claim.lines
     assert (line.category, line.amount_pence, line.is_earnings_like) == (
         ExpenseCategory.PUBLIC_TRANSPORT,
         450,
         False,
     )
-    text = _text(client.get(f"/claims/{claim_id}"))
+    text = page_text(client.get(f"/claims/{claim_id}"))
     assert "Bus to Riverside House" in text and "IMG_1234.png" in text and "£4.50" in text
     # The flashed message is a paragraph in the banner, not its markup shown as text.
     assert "Done Expense added to the claim." in text and "<p" not in text
@@ -158,10 +165,10 @@ def test_add_mileage_line_through_the_form_computes_the_amount(app, client, expe
     )
 
     assert response.status_code == 302
-    (line,) = _load(app, claim_id).lines
+    (line,) = load_claim(app, claim_id).lines
     assert line.miles_tenths == 125
     assert line.amount_pence == round(12.5 * 55 + 12.5 * 5)
-    assert "12.5 miles, car or van, 1 passenger" in _text(client.get(f"/claims/{claim_id}"))
+    assert "12.5 miles, car or van, 1 passenger" in page_text(client.get(f"/claims/{claim_id}"))
 
 
 def test_miles_with_two_decimals_are_refused_next_to_the_field(app, client, expert, sign_up):
@@ -171,7 +178,7 @@ def test_miles_with_two_decimals_are_refused_next_to_the_field(app, client, expe
     response = _post_expense(client, claim_id, category="mileage", miles="12.55", vehicle="car")
 
     assert response.status_code == 200
-    assert "like 12 or 12.5" in _error_near(response, "miles")
+    assert "like 12 or 12.5" in error_near(response, "miles")
 
 
 def test_taxi_without_a_reason_is_shown_next_to_the_reason(app, client, expert, sign_up):
@@ -180,8 +187,8 @@ def test_taxi_without_a_reason_is_shown_next_to_the_reason(app, client, expert, 
 
     response = _post_expense(client, claim_id, category="taxi", amount="12.00")
 
-    assert "Say why you needed a taxi" in _error_near(response, "reason")
-    assert _load(app, claim_id).lines == []
+    assert "Say why you needed a taxi" in error_near(response, "reason")
+    assert load_claim(app, claim_id).lines == []
 
 
 def test_receipt_of_the_wrong_type_is_shown_next_to_the_file_input(app, client, expert, sign_up):
@@ -196,8 +203,8 @@ def test_receipt_of_the_wrong_type_is_shown_next_to_the_file_input(app, client, 
         receipts=[(BytesIO(b"MZ\x90\x00 not a receipt"), "receipt.pdf")],
     )
 
-    assert "must be a PDF, JPG or PNG" in _error_near(response, "receipts")
-    assert _load(app, claim_id).lines == []
+    assert "must be a PDF, JPG or PNG" in error_near(response, "receipts")
+    assert load_claim(app, claim_id).lines == []
 
 
 def test_receipt_over_10_mb_is_refused_next_to_the_file_input(app, client, expert, sign_up):
@@ -216,12 +223,12 @@ def test_receipt_over_10_mb_is_refused_next_to_the_file_input(app, client, exper
             amount="4.50",
             receipts=[(BytesIO(too_big), "big.pdf")],
         )
-        message = _error_near(response, "receipts")
+        message = error_near(response, "receipts")
         del response
         gc.collect()
 
     assert "smaller than 10 MB" in message
-    assert _load(app, claim_id).lines == []
+    assert load_claim(app, claim_id).lines == []
 
 
 def test_add_a_receipt_to_an_existing_line(app, client, expert, expense_claim):
@@ -235,7 +242,7 @@ def test_add_a_receipt_to_an_existing_line(app, client, expert, expense_claim):
     )
 
     assert response.status_code == 302
-    assert [r.filename for r in _load(app, claim_id).lines[0].receipts] == [
+    assert [r.filename for r in load_claim(app, claim_id).lines[0].receipts] == [
         "ticket0.pdf",
         "second.png",
     ]
@@ -250,7 +257,7 @@ def test_remove_a_receipt_takes_it_off_the_line_and_records_it(app, client, expe
     )
 
     assert response.status_code == 302
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert claim.lines[0].receipts == []
     assert claim.version == 3
 
@@ -259,11 +266,11 @@ def test_submit_without_a_receipt_shows_the_message_on_the_line(app, client, exp
     claim_id = _new_claim(app, sign_up)
     sign_in(client, expert)
     _post_expense(client, claim_id, category="taxi", amount="12.00", reason="No bus at night")
-    line_id = _load(app, claim_id).lines[0].id
+    line_id = load_claim(app, claim_id).lines[0].id
 
     response = client.post(f"/claims/{claim_id}/send", data={"version": "2", "declaration": "y"})
 
-    assert "Add a photo or file of the receipt" in _error_near(response, f"line-{line_id}")
+    assert "Add a photo or file of the receipt" in error_near(response, f"line-{line_id}")
 
 
 # Downloads and who may see them ---------------------------------------------------------------
@@ -326,7 +333,7 @@ def test_someone_else_guessing_receipt_and_line_ids_gets_not_found(
     ]
     for method, path in requests:
         assert client.open(path, method=method).status_code == 404, (method, path)
-    assert len(_load(app, claim_id).lines[0].receipts) == 1
+    assert len(load_claim(app, claim_id).lines[0].receipts) == 1
 
 
 def test_expert_guessing_a_receipt_of_another_claim_through_their_own_gets_not_found(
@@ -342,7 +349,7 @@ def test_expert_guessing_a_receipt_of_another_claim_through_their_own_gets_not_f
     assert client.get(f"/claims/{claim_id}/receipts/{receipt_id + 1000}").status_code == 404
     remove = client.post(f"/claims/{own_claim}/receipts/{receipt_id}/remove", data={"version": "1"})
     assert remove.status_code == 404
-    assert len(_load(app, claim_id).lines[0].receipts) == 1
+    assert len(load_claim(app, claim_id).lines[0].receipts) == 1
 
 
 @pytest.mark.parametrize("finance_role", [Role.FINANCE_APPROVER, Role.FINANCE_ADMIN])
@@ -360,10 +367,10 @@ def test_finance_admin_lists_and_changes_category_rules(app, client, make_user):
     admin = make_user(roles=(Role.FINANCE_ADMIN,))
     sign_in(client, admin)
 
-    home = _page(client.get("/finance"))
+    home = html(client.get("/finance"))
     menu_links = [link.get("href") for link in home.iter("a")]
     assert "/finance/expense-categories" in menu_links
-    listing = _text(client.get("/finance/expense-categories"))
+    listing = page_text(client.get("/finance/expense-categories"))
     assert "Mileage in your own vehicle Receipt needed Never Cap No cap" in listing
     response = client.post(
         "/finance/expense-categories/taxi",
@@ -377,7 +384,7 @@ def test_finance_admin_lists_and_changes_category_rules(app, client, make_user):
     )
 
     assert response.status_code == 302
-    listing = _text(client.get("/finance/expense-categories"))
+    listing = page_text(client.get("/finance/expense-categories"))
     assert (
         "Taxi (with a reason) Receipt needed Above £10.00 Cap £40.00 per day "
         "Over the cap Refuse the line"
@@ -402,7 +409,7 @@ def test_category_rules_with_a_bad_amount_show_it_next_to_the_field(client, make
     )
 
     assert response.status_code == 200
-    assert "Enter the amount above which" in _error_near(response, "receipt_above")
+    assert "Enter the amount above which" in error_near(response, "receipt_above")
 
 
 @pytest.mark.parametrize("roles", [(Role.FINANCE_APPROVER,), (Role.EXPERT,), (Role.ADMIN,)])
@@ -470,7 +477,7 @@ def test_send_page_says_which_line_will_be_capped(app, client, expert, make_user
         )
     sign_in(client, expert)
 
-    text = _text(client.get(f"/claims/{claim_id}/send"))
+    text = page_text(client.get(f"/claims/{claim_id}/send"))
 
     # Lines count in date order: the earlier one (the second added) is paid in full.
     assert (

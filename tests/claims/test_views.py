@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
-from werkzeug.test import TestResponse
 
 from payclaims.auth.models import Role, User
 from payclaims.benefits.profile.models import FeeChoice
 from payclaims.claims import access, drafts, fees, submission
-from payclaims.claims.models import Claim, ClaimStatus
+from payclaims.claims.models import ClaimStatus
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, SignUp, SignUpStatus
-from tests.helpers import page_queries, sign_in
+from tests.helpers import (
+    date_fields,
+    error_near,
+    load_claim,
+    page_queries,
+    page_text,
+    sign_in,
+)
 
 LAST_WEEK = date.today() - timedelta(days=7)
 
@@ -84,72 +88,27 @@ def make_claim(app: Flask) -> Callable[..., int]:
     return build
 
 
-def _page(response: TestResponse) -> Element:
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def _text(response: TestResponse) -> str:
-    main = _page(response).find(".//main")
-    assert main is not None
-    return " ".join("".join(main.itertext()).split())
-
-
-def _error_near(response: TestResponse, element_id: str) -> str:
-    """The error message shown in the form group or row holding ``element_id``."""
-    page = _page(response)
-    for container in page.iter():
-        classes = container.get("class", "").split()
-        is_group = "nhsuk-form-group" in classes
-        if (is_group and container.find(f".//*[@id='{element_id}']") is not None) or (
-            container.get("id") == element_id
-        ):
-            messages = [
-                " ".join("".join(e.itertext()).split())
-                for e in container.iter()
-                if "nhsuk-error-message" in e.get("class", "").split()
-            ]
-            if messages:
-                return messages[0]
-    raise AssertionError(f"no error near {element_id}")
-
-
-def _load(app: Flask, claim_id: int) -> Claim:
-    with app.app_context():
-        claim = access.load_claim(claim_id)
-        assert claim is not None
-        db.session.expunge_all()
-    return claim
-
-
-def _date_fields(on: date, prefix: str = "session_on") -> dict[str, str]:
-    return {
-        f"{prefix}-day": str(on.day),
-        f"{prefix}-month": str(on.month),
-        f"{prefix}-year": str(on.year),
-    }
-
-
 # The person's journey ----------------------------------------------------------------------
 
 
 def test_start_claim_from_my_claims_opens_a_draft(app, client, expert, sign_up):
     sign_in(client, expert)
     mine = client.get("/my-claims")
-    assert "Start a claim for Interview panel member" in _text(mine)
+    assert "Start a claim for Interview panel member" in page_text(mine)
 
     response = client.post(f"/sign-ups/{sign_up.id}/claims/new")
 
     assert response.status_code == 302
     claim_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert claim.status is ClaimStatus.DRAFT
-    assert "Draft: not sent yet" in _text(client.get("/my-claims"))
+    assert "Draft: not sent yet" in page_text(client.get("/my-claims"))
 
 
 def test_my_sign_up_page_links_to_start_a_claim(client, expert, sign_up):
     sign_in(client, expert)
 
-    page = _text(client.get(f"/my-roles/{sign_up.id}"))
+    page = page_text(client.get(f"/my-roles/{sign_up.id}"))
 
     assert "Start a claim for this role" in page
 
@@ -163,7 +122,7 @@ def test_add_fee_line_form_adds_a_line_with_the_server_amount(
     response = client.post(
         f"/claims/{claim_id}/fees/new",
         data={
-            **_date_fields(LAST_WEEK),
+            **date_fields(LAST_WEEK),
             "description": "Interview panel",
             "units": "2.5",
             "prep_hours": "1",
@@ -172,9 +131,9 @@ def test_add_fee_line_form_adds_a_line_with_the_server_amount(
     )
 
     assert response.status_code == 302
-    (line,) = _load(app, claim_id).lines
+    (line,) = load_claim(app, claim_id).lines
     assert line.amount_pence == 5000 + 2000
-    page = _text(client.get(f"/claims/{claim_id}"))
+    page = page_text(client.get(f"/claims/{claim_id}"))
     assert "2.5 hours, and 1 hour preparation" in page
     assert "£70.00" in page
 
@@ -193,14 +152,14 @@ def test_add_fee_line_with_a_wrong_number_shows_it_next_to_the_field(
 ):
     claim_id = make_claim(sign_up, dates=())
     sign_in(client, expert)
-    data = {**_date_fields(LAST_WEEK), "description": "Panel", "units": "3", field: value}
+    data = {**date_fields(LAST_WEEK), "description": "Panel", "units": "3", field: value}
 
     response = client.post(f"/claims/{claim_id}/fees/new", data=data)
 
     assert response.status_code == 200
-    assert message in _error_near(response, field)
+    assert message in error_near(response, field)
     assert f'value="{value}"' in response.get_data(as_text=True)
-    assert _load(app, claim_id).lines == []
+    assert load_claim(app, claim_id).lines == []
 
 
 def test_fee_choice_page_explains_and_links_to_benefits(client, expert, sign_up, make_claim):
@@ -209,7 +168,7 @@ def test_fee_choice_page_explains_and_links_to_benefits(client, expert, sign_up,
 
     response = client.get(f"/claims/{claim_id}/how-to-be-paid")
 
-    page = _text(response)
+    page = page_text(response)
     assert "The full fee for the sessions on this claim is £60.00" in page
     assert 'href="/benefits' in response.get_data(as_text=True)
 
@@ -225,8 +184,8 @@ def test_fee_choice_reduced_with_pence_beyond_two_places_is_refused(
         data={"choice": "reduced", "reduced_fee": "12.345", "version": "2"},
     )
 
-    assert "no more than 2 numbers after the decimal point" in _error_near(response, "reduced_fee")
-    assert _load(app, claim_id).fee_choice is FeeChoice.FULL
+    assert "no more than 2 numbers after the decimal point" in error_near(response, "reduced_fee")
+    assert load_claim(app, claim_id).fee_choice is FeeChoice.FULL
 
 
 def test_fee_choice_reduced_is_saved_and_shown_with_its_date(
@@ -241,9 +200,9 @@ def test_fee_choice_reduced_is_saved_and_shown_with_its_date(
     )
 
     assert response.status_code == 302
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert (claim.fee_choice, claim.reduced_fee_pence) == (FeeChoice.REDUCED, 2000)
-    page = _text(client.get(f"/claims/{claim_id}"))
+    page = page_text(client.get(f"/claims/{claim_id}"))
     assert "A reduced fee: £20.00" in page
     assert "Chosen on" in page
     assert "Total to pay £20.00" in page
@@ -258,8 +217,8 @@ def test_fee_choice_with_a_stale_version_is_refused(app, client, expert, sign_up
         data={"choice": "expenses_only", "version": "1"},
     )
 
-    assert "Someone else has just changed this claim" in _text(response)
-    assert _load(app, claim_id).fee_choice is FeeChoice.FULL
+    assert "Someone else has just changed this claim" in page_text(response)
+    assert load_claim(app, claim_id).fee_choice is FeeChoice.FULL
     # The page now offers the claim as it is, so sending the choice again works.
     assert '<input id="version" name="version" type="hidden" value="2">' in response.get_data(
         as_text=True
@@ -274,15 +233,15 @@ def test_submit_without_the_declaration_shows_the_error_on_it(
 
     response = client.post(f"/claims/{claim_id}/send", data={"version": "2"})
 
-    assert "Confirm that the claim is true" in _error_near(response, "declaration")
-    assert _load(app, claim_id).status is ClaimStatus.DRAFT
+    assert "Confirm that the claim is true" in error_near(response, "declaration")
+    assert load_claim(app, claim_id).status is ClaimStatus.DRAFT
 
 
 def test_submit_with_a_future_session_shows_the_message_on_that_line(
     app, client, expert, sign_up, make_claim
 ):
     claim_id = make_claim(sign_up, dates=(LAST_WEEK, date.today() + timedelta(days=3)))
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     future = claim.lines[-1]
     sign_in(client, expert)
 
@@ -290,10 +249,10 @@ def test_submit_with_a_future_session_shows_the_message_on_that_line(
         f"/claims/{claim_id}/send", data={"version": str(claim.version), "declaration": "y"}
     )
 
-    assert "is in the future" in _error_near(response, f"line-{future.id}")
+    assert "is in the future" in error_near(response, f"line-{future.id}")
     summary = response.get_data(as_text=True)
     assert f'href="#line-{future.id}"' in summary
-    assert _load(app, claim_id).status is ClaimStatus.DRAFT
+    assert load_claim(app, claim_id).status is ClaimStatus.DRAFT
 
 
 def test_submit_page_says_unconfirmed_bank_details_are_fine_for_now(
@@ -302,7 +261,7 @@ def test_submit_page_says_unconfirmed_bank_details_are_fine_for_now(
     claim_id = make_claim(sign_up)
     sign_in(client, expert)
 
-    page = _text(client.get(f"/claims/{claim_id}/send"))
+    page = page_text(client.get(f"/claims/{claim_id}/send"))
 
     assert "account ending 5678" in page
     assert "Finance has not yet checked these bank details" in page
@@ -317,10 +276,10 @@ def test_submit_sends_the_claim_and_my_claims_shows_it_with_the_coordinator(
     response = client.post(f"/claims/{claim_id}/send", data={"version": "2", "declaration": "y"})
 
     assert response.status_code == 302
-    assert _load(app, claim_id).status is ClaimStatus.SUBMITTED
-    page = _text(client.get("/my-claims"))
+    assert load_claim(app, claim_id).status is ClaimStatus.SUBMITTED
+    page = page_text(client.get("/my-claims"))
     assert "With your coordinator to confirm" in page
-    history = _text(client.get(f"/claims/{claim_id}"))
+    history = page_text(client.get(f"/claims/{claim_id}"))
     assert "Sent to the coordinator" in history
     assert "Add a session" not in history
 
@@ -328,22 +287,22 @@ def test_submit_sends_the_claim_and_my_claims_shows_it_with_the_coordinator(
 def test_late_claim_is_sent_and_shown_as_late(app, client, expert, sign_up, make_claim):
     claim_id = make_claim(sign_up, dates=(date.today() - timedelta(days=200),))
     sign_in(client, expert)
-    assert "This claim is late" in _text(client.get(f"/claims/{claim_id}/send"))
+    assert "This claim is late" in page_text(client.get(f"/claims/{claim_id}/send"))
 
     client.post(f"/claims/{claim_id}/send", data={"version": "2", "declaration": "y"})
 
-    assert _load(app, claim_id).is_late
-    assert "late claim" in _text(client.get(f"/claims/{claim_id}"))
+    assert load_claim(app, claim_id).is_late
+    assert "late claim" in page_text(client.get(f"/claims/{claim_id}"))
 
 
 def test_remove_line_button_takes_it_off(app, client, expert, sign_up, make_claim):
     claim_id = make_claim(sign_up)
-    line = _load(app, claim_id).lines[0]
+    line = load_claim(app, claim_id).lines[0]
     sign_in(client, expert)
 
     client.post(f"/claims/{claim_id}/lines/{line.id}/remove", data={"version": "2"})
 
-    assert _load(app, claim_id).lines == []
+    assert load_claim(app, claim_id).lines == []
 
 
 def test_withdraw_asks_first_then_withdraws(app, client, expert, sign_up, make_claim):
@@ -351,13 +310,13 @@ def test_withdraw_asks_first_then_withdraws(app, client, expert, sign_up, make_c
     sign_in(client, expert)
 
     confirm = client.get(f"/claims/{claim_id}/withdraw")
-    assert "Do you want to withdraw this claim?" in _text(confirm)
-    assert _load(app, claim_id).status is ClaimStatus.SUBMITTED
+    assert "Do you want to withdraw this claim?" in page_text(confirm)
+    assert load_claim(app, claim_id).status is ClaimStatus.SUBMITTED
 
     client.post(f"/claims/{claim_id}/withdraw", data={"version": "3"})
 
-    assert _load(app, claim_id).status is ClaimStatus.WITHDRAWN
-    assert "Withdrawn" in _text(client.get("/my-claims"))
+    assert load_claim(app, claim_id).status is ClaimStatus.WITHDRAWN
+    assert "Withdrawn" in page_text(client.get("/my-claims"))
 
 
 # On someone's behalf --------------------------------------------------------------------------
@@ -367,24 +326,26 @@ def test_coordinator_claims_and_sends_on_behalf_and_it_shows_everywhere(
     app, client, coordinator, expert, sign_up
 ):
     sign_in(client, coordinator)
-    assert "start a claim on their behalf" in _text(client.get(f"/sign-ups/{sign_up.id}"))
+    assert "start a claim on their behalf" in page_text(client.get(f"/sign-ups/{sign_up.id}"))
 
     started = client.post(f"/sign-ups/{sign_up.id}/claims/new")
     claim_id = int(started.headers["Location"].rsplit("/", 1)[1])
     client.post(
         f"/claims/{claim_id}/fees/new",
-        data={**_date_fields(LAST_WEEK), "description": "Panel", "units": "3"},
+        data={**date_fields(LAST_WEEK), "description": "Panel", "units": "3"},
     )
     client.post(f"/claims/{claim_id}/send", data={"version": "2", "declaration": "y"})
 
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert claim.status is ClaimStatus.SUBMITTED
     assert claim.submitted_by_id == coordinator.id
-    staff_page = _text(client.get(f"/claims/{claim_id}"))
+    staff_page = page_text(client.get(f"/claims/{claim_id}"))
     assert "by Cora Coordinator on behalf of Eli Expert" in staff_page
     sign_in(client, expert)
-    assert "Sent for you by Cora Coordinator" in _text(client.get("/my-claims"))
-    assert "by Cora Coordinator on behalf of Eli Expert" in _text(client.get(f"/claims/{claim_id}"))
+    assert "Sent for you by Cora Coordinator" in page_text(client.get("/my-claims"))
+    assert "by Cora Coordinator on behalf of Eli Expert" in page_text(
+        client.get(f"/claims/{claim_id}")
+    )
 
 
 def test_coordinator_sees_the_person_s_own_claim_read_only(
@@ -393,12 +354,12 @@ def test_coordinator_sees_the_person_s_own_claim_read_only(
     claim_id = make_claim(sign_up)
     sign_in(client, coordinator)
 
-    listed = _text(client.get(f"/sign-ups/{sign_up.id}/claims/new"))
+    listed = page_text(client.get(f"/sign-ups/{sign_up.id}/claims/new"))
     page = client.get(f"/claims/{claim_id}")
 
-    assert f"Claim {_load(client.application, claim_id).reference}" in listed
+    assert f"Claim {load_claim(client.application, claim_id).reference}" in listed
     assert page.status_code == 200
-    assert "Add a session" not in _text(page)
+    assert "Add a session" not in page_text(page)
     assert client.get(f"/claims/{claim_id}/fees/new").status_code == 403
     assert client.post(f"/claims/{claim_id}/send", data={"declaration": "y"}).status_code == 403
 
@@ -407,7 +368,7 @@ def test_changing_a_sent_claim_goes_back_to_it_and_says_why(
     app, client, expert, sign_up, make_claim
 ):
     claim_id = make_claim(sign_up, submit=True)
-    line_id = _load(app, claim_id).lines[0].id
+    line_id = load_claim(app, claim_id).lines[0].id
     sign_in(client, expert)
     # Every page and button that changes the claim (a sent claim can still be withdrawn).
     changes = [
@@ -421,9 +382,9 @@ def test_changing_a_sent_claim_goes_back_to_it_and_says_why(
 
         assert response.status_code == 302, (method, path)
         assert response.headers["Location"] == f"/claims/{claim_id}", (method, path)
-        shown = _text(client.get(response.headers["Location"]))
+        shown = page_text(client.get(response.headers["Location"]))
         assert "This claim has been sent, so it cannot be changed now." in shown, (method, path)
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert (claim.status, len(claim.lines)) == (ClaimStatus.SUBMITTED, 1)
 
 
@@ -450,7 +411,7 @@ def test_someone_else_guessing_claim_ids_gets_not_found_on_every_page(
     app, client, make_user, make_role, make_sign_up, sign_up, make_claim, intruder_roles
 ):
     claim_id = make_claim(sign_up)
-    line_id = _load(app, claim_id).lines[0].id
+    line_id = load_claim(app, claim_id).lines[0].id
     # Another expert with a claim of their own, or the coordinator of another role.
     intruder = make_user(roles=intruder_roles)
     other_role = make_role(coordinator=intruder if Role.COORDINATOR in intruder_roles else None)
@@ -468,9 +429,9 @@ def test_someone_else_guessing_claim_ids_gets_not_found_on_every_page(
         assert response.status_code == 404, (method, path)
     assert client.get(f"/sign-ups/{sign_up.id}/claims/new").status_code == 404
     assert client.post(f"/sign-ups/{sign_up.id}/claims/new").status_code == 404
-    claim = _load(app, claim_id)
+    claim = load_claim(app, claim_id)
     assert (claim.status, claim.version, len(claim.lines)) == (ClaimStatus.DRAFT, 2, 1)
-    assert "Eli Expert" not in _text(client.get(f"/claims/{claim_id}"))
+    assert "Eli Expert" not in page_text(client.get(f"/claims/{claim_id}"))
 
 
 @pytest.mark.parametrize("finance_role", [Role.FINANCE_APPROVER, Role.FINANCE_ADMIN])
@@ -478,7 +439,7 @@ def test_finance_is_refused_claim_pages_for_now(
     app, client, make_user, sign_up, make_claim, finance_role
 ):
     claim_id = make_claim(sign_up, submit=True)
-    line_id = _load(app, claim_id).lines[0].id
+    line_id = load_claim(app, claim_id).lines[0].id
     sign_in(client, make_user(roles=(finance_role,)))
 
     for method, path in _claim_requests(claim_id, line_id):
@@ -491,13 +452,13 @@ def test_expert_guessing_a_line_of_another_claim_gets_not_found(
     own = make_claim(sign_up)
     other_person = make_user()
     other = make_claim(make_sign_up(role, person=other_person, status=SignUpStatus.ACCEPTED))
-    other_line = _load(app, other).lines[0].id
+    other_line = load_claim(app, other).lines[0].id
     sign_in(client, expert)
 
     response = client.post(f"/claims/{own}/lines/{other_line}/remove", data={"version": "2"})
 
     assert response.status_code == 404
-    assert len(_load(app, other).lines) == 1
+    assert len(load_claim(app, other).lines) == 1
 
 
 # Queries ---------------------------------------------------------------------------------

@@ -14,8 +14,17 @@ from payclaims.costcentres import services
 from payclaims.costcentres.models import CostCentre
 from payclaims.errors import DomainError, PermissionDenied
 from payclaims.extensions import db
-from tests.helpers import error_summary, events, field_error, html, input_value, page_text, sign_in
-from tests.training.test_views import EVIL, table_rows
+from tests.helpers import (
+    EVIL,
+    error_summary,
+    events,
+    field_error,
+    html,
+    input_value,
+    page_text,
+    sign_in,
+    table_rows,
+)
 
 IP = "192.0.2.9"
 

@@ -52,7 +52,7 @@ from payclaims.payments.slips import (
 )
 from payclaims.people import payment_methods, payment_setup
 from payclaims.people.models import PaymentMethod
-from tests.claims.test_benefits_check import give_profile
+from tests.helpers import give_profile
 
 TODAY = date.today()
 PAY_ON = TODAY + timedelta(days=3)

@@ -18,17 +18,9 @@ from payclaims.dates import format_date
 from payclaims.extensions import db
 from payclaims.payments import views
 from payclaims.payments.models import PaymentRun, RemittanceSlip
-from tests.helpers import page_queries, sign_in
+from tests.helpers import date_fields, page_queries, sign_in
 
 PAY_ON = date.today() + timedelta(days=2)
-
-
-def _date_fields(on: date) -> dict[str, str]:
-    return {
-        "payment_on-day": str(on.day),
-        "payment_on-month": str(on.month),
-        "payment_on-year": str(on.year),
-    }
 
 
 def _count(app, action: AuditAction) -> int:
@@ -56,7 +48,8 @@ def paid(app, client, admin, make_user, make_approved_claim):
     claim = make_approved_claim(person=person, expense_pence=250)
     sign_in(client, admin)
     response = client.post(
-        "/finance/payment-runs/new", data={**_date_fields(PAY_ON), "claim_ids": [claim.id]}
+        "/finance/payment-runs/new",
+        data={**date_fields(PAY_ON, "payment_on"), "claim_ids": [claim.id]},
     )
     assert response.status_code == 302
     run_path = response.headers["Location"]
@@ -267,7 +260,7 @@ def test_remove_claim_button_takes_it_out_of_the_draft_run(app, client, admin, m
     sign_in(client, admin)
     client.post(
         "/finance/payment-runs/new",
-        data={**_date_fields(PAY_ON), "claim_ids": [kept.id, removed.id]},
+        data={**date_fields(PAY_ON, "payment_on"), "claim_ids": [kept.id, removed.id]},
     )
     with app.app_context():
         run = db.session.scalars(select(PaymentRun)).one()
@@ -347,7 +340,8 @@ def _pay_by_cheque(app, person, *, recorder, checker) -> None:
 
 def _make_run(app, client, claim_ids: list[int]) -> str:
     response = client.post(
-        "/finance/payment-runs/new", data={**_date_fields(PAY_ON), "claim_ids": claim_ids}
+        "/finance/payment-runs/new",
+        data={**date_fields(PAY_ON, "payment_on"), "claim_ids": claim_ids},
     )
     assert response.status_code == 302
     return response.headers["Location"]
@@ -507,7 +501,7 @@ def test_new_run_page_lists_a_page_of_claims_and_makes_the_run_from_the_ticked_o
     second = client.get("/finance/payment-runs/new?page=2").get_data(as_text=True)
     response = client.post(
         "/finance/payment-runs/new?page=2",
-        data={**_date_fields(PAY_ON), "claim_ids": [claims[2]]},
+        data={**date_fields(PAY_ON, "payment_on"), "claim_ids": [claims[2]]},
     )
 
     assert "3 approved claims can be paid, £180.00 in total." in first

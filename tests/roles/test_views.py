@@ -9,7 +9,6 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -29,7 +28,18 @@ from payclaims.roles.models import (
     SignUpStatus,
 )
 from payclaims.roles.views import closes, format_duration, pay_worked_out, session_pay
-from tests.helpers import count_queries, events, field_error, load_role, sign_in
+from tests.helpers import (
+    count_queries,
+    error_summary,
+    events,
+    field_error,
+    has_class,
+    html,
+    load_role,
+    page_text,
+    sign_in,
+    text_of,
+)
 
 TODAY = uk_today()
 
@@ -51,43 +61,20 @@ def cost_centre(make_cost_centre: Callable[..., CostCentre]) -> CostCentre:
 # Helpers -----------------------------------------------------------------------------------
 
 
-def _html(response: TestResponse) -> Element:
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def _text(element: Element) -> str:
-    return " ".join("".join(element.itertext()).split())
-
-
-def _page_text(response: TestResponse) -> str:
-    (main,) = [e for e in _html(response).iter("main")]
-    return _text(main)
-
-
-def _has_class(element: Element, name: str) -> bool:
-    return name in element.get("class", "").split()
-
-
 def _field(page: Element, field_id: str) -> Element:
     found = [e for e in page.iter() if e.tag in {"input", "textarea", "select"}]
     (field,) = [e for e in found if e.get("id") == field_id]
     return field
 
 
-def _error_summary(response: TestResponse) -> dict[str, str]:
-    page = _html(response)
-    (summary,) = [div for div in page.iter("div") if _has_class(div, "nhsuk-error-summary")]
-    return {_text(link): link.get("href", "") for link in summary.iter("a")}
-
-
 def _value(response: TestResponse, field_id: str) -> str:
     """What a text input or textarea shows."""
-    field = _field(_html(response), field_id)
+    field = _field(html(response), field_id)
     return field.text or "" if field.tag == "textarea" else field.get("value", "")
 
 
 def _checked(response: TestResponse, name: str) -> list[str]:
-    page = _html(response)
+    page = html(response)
     return [
         e.get("value", "")
         for e in page.iter("input")
@@ -97,9 +84,9 @@ def _checked(response: TestResponse, name: str) -> list[str]:
 
 def _buttons(response: TestResponse) -> set[str]:
     """The buttons (and links that look like buttons) in the page's main content."""
-    (main,) = list(_html(response).iter("main"))
-    texts = {_text(button) for button in main.iter("button")}
-    return texts | {_text(link) for link in main.iter("a") if _has_class(link, "nhsuk-button")}
+    (main,) = list(html(response).iter("main"))
+    texts = {text_of(button) for button in main.iter("button")}
+    return texts | {text_of(link) for link in main.iter("a") if has_class(link, "nhsuk-button")}
 
 
 def _form(coordinator: User, cost_centre: CostCentre, **changes: Any) -> dict[str, Any]:
@@ -163,7 +150,7 @@ def test_create_role_saves_a_draft_version_1_and_shows_it(app, client, coordinat
     assert version.closing_on == TODAY + timedelta(days=20)
     assert [e.object_id for e in events("role.created", app=app)] == [role.id]
     page = client.get(response.headers["Location"])
-    text = _page_text(page)
+    text = page_text(page)
     assert "Role saved as a draft" in text
     assert "This role is a draft. People cannot see it until it is published." in text
     assert "£20.00 per hour for 2 hours 30 minutes: £50.00 a session" in text
@@ -179,14 +166,14 @@ def test_create_role_form_offers_the_signed_in_coordinator_and_active_choices(
 
     response = client.get("/roles/new")
 
-    page = _html(response)
+    page = html(response)
     coordinators = _field(page, "coordinator_id")
-    options = {_text(option): option.get("selected") is not None for option in coordinators}
+    options = {text_of(option): option.get("selected") is not None for option in coordinators}
     assert options == {"Select a coordinator": False, "Ann Other": False, "Cora Coordinator": True}
-    assert "Involvement (INV01)" in _text(_field(page, "cost_centre_id"))
-    assert "Safeguarding" in _page_text(response)
+    assert "Involvement (INV01)" in text_of(_field(page, "cost_centre_id"))
+    assert "Safeguarding" in page_text(response)
     # Each involvement level explains itself.
-    assert InvolvementLevel.CO_DESIGN.explanation in _page_text(response)
+    assert InvolvementLevel.CO_DESIGN.explanation in page_text(response)
 
 
 @pytest.mark.parametrize(
@@ -226,7 +213,7 @@ def test_create_role_without_a_required_answer_says_so_and_keeps_the_rest(
 
     assert response.status_code == 200
     assert field_error(response, error_id) == message
-    assert _error_summary(response) == {message: f"#{error_id}"}
+    assert dict(error_summary(response)) == {message: f"#{error_id}"}
     assert _roles(app) == []
     if field != "title":
         assert _value(response, "title") == "My typed title"
@@ -295,7 +282,7 @@ def test_create_role_with_a_wrong_answer_shows_why_next_to_it_and_keeps_what_was
 
     assert response.status_code == 200
     assert field_error(response, error_id) == message
-    assert _error_summary(response) == {message: f"#{error_id}"}
+    assert dict(error_summary(response)) == {message: f"#{error_id}"}
     if kept is not None:
         assert _value(response, error_id) == kept
     assert _value(response, "title") == "Typed title"
@@ -308,7 +295,7 @@ def test_create_role_with_past_closing_date_keeps_the_typed_date(client, coordin
 
     response = client.post("/roles/new", data=_form(coordinator, cost_centre, **_date_parts(past)))
 
-    page = _html(response)
+    page = html(response)
     typed = [_field(page, f"closing_on-{part}").get("value") for part in ("day", "month", "year")]
     assert typed == [str(past.day), str(past.month), str(past.year)]
 
@@ -376,7 +363,7 @@ def test_edit_after_publishing_makes_version_2_and_version_1_stays_as_published(
     assert first.published_at is not None and second.published_at is None
     assert sign_up.version_id == first.id
     detail = client.get(f"/roles/{role.id}")
-    text = _page_text(detail)
+    text = page_text(detail)
     assert "Changes saved in version 2" in text
     assert "There are unpublished changes in version 2. People see version 1" in text
     assert "Publish version 2" in _buttons(detail)
@@ -384,7 +371,7 @@ def test_edit_after_publishing_makes_version_2_and_version_1_stays_as_published(
     assert _value(client.get(f"/roles/{role.id}/edit"), "title") == "Second words"
     old = client.get(f"/roles/{role.id}/versions/1")
     assert old.status_code == 200
-    assert "First words" in _page_text(old)
+    assert "First words" in page_text(old)
     assert client.get(f"/roles/{role.id}/versions/3").status_code == 404
 
 
@@ -395,17 +382,17 @@ def test_publish_close_and_reopen_through_the_buttons(
 
     published = client.post(f"/roles/{role.id}/publish", follow_redirects=True)
     assert load_role(app, role.id).status is RoleStatus.OPEN
-    assert "Published. People can now see this version" in _page_text(published)
+    assert "Published. People can now see this version" in page_text(published)
     assert "Close role" in _buttons(published)
 
     closed = client.post(f"/roles/{role.id}/close", follow_redirects=True)
     assert load_role(app, role.id).status is RoleStatus.CLOSED
-    assert "Closed. People can no longer sign up" in _page_text(closed)
+    assert "Closed. People can no longer sign up" in page_text(closed)
     assert "Reopen role" in _buttons(closed)
 
     reopened = client.post(f"/roles/{role.id}/reopen", follow_redirects=True)
     assert load_role(app, role.id).status is RoleStatus.OPEN
-    assert "Reopened." in _page_text(reopened)
+    assert "Reopened." in page_text(reopened)
     actions = [e.action for e in events("role.published", app=app)]
     actions += [e.action for e in events("role.closed", app=app)]
     actions += [e.action for e in events("role.reopened", app=app)]
@@ -419,7 +406,7 @@ def test_publish_with_past_closing_date_shows_what_to_do(app, client, coordinato
 
     response = client.post(f"/roles/{role.id}/publish", follow_redirects=True)
 
-    assert "The closing date has passed. Edit the role" in _page_text(response)
+    assert "The closing date has passed. Edit the role" in page_text(response)
     assert load_role(app, role.id).status is RoleStatus.DRAFT
 
 
@@ -434,8 +421,8 @@ def test_reopen_past_closing_date_offers_no_button_and_is_refused(
     response = client.post(f"/roles/{role.id}/reopen", follow_redirects=True)
 
     assert "Reopen role" not in _buttons(page)
-    assert "give a new closing date and publish it, then reopen" in _page_text(page)
-    assert "give a new closing date and publish it, then reopen" in _page_text(response)
+    assert "give a new closing date and publish it, then reopen" in page_text(page)
+    assert "give a new closing date and publish it, then reopen" in page_text(response)
     assert load_role(app, role.id).status is RoleStatus.CLOSED
 
 
@@ -536,9 +523,9 @@ def test_role_list_starts_with_the_coordinators_own_roles_and_filters(
     make_role(coordinator=someone, title="Theirs")
 
     def titles(response: TestResponse) -> list[str]:
-        page = _html(response)
+        page = html(response)
         links = [a for a in page.iter("a") if re.fullmatch(r"/roles/\d+", a.get("href", ""))]
-        return [_text(a) for a in links]
+        return [text_of(a) for a in links]
 
     default = client.get("/roles")
     everyone = client.get("/roles?status=")
@@ -549,7 +536,7 @@ def test_role_list_starts_with_the_coordinators_own_roles_and_filters(
     assert "Create a role" in _buttons(default)
     assert sorted(titles(everyone)) == ["Mine draft", "Mine open", "Theirs"]
     assert titles(drafts) == ["Mine draft"]
-    assert "Sid Someone" in _page_text(everyone)
+    assert "Sid Someone" in page_text(everyone)
 
 
 def test_role_list_loads_in_a_fixed_number_of_queries(app, client, coordinator, make_role):
@@ -586,9 +573,9 @@ def test_opportunities_list_open_roles_soonest_closing_first_with_closing_words(
 
     response = client.get("/opportunities")
 
-    page = _html(response)
-    cards = [div for div in page.iter("div") if _has_class(div, "nhsuk-card")]
-    texts = [_text(card) for card in cards]
+    page = html(response)
+    cards = [div for div in page.iter("div") if has_class(div, "nhsuk-card")]
+    texts = [text_of(card) for card in cards]
     assert [text.split(" Involvement")[0] for text in texts] == [
         "Today",
         "Tomorrow",
@@ -629,11 +616,11 @@ def test_opportunities_filters(client, expert, make_role, query, expected):
 
     response = client.get(f"/opportunities?{query}")
 
-    page = _html(response)
-    headings = [_text(h) for h in page.iter("h2") if _has_class(h, "nhsuk-card__heading")]
+    page = html(response)
+    headings = [text_of(h) for h in page.iter("h2") if has_class(h, "nhsuk-card__heading")]
     assert headings == expected
     if expected == []:
-        assert "No open roles match your filters" in _page_text(response)
+        assert "No open roles match your filters" in page_text(response)
 
 
 def test_opportunities_say_where_the_person_has_signed_up_in_few_queries(
@@ -652,7 +639,7 @@ def test_opportunities_say_where_the_person_has_signed_up_in_few_queries(
     with count_queries(app) as many:
         client.get("/opportunities")
 
-    cards = [_text(div) for div in _html(response).iter("div") if _has_class(div, "nhsuk-card")]
+    cards = [text_of(div) for div in html(response).iter("div") if has_class(div, "nhsuk-card")]
     signed = [text.split(" ")[0] for text in cards if "You have signed up" in text]
     assert signed == ["Signed"]
     assert len(many) == len(few)
@@ -680,7 +667,7 @@ def test_opportunity_shows_what_one_session_pays_for_each_fee_unit(
 ):
     role = make_role(fee_unit=unit, fee_pence=fee, session_minutes=minutes)
 
-    text = _page_text(client.get(f"/opportunities/{role.id}"))
+    text = page_text(client.get(f"/opportunities/{role.id}"))
 
     assert worked_out in text
     assert role.published_version.session_fee_pence == per_session
@@ -701,7 +688,7 @@ def test_opportunity_shows_the_published_role_in_plain_english(
 
     response = client.get(f"/opportunities/{role.id}")
 
-    text = _page_text(response)
+    text = page_text(response)
     assert "Interview panel member" in text
     assert "Draft text" not in text
     assert "Help choose new staff for the community mental health team." in text
@@ -717,8 +704,8 @@ def test_opportunity_shows_the_published_role_in_plain_english(
     assert "A named contact, and a debrief after each session." in text
     closing = TODAY + timedelta(days=30)
     assert f"{format_date(closing)} (closes in 30 days)" in text
-    page = _html(response)
-    links = {_text(a): a.get("href") for a in page.iter("a")}
+    page = html(response)
+    links = {text_of(a): a.get("href") for a in page.iter("a")}
     assert links["How might this affect my benefits?"] == f"/benefits/what-if?role_id={role.id}"
     assert links["Sign up"] == f"/opportunities/{role.id}/sign-up"
 
@@ -731,7 +718,7 @@ def test_opportunity_after_signing_up_says_so_instead_of_a_button(
 
     response = client.get(f"/opportunities/{role.id}")
 
-    assert "You have signed up to this role." in _page_text(response)
+    assert "You have signed up to this role." in page_text(response)
     assert "Sign up" not in _buttons(response)
     assert 'href="/my-roles"' in response.get_data(as_text=True)
 
@@ -745,7 +732,7 @@ def test_opportunity_that_is_closed_says_so_without_a_button(client, expert, mak
     response = client.get(f"/opportunities/{role.id}")
 
     assert response.status_code == 200
-    text = _page_text(response)
+    text = page_text(response)
     assert "This role is closed. You cannot sign up to it now." in text
     assert f"Closing date {format_date(role.published_version.closing_on)} " in text
     assert "Sign up" not in _buttons(response)
@@ -769,7 +756,7 @@ def test_preview_shows_the_latest_version_as_people_will_see_it(
 
     response = client.get(f"/roles/{role.id}/preview")
 
-    text = _page_text(response)
+    text = page_text(response)
     assert "Preview This is version 2 as people see it once it is published." in text
     assert "Next title" in text and "Published title" not in text
     assert "£20.00 per hour for 2 hours 30 minutes: £50.00 a session" in text
@@ -797,11 +784,11 @@ def test_html_typed_into_a_role_is_shown_as_text_on_every_page(app, client, make
     pages += [client.get("/opportunities"), client.get(f"/opportunities/{role.id}")]
 
     for page in pages:
-        html = page.get_data(as_text=True)
+        markup = page.get_data(as_text=True)
         assert page.status_code == 200
-        assert "<script>alert" not in html
-        assert "&lt;script&gt;alert(" in html
-        assert "<b>bold" not in html
+        assert "<script>alert" not in markup
+        assert "&lt;script&gt;alert(" in markup
+        assert "<b>bold" not in markup
     assert "<p>&lt;b&gt;bold&lt;/b&gt;</p><p>Next</p>" in pages[1].get_data(as_text=True)
 
 
@@ -814,7 +801,7 @@ def test_benefits_note_explains_in_plain_english_without_figures(client, make_us
 
     response = client.get("/benefits")
 
-    text = _page_text(response)
+    text = page_text(response)
     assert response.status_code == 200
     for words in (
         "Universal Credit",
@@ -883,7 +870,7 @@ def test_create_role_with_a_line_break_in_a_one_line_field_says_so_next_to_it(
     assert response.status_code == 200
     message = f"{field.capitalize()} must be on one line, without tabs or other special characters"
     assert field_error(response, field) == message
-    assert _error_summary(response) == {message: f"#{field}"}
+    assert dict(error_summary(response)) == {message: f"#{field}"}
     assert _roles(app) == []
 
 
@@ -901,6 +888,6 @@ def test_create_role_with_an_unknown_choice_asks_to_pick_from_the_list(
 
     assert response.status_code == 200
     assert field_error(response, field) == message
-    assert _error_summary(response) == {message: f"#{field}"}
+    assert dict(error_summary(response)) == {message: f"#{field}"}
     assert "Not a valid choice" not in response.get_data(as_text=True)
     assert _roles(app) == []

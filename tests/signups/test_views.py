@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
-from xml.etree.ElementTree import Element
 
 import pytest
-import tinyhtml5
 from flask import Flask
 from sqlalchemy import select, update
 from werkzeug.test import TestResponse
@@ -18,7 +16,20 @@ from payclaims.database import utc_now
 from payclaims.extensions import db
 from payclaims.roles.models import RoleDescription, RoleStatus, RoleVersion, SignUp, SignUpStatus
 from payclaims.signups import services
-from tests.helpers import ROLE_DEFAULTS, count_queries, events, field_error, load_role, sign_in
+from tests.helpers import (
+    ROLE_DEFAULTS,
+    count_queries,
+    error_summary,
+    events,
+    field_error,
+    has_class,
+    html,
+    load_role,
+    page_text,
+    sign_in,
+    text_of,
+    textarea_text,
+)
 
 TODAY = date.today()
 HOSTILE = '<script>alert("hi")</script><b>bold</b>'
@@ -46,54 +57,24 @@ def role(make_role: Callable[..., RoleDescription], coordinator: User) -> RoleDe
 # Helpers -----------------------------------------------------------------------------------
 
 
-def _page(response: TestResponse) -> Element:
-    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
-
-
-def _text(element: Element) -> str:
-    return " ".join("".join(element.itertext()).split())
-
-
-def _page_text(response: TestResponse) -> str:
-    main = _page(response).find(".//main")
-    assert main is not None
-    return _text(main)
-
-
-def _has_class(element: Element, name: str) -> bool:
-    return name in element.get("class", "").split()
-
-
-def _error_summary(response: TestResponse) -> dict[str, str]:
-    page = _page(response)
-    (summary,) = [div for div in page.iter("div") if _has_class(div, "nhsuk-error-summary")]
-    return {_text(link): link.get("href", "") for link in summary.iter("a")}
-
-
 def _summary_errors(response: TestResponse) -> list[str]:
-    page = _page(response)
-    (summary,) = [div for div in page.iter("div") if _has_class(div, "nhsuk-error-summary")]
-    return [_text(item) for item in summary.iter("li")]
-
-
-def _textarea(response: TestResponse, field_id: str) -> str:
-    area = _page(response).find(f".//textarea[@id='{field_id}']")
-    assert area is not None
-    return area.text or ""
+    page = html(response)
+    (summary,) = [div for div in page.iter("div") if has_class(div, "nhsuk-error-summary")]
+    return [text_of(item) for item in summary.iter("li")]
 
 
 def _radio_values(response: TestResponse, name: str) -> list[str]:
     return [
         radio.get("value", "")
-        for radio in _page(response).iter("input")
+        for radio in html(response).iter("input")
         if radio.get("type") == "radio" and radio.get("name") == name
     ]
 
 
 def _links(response: TestResponse) -> dict[str, str]:
-    main = _page(response).find(".//main")
+    main = html(response).find(".//main")
     assert main is not None
-    return {_text(link): link.get("href", "") for link in main.iter("a")}
+    return {text_of(link): link.get("href", "") for link in main.iter("a")}
 
 
 def _sign_up_row(app: Flask, sign_up_id: int) -> SignUp:
@@ -145,7 +126,7 @@ def test_sign_up_form_shows_role_summary_and_hints(client, role, expert):
     response = client.get(f"/opportunities/{role.id}/sign-up")
 
     assert response.status_code == 200
-    text = _page_text(response)
+    text = page_text(response)
     assert "Interview panel member" in text
     assert ROLE_DEFAULTS["purpose"] in text
     assert "Message to the coordinator (optional)" in text
@@ -179,7 +160,7 @@ def test_sign_up_creates_it_and_shows_it_to_the_person(app, client, role, expert
     (created,) = events("sign_up.created", app=app)
     assert created.ip_address == "127.0.0.1"
     page = client.get(response.headers["Location"])
-    text = _page_text(page)
+    text = page_text(page)
     assert "You have signed up to Interview panel member" in text
     assert "Waiting for the coordinator" in text
     assert "I sat on panels before." in text
@@ -199,9 +180,9 @@ def test_sign_up_with_too_long_message_shows_error_and_keeps_what_was_typed(
     assert response.status_code == 200
     message = "Your message must be 2,000 characters or fewer"
     assert field_error(response, "message") == message
-    assert _error_summary(response) == {message: "#message"}
-    assert _textarea(response, "access_needs") == "Large print, please"
-    assert _textarea(response, "message") == "x" * 2001
+    assert dict(error_summary(response)) == {message: "#message"}
+    assert textarea_text(response, "access_needs") == "Large print, please"
+    assert textarea_text(response, "message") == "x" * 2001
     assert _sign_ups(app) == []
     assert outbox() == []
 
@@ -224,8 +205,8 @@ def test_sign_up_to_closed_role_says_so_without_a_form(
 
     for response in (shown, sent):
         assert response.status_code == 200
-        assert message in _page_text(response)
-        assert _page(response).find(".//textarea") is None
+        assert message in page_text(response)
+        assert html(response).find(".//textarea") is None
     assert _sign_ups(app) == []
     assert outbox() == []
 
@@ -251,9 +232,9 @@ def test_sign_up_when_already_signed_up_links_to_the_sign_up(
 
     for response in (shown, sent):
         assert response.status_code == 200
-        assert "You have already signed up to this role." in _page_text(response)
+        assert "You have already signed up to this role." in page_text(response)
         assert _links(response)["See your sign-up"] == f"/my-roles/{existing.id}"
-        assert _page(response).find(".//textarea") is None
+        assert html(response).find(".//textarea") is None
     assert len(_sign_ups(app)) == 1
 
 
@@ -269,7 +250,7 @@ def test_sign_up_double_submit_answers_as_already_signed_up(
 
     (sign_up,) = _sign_ups(app)
     assert response.status_code == 200
-    assert "You have already signed up to this role." in _page_text(response)
+    assert "You have already signed up to this role." in page_text(response)
     assert _links(response)["See your sign-up"] == f"/my-roles/{sign_up.id}"
     assert sign_up.message == "First click"
     assert len(events("sign_up.created", app=app)) == 1
@@ -299,13 +280,13 @@ def test_my_roles_groups_sign_ups_with_status_date_and_next_step(
     assert response.status_code == 200
     sections: dict[str, list[str]] = {}
     heading = ""
-    main = _page(response).find(".//main")
+    main = html(response).find(".//main")
     assert main is not None
     for element in main.iter():
         if element.tag == "h2":
-            heading = _text(element)
+            heading = text_of(element)
         elif element.tag == "tr" and element.find("td") is not None:
-            sections.setdefault(heading, []).append(_text(element))
+            sections.setdefault(heading, []).append(text_of(element))
     assert list(sections) == ["Your roles", "Waiting to hear", "Past sign-ups"]
     today = f"{TODAY.day} {TODAY:%B %Y}"
     assert sections["Your roles"] == [
@@ -324,7 +305,7 @@ def test_my_roles_groups_sign_ups_with_status_date_and_next_step(
         "Role Declined role",
     ]
     assert "Not offered a place" in sections["Past sign-ups"][1]
-    assert "Someone else's role" not in _page_text(response)
+    assert "Someone else's role" not in page_text(response)
 
 
 def test_my_roles_with_no_sign_ups_points_to_roles(client, expert):
@@ -332,7 +313,7 @@ def test_my_roles_with_no_sign_ups_points_to_roles(client, expert):
 
     response = client.get("/my-roles")
 
-    assert "You have not signed up to any roles yet." in _page_text(response)
+    assert "You have not signed up to any roles yet." in page_text(response)
     assert _links(response)["Find roles to sign up to"] == "/opportunities"
 
 
@@ -348,7 +329,7 @@ def test_my_roles_accepted_subject_to_training_says_what_is_left(
         db.session.commit()
     sign_in(client, expert)
 
-    text = _page_text(client.get("/my-roles"))
+    text = page_text(client.get("/my-roles"))
 
     assert "Accepted, subject to training" in text
     assert "Complete your training: 2 courses still needed." in text
@@ -398,11 +379,11 @@ def test_mine_shows_what_was_sent_and_the_coordinators_message_escaped(
 
     response = client.get(f"/my-roles/{sign_up.id}")
 
-    html = response.get_data(as_text=True)
-    assert "<script>" not in html
-    assert "<b>bold</b>" not in html
-    assert html.count(ESCAPED) == 3
-    text = _page_text(response)
+    markup = response.get_data(as_text=True)
+    assert "<script>" not in markup
+    assert "<b>bold</b>" not in markup
+    assert markup.count(ESCAPED) == 3
+    text = page_text(response)
     assert "Message from the coordinator" in text
     assert "Line one" in text
     assert "Line two" in text
@@ -443,7 +424,7 @@ def test_mine_subject_to_training_lists_live_gaps_then_says_complete(
     before = client.get(f"/my-roles/{sign_up.id}")
 
     callouts = [
-        _text(div) for div in _page(before).iter("div") if _has_class(div, "nhsuk-card--warning")
+        text_of(div) for div in html(before).iter("div") if has_class(div, "nhsuk-card--warning")
     ]
     (callout,) = callouts
     assert "Training you still need" in callout
@@ -455,17 +436,17 @@ def test_mine_subject_to_training_lists_live_gaps_then_says_complete(
         "Safeguarding adults: not done yet. When you have done it, add it to your training "
         "record or tell the coordinator." in callout
     )
-    assert "Accepted, subject to training" in _page_text(before)
+    assert "Accepted, subject to training" in page_text(before)
     # The coordinator checks the first record and records the other course.
     make_record(expert, first_aid, recorded_by=coordinator)
     make_record(expert, safeguarding, recorded_by=coordinator)
 
     after = client.get(f"/my-roles/{sign_up.id}")
 
-    assert not [div for div in _page(after).iter("div") if _has_class(div, "nhsuk-card--warning")]
-    assert "Your training for this role is complete." in _page_text(after)
-    assert "subject to training" not in _page_text(after)
-    assert "Accepted, training complete" in _page_text(after)
+    assert not [div for div in html(after).iter("div") if has_class(div, "nhsuk-card--warning")]
+    assert "Your training for this role is complete." in page_text(after)
+    assert "subject to training" not in page_text(after)
+    assert "Accepted, training complete" in page_text(after)
 
 
 def test_my_version_shows_the_text_signed_up_to_after_edits_and_closing(
@@ -479,7 +460,7 @@ def test_my_version_shows_the_text_signed_up_to_after_edits_and_closing(
     response = client.get(f"/my-roles/{sign_up.id}/role")
 
     assert response.status_code == 200
-    text = _page_text(response)
+    text = page_text(response)
     assert "Interview panel member" in text
     assert ROLE_DEFAULTS["purpose"] in text
     assert ROLE_DEFAULTS["activities"] in text
@@ -503,7 +484,7 @@ def test_withdraw_asks_first_then_withdraws_and_tells_everyone(
     confirm = client.get(f"/my-roles/{sign_up.id}/withdraw")
 
     assert confirm.status_code == 200
-    assert "Do you want to withdraw from this role?" in _page_text(confirm)
+    assert "Do you want to withdraw from this role?" in page_text(confirm)
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.ACCEPTED
 
     response = client.post(f"/my-roles/{sign_up.id}/withdraw")
@@ -515,7 +496,7 @@ def test_withdraw_asks_first_then_withdraws_and_tells_everyone(
     (withdrawn,) = events("sign_up.withdrawn", app=app)
     assert withdrawn.object_id == sign_up.id
     after = client.get("/my-roles")
-    assert "You have withdrawn from Interview panel member." in _page_text(after)
+    assert "You have withdrawn from Interview panel member." in page_text(after)
 
 
 def test_withdraw_an_ended_sign_up_says_so(app, client, role, expert, make_sign_up, outbox):
@@ -527,7 +508,7 @@ def test_withdraw_an_ended_sign_up_says_so(app, client, role, expert, make_sign_
         assert response.status_code == 302
         assert response.headers["Location"] == f"/my-roles/{sign_up.id}"
     page = client.get(f"/my-roles/{sign_up.id}")
-    assert "already ended, so there is nothing to withdraw" in _page_text(page)
+    assert "already ended, so there is nothing to withdraw" in page_text(page)
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.DECLINED
     assert outbox() == []
 
@@ -547,11 +528,11 @@ def test_for_role_groups_sign_ups_with_counts_and_places(
     response = client.get(f"/roles/{role.id}/sign-ups")
 
     assert response.status_code == 200
-    text = _page_text(response)
+    text = page_text(response)
     assert "2 of 3 places filled" in text
-    main = _page(response).find(".//main")
+    main = html(response).find(".//main")
     assert main is not None
-    headings = [_text(h2) for h2 in main.iter("h2")]
+    headings = [text_of(h2) for h2 in main.iter("h2")]
     assert headings == ["Waiting for a decision (1)", "Accepted (2)", "Withdrawn (1)"]
     links = _links(response)
     assert links["Ida Interested"] == f"/sign-ups/{waiting.id}"
@@ -566,7 +547,7 @@ def test_for_role_as_admin_shows_it(client, role, make_user, make_sign_up):
     response = client.get(f"/roles/{role.id}/sign-ups")
 
     assert response.status_code == 200
-    assert "Ida Interested" in _page_text(response)
+    assert "Ida Interested" in page_text(response)
 
 
 def test_for_role_loads_in_a_fixed_number_of_queries(app, client, role, coordinator, make_sign_up):
@@ -599,10 +580,10 @@ def test_review_shows_the_person_their_needs_training_places_and_version(
     response = client.get(f"/sign-ups/{sign_up.id}")
 
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<script>" not in html
-    assert ESCAPED in html
-    text = _page_text(response)
+    markup = response.get_data(as_text=True)
+    assert "<script>" not in markup
+    assert ESCAPED in markup
+    text = page_text(response)
     assert "Eli Expert" in text
     assert "eli@example.org" in text
     assert "A quiet room" in text
@@ -614,8 +595,8 @@ def test_review_shows_the_person_their_needs_training_places_and_version(
     assert "version 2 is the one people see now" in text
     assert "Interview panel member" in text
     assert _radio_values(response, "decision") == ["accepted", "waitlisted", "declined"]
-    assert _page(response).find(".//input[@id='subject_to_training']") is not None
-    assert _page(response).find(".//textarea[@id='override_reason']") is None
+    assert html(response).find(".//input[@id='subject_to_training']") is not None
+    assert html(response).find(".//textarea[@id='override_reason']") is None
     assert _links(response)["Back to sign-ups"] == f"/roles/{role.id}/sign-ups"
 
 
@@ -638,7 +619,7 @@ def test_review_offers_only_the_allowed_decisions(
 
     assert _radio_values(response, "decision") == offered
     if not offered:
-        assert "There is nothing more to decide" in _page_text(response)
+        assert "There is nothing more to decide" in page_text(response)
 
 
 def test_review_accept_sends_the_decision_and_lists_it(
@@ -661,8 +642,8 @@ def test_review_accept_sends_the_decision_and_lists_it(
     assert email.to == ["eli@example.org"]
     assert "See you there." in email.body
     listed = client.get(response.headers["Location"])
-    assert "You accepted Eli Expert. We have emailed them." in _page_text(listed)
-    assert "1 of 3 places filled" in _page_text(listed)
+    assert "You accepted Eli Expert. We have emailed them." in page_text(listed)
+    assert "1 of 3 places filled" in page_text(listed)
 
 
 def test_review_without_a_decision_asks_for_one_and_keeps_the_message(
@@ -675,8 +656,8 @@ def test_review_without_a_decision_asks_for_one_and_keeps_the_message(
 
     assert response.status_code == 200
     assert field_error(response, "decision") == "Select what you have decided"
-    assert _error_summary(response) == {"Select what you have decided": "#decision"}
-    assert _textarea(response, "message") == "Typed words"
+    assert dict(error_summary(response)) == {"Select what you have decided": "#decision"}
+    assert textarea_text(response, "message") == "Typed words"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.INTERESTED
 
 
@@ -693,16 +674,16 @@ def test_review_accept_when_places_full_needs_a_reason_next_to_the_field(
         f"/sign-ups/{sign_up.id}", data={"decision": "accepted", "message": "Kept message"}
     )
 
-    assert "1 of 1 place filled. No places are left." in _page_text(shown)
-    assert _page(shown).find(".//textarea[@id='override_reason']") is not None
+    assert "1 of 1 place filled. No places are left." in page_text(shown)
+    assert html(shown).find(".//textarea[@id='override_reason']") is not None
     assert refused.status_code == 200
     error = field_error(refused, "override_reason")
     assert error == "The 1 place is filled. To accept one more person, say why"
-    assert _error_summary(refused) == {error: "#override_reason"}
-    assert _textarea(refused, "message") == "Kept message"
+    assert dict(error_summary(refused)) == {error: "#override_reason"}
+    assert textarea_text(refused, "message") == "Kept message"
     checked = [
         radio.get("value")
-        for radio in _page(refused).iter("input")
+        for radio in html(refused).iter("input")
         if radio.get("name") == "decision" and radio.get("checked") is not None
     ]
     assert checked == ["accepted"]
@@ -736,7 +717,7 @@ def test_review_accept_with_missing_training_needs_the_tick_naming_the_courses(
     assert error == (
         'Eli Expert still needs First aid. To accept them now, tick "Accept subject to training"'
     )
-    assert _error_summary(refused) == {error: "#subject_to_training"}
+    assert dict(error_summary(refused)) == {error: "#subject_to_training"}
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.INTERESTED
 
     accepted = client.post(
@@ -764,7 +745,7 @@ def test_review_decline_instead_needs_no_tick_or_reason(
     assert response.status_code == 302
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.DECLINED
     listed = client.get(response.headers["Location"])
-    assert "You declined Dan Declined's sign-up. We have emailed them." in _page_text(listed)
+    assert "You declined Dan Declined's sign-up. We have emailed them." in page_text(listed)
 
 
 def test_review_decision_not_on_offer_is_refused(app, client, role, coordinator, make_sign_up):
@@ -805,8 +786,8 @@ def test_review_after_someone_else_decided_says_check_again(
         "Someone else has just changed this sign-up. Check it again."
     ]
     assert _radio_values(response, "decision") == ["accepted", "declined"]
-    assert "On the waiting list" in _page_text(response)
-    assert _textarea(response, "message") == "Sorry"
+    assert "On the waiting list" in page_text(response)
+    assert textarea_text(response, "message") == "Sorry"
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.WAITLISTED
     assert events("sign_up.declined", app=app) == []
     assert outbox() == []
@@ -921,9 +902,9 @@ def test_for_role_says_subject_to_training_until_the_training_is_verified(
         f"/sign-ups/{sign_up.id}", data={"decision": "accepted", "subject_to_training": "y"}
     )
 
-    before = _page_text(client.get(f"/roles/{role.id}/sign-ups"))
+    before = page_text(client.get(f"/roles/{role.id}/sign-ups"))
     make_record(expert, course, recorded_by=coordinator)
-    after = _page_text(client.get(f"/roles/{role.id}/sign-ups"))
+    after = page_text(client.get(f"/roles/{role.id}/sign-ups"))
 
     assert "Accepted, subject to training" in before
     assert "subject to training" not in after
@@ -971,7 +952,7 @@ def test_review_links_training_waiting_for_a_check_to_its_record(
 
     response = client.get(f"/sign-ups/{sign_up.id}")
 
-    assert "First aid Done, waiting for a coordinator to check it." in _page_text(response)
+    assert "First aid Done, waiting for a coordinator to check it." in page_text(response)
     assert _links(response)["Check the record of First aid"] == f"/training/records/{record.id}"
 
 
@@ -987,11 +968,11 @@ def test_review_take_the_place_back_declines_and_emails_them(
     )
 
     assert _radio_values(shown, "decision") == ["declined"]
-    assert "Take the place back" in _page_text(shown)
-    assert "it is free for someone else" in _page_text(shown)
+    assert "Take the place back" in page_text(shown)
+    assert "it is free for someone else" in page_text(shown)
     assert response.status_code == 302
     assert _sign_up_row(app, sign_up.id).status is SignUpStatus.DECLINED
     (email,) = outbox()
     assert email.subject.endswith(f"About your place in {role.title}")
     listed = client.get(response.headers["Location"])
-    assert "You took back Eli Expert's place. We have emailed them." in _page_text(listed)
+    assert "You took back Eli Expert's place. We have emailed them." in page_text(listed)

@@ -25,8 +25,7 @@ from payclaims.training.services import (
     RecordStatus,
     record_status,
 )
-from tests.helpers import events
-from tests.test_units_money_uploads import TINY_PDF, image_bytes
+from tests.helpers import TINY_PDF, events, image_bytes
 
 TODAY = uk_today()
 IP = "192.0.2.7"

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from xml.etree.ElementTree import Element
 
 import pytest
 from flask import Flask
@@ -23,21 +22,22 @@ from payclaims.extensions import db
 from payclaims.training.models import TrainingCourse, TrainingEvidence, TrainingRecord
 from payclaims.uploads import MAX_UPLOAD_BYTES
 from tests.helpers import (
+    EVIL,
+    TINY_PDF,
     error_summary,
     events,
     field_error,
-    has_class,
     html,
+    image_bytes,
     input_value,
     page_queries,
     page_text,
     sign_in,
+    table_rows,
     text_of,
 )
-from tests.test_units_money_uploads import TINY_PDF, image_bytes
 
 TODAY = uk_today()
-EVIL = "<script>alert('x')</script>"
 
 
 @pytest.fixture
@@ -70,22 +70,6 @@ def options(response: TestResponse, select_id: str) -> list[str]:
     select_element = html(response).find(f".//select[@id='{select_id}']")
     assert select_element is not None
     return [text_of(option) for option in select_element.iter("option")]
-
-
-def cell_text(cell: Element) -> str:
-    """A table cell's text without its hidden responsive heading."""
-    parts = [cell.text or ""]
-    for child in cell:
-        if not has_class(child, "nhsuk-table-responsive__heading"):
-            parts.append(" ".join(child.itertext()))
-        parts.append(child.tail or "")
-    return " ".join(" ".join(parts).split())
-
-
-def table_rows(response: TestResponse) -> list[list[str]]:
-    """The text of each body row's cells."""
-    rows = ([cell_text(cell) for cell in row.iter("td")] for row in html(response).iter("tr"))
-    return [cells for cells in rows if cells]
 
 
 def records_of(app: Flask, person: User) -> list[TrainingRecord]:
