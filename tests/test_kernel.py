@@ -68,7 +68,7 @@ def test_require_role_refuses_a_deactivated_holder_and_says_why_when_told(
 ) -> None:
     person = make_user(roles=(Role.FINANCE_ADMIN,), active=False)
     with pytest.raises(PermissionDenied) as refused:
-        require_role(person, Role.FINANCE_ADMIN, "Only finance admins can run payments.")
+        require_role(person, Role.FINANCE_ADMIN, message="Only finance admins can run payments.")
     assert refused.value.message == "Only finance admins can run payments."
 
 

@@ -58,10 +58,11 @@ def roles_required(*roles: Role) -> Callable[[View], View]:
     return _declare(Access(roles=frozenset(roles)))
 
 
-def require_role(actor: User, role: Role, message: str | None = None) -> None:
-    """For services: refuse (PermissionDenied) unless ``actor`` is active and holds ``role``."""
-    if not actor.is_active or not actor.has_role(role):
-        name = role.label.lower()
+def require_role(actor: User, *roles: Role, message: str | None = None) -> None:
+    """For services: refuse (PermissionDenied) unless ``actor`` is active and holds one of
+    ``roles``; the message names the first role unless ``message`` says otherwise."""
+    if not actor.is_active or not actor.has_role(*roles):
+        name = roles[0].label.lower()
         article = "an" if name[0] in "aeiou" else "a"
         raise PermissionDenied(message or f"Only {article} {name} can do this.")
 

@@ -73,7 +73,7 @@ def bank_file_for_download(run: PaymentRun, *, actor: User, ip_address: str | No
     """The confirmed run's bank file, made again from the bank details of the slips paid by
     bank transfer (payees paid another way are not in it) and checked against the hash taken
     at confirming; every download audited."""
-    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RUN_PAYMENTS)
     if run.is_draft or run.bank_file_sha256 is None:
         raise DomainError("The bank file is made when the run is confirmed.")
     fernet = crypto.build_fernet(crypto.keys_from_config(current_app.config["BANK_DETAILS_KEYS"]))

@@ -268,7 +268,7 @@ def confirm_run(
     only if its version is still the snapshot's (so nothing changed since), every claim goes
     scheduled -> paid, each with a ClaimEvent and an AuditEvent, and the slips are stored.
     """
-    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RUN_PAYMENTS)
     if expected_version is not None and expected_version != run.version:
         raise RunChanged(RUN_CHANGED if run.is_draft else ALREADY_CONFIRMED)
     # Recomputed now: the tick must cover the changes as they are when confirming.

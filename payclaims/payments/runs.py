@@ -193,7 +193,7 @@ def create_run(
     Each claim becomes scheduled by a conditional update, so a claim another admin put in a
     run a moment ago is simply not added; the unique claim_id backs that in the database.
     """
-    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RUN_PAYMENTS)
     if payment_on < today:
         raise DomainError("The payment date must be today or later", field="payment_on")
     payable = _payable(claim_ids)
@@ -316,7 +316,7 @@ def add_claims(
     a chosen claim was put in another run a moment ago, or can no longer be paid, none is
     added. Returns how many were added.
     """
-    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     if claim_ids is not None and not claim_ids:
@@ -380,7 +380,7 @@ def remove_claim(
     ip_address: str | None = None,
 ) -> None:
     """Take a claim out of a draft run: it is approved again, ready for another run."""
-    require_role(actor, Role.FINANCE_ADMIN, RUN_PAYMENTS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RUN_PAYMENTS)
     if not run.is_draft:
         raise RunChanged(NOT_DRAFT)
     item = db.session.scalar(

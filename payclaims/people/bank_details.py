@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from payclaims import crypto
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import FINANCE_ROLES, Role, User
 from payclaims.auth.services import check_password
 from payclaims.database import utc_now
@@ -297,11 +298,6 @@ def _supersede(previous: BankDetails, now: datetime) -> None:
 # Finance confirming them ------------------------------------------------------------------
 
 
-def _require_finance(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(*FINANCE_ROLES):
-        raise PermissionDenied("Only the finance team can confirm bank details.")
-
-
 def can_confirm(details: ShownBankDetails | BankDetails, actor: User) -> bool:
     """Finance may confirm anyone's details but their own, or ones they entered (four eyes)."""
     person_id = details.person.id if isinstance(details, ShownBankDetails) else details.person_id
@@ -314,7 +310,7 @@ def can_confirm(details: ShownBankDetails | BankDetails, actor: User) -> bool:
 def confirm_bank_details(details: BankDetails, *, actor: User, ip_address: str | None) -> None:
     """A finance person confirms current, unconfirmed details; only then may they be paid.
     Audited, and the person is emailed."""
-    _require_finance(actor)
+    require_role(actor, *FINANCE_ROLES, message="Only the finance team can confirm bank details.")
     if not can_confirm(details, actor):
         raise PermissionDenied(
             "You cannot confirm your own bank details. Another member of the finance team "

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from payclaims.audit.models import AuditAction
 from payclaims.audit.services import record_event
+from payclaims.auth.access import require_role
 from payclaims.auth.models import Role, User, UserRole
 from payclaims.database import escape_like, utc_now
 from payclaims.dates import add_months, format_date
@@ -131,11 +132,6 @@ class TrainingWarning:
 # Permissions ------------------------------------------------------------------------------
 
 
-def _require_coordinator(actor: User) -> None:
-    if not actor.is_active or not actor.has_role(*COORDINATING_ROLES):
-        raise PermissionDenied("Only a coordinator can do this.")
-
-
 def can_see_record(record: TrainingRecord, user: User) -> bool:
     """Coordinators and admins see every record; people see their own."""
     if not user.is_active:
@@ -197,7 +193,7 @@ def create_course(
     ip_address: str | None,
 ) -> TrainingCourse:
     """Add a course, offered for new records and roles straight away."""
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     name = name.strip()
     _check_course(name, validity_months, course_id=None)
     course = TrainingCourse(
@@ -227,7 +223,7 @@ def edit_course(
     ip_address: str | None,
 ) -> None:
     """Change a course. Records already made keep the expiry date worked out for them."""
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     name = name.strip()
     _check_course(name, validity_months, course_id=course.id)
     changes = []
@@ -352,7 +348,7 @@ def record_training(
     today: date,
 ) -> TrainingRecord:
     """A coordinator records training someone has done: the record counts as verified."""
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     person = db.session.get(User, person_id)
     if person is None or not person.is_active or not person.has_role(Role.EXPERT):
         raise DomainError("Select a person from the list", field="person")
@@ -439,7 +435,7 @@ def _describe(record: TrainingRecord, course: TrainingCourse, checked: CheckedFi
 
 def verify_record(record: TrainingRecord, *, actor: User, ip_address: str | None) -> None:
     """A coordinator confirms self-declared training. Nobody verifies their own."""
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     if record.person_id == actor.id:
         raise PermissionDenied(
             "You cannot verify your own training. Another coordinator needs to check it."
@@ -473,7 +469,7 @@ def reject_record(
 
     The audit trail keeps what was declared and why it was not accepted; the person is told.
     """
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     if record.person_id == actor.id:
         raise PermissionDenied("You cannot decide on your own training.")
     reason = reason.strip()
@@ -654,7 +650,7 @@ def export_records(
     filters: RecordFilters, *, actor: User, ip_address: str | None, today: date
 ) -> str:
     """Everyone's records matching ``filters`` as CSV text; the export is audited."""
-    _require_coordinator(actor)
+    require_role(actor, *COORDINATING_ROLES)
     query = records_query(filters, today).options(
         joinedload(TrainingRecord.recorded_by), joinedload(TrainingRecord.verified_by)
     )

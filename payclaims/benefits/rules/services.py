@@ -128,7 +128,7 @@ def add_figure(
     The new figure must start after the latest current one (an earlier figure is corrected,
     not replaced).
     """
-    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RULES_FOR_FINANCE_ADMINS)
     rule_key = RULE_KEYS_BY_KEY.get(key)
     if rule_key is None:
         raise DomainError("There is no benefit rule with that name")
@@ -207,7 +207,7 @@ def correct_figure(
     ip_address: str | None = None,
 ) -> BenefitRule:
     """Replace a figure with a corrected row for the same dates; the old row is kept."""
-    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RULES_FOR_FINANCE_ADMINS)
     if not rule.is_current:
         raise DomainError("This figure has already been corrected. Correct the newer one.")
     _check_value(value)
@@ -265,7 +265,7 @@ def confirm_figure(
 ) -> None:
     """Mark a figure as confirmed by the primary source named in ``source``: confidence S, the
     source, who and when recorded on the row; the audit entry keeps the source it replaces."""
-    require_role(actor, Role.FINANCE_ADMIN, RULES_FOR_FINANCE_ADMINS)
+    require_role(actor, Role.FINANCE_ADMIN, message=RULES_FOR_FINANCE_ADMINS)
     if not rule.is_current:
         raise DomainError("This figure has been corrected. Confirm the newer one.")
     if rule.confidence is Confidence.S:
