@@ -64,12 +64,12 @@ have_postgres=0
 service postgresql PAYCLAIMS_TEST_POSTGRES_URL "PostgreSQL run skipped" && have_postgres=1
 
 step "tests on SQLite"
-PAYCLAIMS_TEST_POSTGRES_URL= "$BIN/python" -m pytest -n auto "${marker[@]}" -p no:cacheprovider \
+PAYCLAIMS_TEST_POSTGRES_URL= "$BIN/python" -m pytest -n auto --dist worksteal "${marker[@]}" -p no:cacheprovider \
   || failed+=("tests on SQLite")
 
 if [[ "$have_postgres" == "1" ]]; then
   step "tests on PostgreSQL"
-  "$BIN/python" -m pytest -n auto "${marker[@]}" -p no:cacheprovider || failed+=("tests on PostgreSQL")
+  "$BIN/python" -m pytest -n auto --dist worksteal "${marker[@]}" -p no:cacheprovider || failed+=("tests on PostgreSQL")
 fi
 
 step "summary"
